@@ -1,0 +1,124 @@
+"""Opening the DuckDB file: one connection per process, schema migrations, crash recovery.
+
+DuckDB 2.0 allows one writing process per file and fails when threads share a
+connection, so :func:`connect` hands out one root connection per path and per process;
+every public engine function takes that root connection and works on its own
+``con.cursor()``, which makes it safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from loop_core.errors import DatabaseLockedError, LoopCoreError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
+MEMORY = ":memory:"
+
+_registry: dict[str, duckdb.DuckDBPyConnection] = {}
+_registry_lock = threading.Lock()
+
+
+def default_db_path() -> str:
+    """The database to use when none is given: ``$LOOP_DB``, else ``data/loop.duckdb``."""
+    return os.environ.get("LOOP_DB") or str(DEFAULT_DB_PATH)
+
+
+def connect(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Return this process's connection to ``path`` (opening and migrating it once).
+
+    ``:memory:`` always opens a fresh private database (tests use it).
+    """
+    key = str(path) if path is not None else default_db_path()
+    if key == MEMORY:
+        return _open(key)
+    key = str(Path(key).resolve())
+    with _registry_lock:
+        con = _registry.get(key)
+        if con is None:
+            con = _open(key)
+            _registry[key] = con
+        return con
+
+
+def close(path: str | os.PathLike[str] | None = None) -> None:
+    """Close and forget this process's connection to ``path`` (tests and the CLI use it)."""
+    key = str(Path(str(path) if path is not None else default_db_path()).resolve())
+    with _registry_lock:
+        con = _registry.pop(key, None)
+    if con is not None:
+        con.close()
+
+
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    if path != MEMORY:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(path)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise DatabaseLockedError(
+                f"{path} is in use by another process (probably the running dashboard); "
+                "stop it, or use the dashboard's own buttons for this"
+            ) from e
+        raise LoopCoreError(f"cannot open database {path}: {e}") from e
+    con.execute("SET TimeZone='UTC'")
+    migrate(con)
+    # Imported here: jobs imports db for connect(); recovery needs the schema first.
+    from loop_core.jobs import fail_orphaned_reports
+
+    fail_orphaned_reports(con)
+    return con
+
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("loop_core").joinpath("sql", "migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this database (0 for an empty file)."""
+    with con.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration in ``sql/migrations`` newer than the database; return the version."""
+    current = schema_version(con)
+    with con.cursor() as cur:
+        cur.execute("SET TimeZone='UTC'")
+        for version, name, text in _migrations():
+            if version <= current:
+                continue
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(text)
+                cur.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name]
+                )
+                cur.execute("COMMIT")
+            except duckdb.Error as e:
+                cur.execute("ROLLBACK")
+                raise LoopCoreError(f"migration {name} failed: {e}") from e
+            current = version
+    return current

@@ -1,0 +1,34 @@
+"""The one exception hierarchy of the engine.
+
+The library raises these; the edges (CLI, pages, HTTP routes) turn them into messages.
+"""
+
+from __future__ import annotations
+
+
+class LoopCoreError(Exception):
+    """Base class for every error the engine raises on purpose."""
+
+
+class FeedRefusedError(LoopCoreError):
+    """A feed file was refused as a whole (wrong header, unreadable file); nothing was loaded."""
+
+
+class UnknownReportError(LoopCoreError):
+    """No report has that report_id."""
+
+
+class UnknownStoreError(LoopCoreError):
+    """No store has that store_id."""
+
+
+class InvalidParameterError(LoopCoreError):
+    """A caller passed a value the engine cannot use (an unparseable as-of, a bad range)."""
+
+
+class DatabaseLockedError(LoopCoreError):
+    """Another process holds the DuckDB file (DuckDB allows one writing process per file)."""
+
+
+class SyncError(LoopCoreError):
+    """A sync from a remote or folder source failed; the message says what to fix."""

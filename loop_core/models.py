@@ -1,0 +1,92 @@
+"""Plain data returned by the engine's public functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Feed(StrEnum):
+    """The three feeds, named as in the load log."""
+
+    STORE_STATUS = "store_status"
+    BUSINESS_HOURS = "business_hours"
+    TIMEZONES = "timezones"
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What one file did to the database."""
+
+    feed: Feed
+    file_name: str
+    sha256: str
+    rows_read: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_rejected: int
+    unchanged: bool = False  # an identical file was loaded before: nothing was done
+    load_id: int | None = None
+
+    def describe(self) -> str:
+        """One human line, as the CLI and the Data page print it."""
+        if self.unchanged:
+            return f"{self.feed}: {self.file_name} unchanged (identical file already loaded)"
+        return (
+            f"{self.feed}: {self.file_name}: {self.rows_loaded} loaded, "
+            f"{self.rows_duplicate} duplicates, {self.rows_rejected} rejected"
+        )
+
+
+class ReportState(StrEnum):
+    """A report job's status, spelled as the original API did."""
+
+    RUNNING = "Running"
+    COMPLETE = "Complete"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """One report job; ``csv`` is only filled by ``get_report`` on a Complete job."""
+
+    report_id: str
+    status: ReportState
+    created_at: datetime
+    finished_at: datetime | None
+    as_of_requested: datetime | None
+    as_of: datetime | None
+    row_count: int | None
+    duration_s: float | None
+    error: str | None
+    csv: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A computed report: its "now", its rows (SPEC columns) and the CSV text."""
+
+    as_of: datetime
+    rows: pd.DataFrame
+    csv: str
+    stores_without_observations: int
+
+
+@dataclass(frozen=True)
+class StoreTimeline:
+    """Everything the drill-down chart shows for one store over ``[start, end)`` (UTC)."""
+
+    store_id: str
+    timezone: str
+    timezone_defaulted: bool  # no row, or an invalid zone name: America/Chicago was used
+    timezone_given: str | None
+    start: datetime
+    end: datetime
+    business: pd.DataFrame  # start_utc, end_utc, start_local, end_local
+    polls: pd.DataFrame  # timestamp_utc, timestamp_local, status, in_hours
+    spans: pd.DataFrame  # start_utc, end_utc, status ('active' | 'inactive')
+    hours: pd.DataFrame  # day_of_week, start_time_local, end_time_local (empty = open 24x7)
+    extra: dict[str, object] = field(default_factory=dict)
