@@ -1,0 +1,222 @@
+"""Loading the three feed files into DuckDB.
+
+Each file loads in one transaction: all of it lands or none of it does. Rows that cannot
+be read go to ``rejects`` with their line and reason while the rest of the file loads; a
+file whose header lacks a required column is refused whole. Polls are appended with exact
+duplicates skipped; business hours and timezones are snapshots that replace the table.
+An identical file (same sha256) loaded again changes nothing and is not recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from loop_core.errors import FeedRefusedError, LoopCoreError
+from loop_core.models import Feed, LoadSummary
+from loop_core.sqlfiles import load_sql
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The columns a feed needs; each tuple lists accepted header names for one column."""
+
+    columns: tuple[tuple[str, ...], ...]
+    stage_sql: str
+    table: str
+    table_columns: str
+
+
+_LAYOUTS = {
+    Feed.STORE_STATUS: _Layout(
+        (("store_id",), ("status",), ("timestamp_utc",)),
+        "stage_store_status",
+        "store_status",
+        "store_id, is_active, timestamp_utc",
+    ),
+    Feed.BUSINESS_HOURS: _Layout(
+        (("store_id",), ("dayofweek", "day"), ("start_time_local",), ("end_time_local",)),
+        "stage_business_hours",
+        "business_hours",
+        "store_id, day_of_week, start_time_local, end_time_local",
+    ),
+    Feed.TIMEZONES: _Layout(
+        (("store_id",), ("timezone_str",)),
+        "stage_timezones",
+        "timezones",
+        "store_id, timezone_str",
+    ),
+}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _header_positions(feed: Feed, path: Path, file_name: str) -> list[int]:
+    """1-based positions of the feed's columns in the header, or refuse the file."""
+    with path.open("rb") as f:
+        first = f.readline()
+    header = first.decode("utf-8-sig", errors="replace").strip()
+    names = [h.strip().strip('"').strip().lower() for h in header.split(",")]
+    positions: list[int] = []
+    missing: list[str] = []
+    for accepted in _LAYOUTS[feed].columns:
+        found = next((names.index(a) + 1 for a in accepted if a in names), None)
+        if found is None:
+            missing.append(" or ".join(_display(a) for a in accepted))
+        else:
+            positions.append(found)
+    if missing:
+        shown = header[:200] if header else "(empty file)"
+        raise FeedRefusedError(
+            f"{file_name}: not a {feed} file: missing column(s) {', '.join(missing)}; "
+            f"header was: {shown}"
+        )
+    return positions
+
+
+def _display(name: str) -> str:
+    return "dayOfWeek" if name == "dayofweek" else name
+
+
+def _stage_params(feed: Feed, positions: list[int]) -> list[object]:
+    n = max(positions)
+    if feed is Feed.STORE_STATUS:
+        return [*positions, n, n]
+    return [*positions, n, n]
+
+
+def _unchanged(cur: duckdb.DuckDBPyConnection, feed: Feed, sha: str) -> bool:
+    if feed is Feed.STORE_STATUS:
+        # Polls only ever accumulate: a file seen before can add nothing.
+        row = cur.execute(
+            "SELECT count(*) FROM loads WHERE feed = ? AND sha256 = ?", [feed.value, sha]
+        ).fetchone()
+        return bool(row and row[0])
+    # A snapshot is unchanged only if it is the one in place now (A, B, A reloads A).
+    row = cur.execute(
+        "SELECT sha256 FROM loads WHERE feed = ? ORDER BY load_id DESC LIMIT 1", [feed.value]
+    ).fetchone()
+    return bool(row and row[0] == sha)
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed | str,
+    path: str | os.PathLike[str],
+    *,
+    source: str = "cli",
+    file_name: str | None = None,
+) -> LoadSummary:
+    """Load one feed file in one transaction and return what it did.
+
+    Raises ``FeedRefusedError`` (nothing loaded) when the header lacks a required column
+    or the file cannot be read.
+    """
+    feed = Feed(feed)
+    file_path = Path(path)
+    name = file_name or file_path.name
+    if not file_path.is_file():
+        raise FeedRefusedError(f"{name}: no such file")
+    sha = _sha256(file_path)
+    positions = _header_positions(feed, file_path, name)
+    layout = _LAYOUTS[feed]
+    started = time.perf_counter()
+    with con.cursor() as cur:
+        if _unchanged(cur, feed, sha):
+            return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            summary = _load(cur, feed, layout, file_path, name, sha, positions, source, started)
+            cur.execute("COMMIT")
+        except duckdb.Error as e:
+            cur.execute("ROLLBACK")
+            raise LoopCoreError(f"{name}: load failed, nothing was changed: {e}") from e
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    return summary
+
+
+def _load(
+    cur: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    layout: _Layout,
+    path: Path,
+    name: str,
+    sha: str,
+    positions: list[int],
+    source: str,
+    started: float,
+) -> LoadSummary:
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE lines AS {load_sql('stage_lines')}", [str(path)]
+    )
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE staged AS {load_sql(layout.stage_sql)}",
+        _stage_params(feed, positions),
+    )
+    load_row = cur.execute("SELECT nextval('load_id_seq')").fetchone()
+    assert load_row is not None
+    load_id = int(load_row[0])
+    counts = cur.execute(
+        "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM staged"
+    ).fetchone()
+    assert counts is not None
+    rows_read, rows_rejected = int(counts[0]), int(counts[1])
+    cur.execute(
+        "INSERT INTO rejects SELECT ?, ?, ?, line, raw, reason FROM staged "
+        "WHERE reason IS NOT NULL",
+        [load_id, feed.value, name],
+    )
+    cols = layout.table_columns
+    if feed is Feed.STORE_STATUS:
+        inserted = cur.execute(load_sql("insert_store_status"), [load_id]).fetchone()
+    else:
+        cur.execute(f"DELETE FROM {layout.table}")
+        inserted = cur.execute(
+            f"INSERT INTO {layout.table} SELECT DISTINCT {cols}, ? FROM staged "
+            "WHERE reason IS NULL",
+            [load_id],
+        ).fetchone()
+    rows_loaded = int(inserted[0]) if inserted else 0
+    rows_duplicate = rows_read - rows_rejected - rows_loaded
+    cur.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        [
+            load_id, feed.value, name, sha, source, rows_read, rows_loaded,
+            rows_duplicate, rows_rejected, time.perf_counter() - started,
+        ],
+    )
+    cur.execute("DROP TABLE lines")
+    cur.execute("DROP TABLE staged")
+    return LoadSummary(
+        feed, name, sha, rows_read, rows_loaded, rows_duplicate, rows_rejected, load_id=load_id
+    )
+
+
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    store_status: str | os.PathLike[str] | None = None,
+    business_hours: str | os.PathLike[str] | None = None,
+    timezones: str | os.PathLike[str] | None = None,
+    source: str = "cli",
+) -> list[LoadSummary]:
+    """Load whichever of the three files are given (each in its own transaction)."""
+    given = [
+        (Feed.TIMEZONES, timezones),
+        (Feed.BUSINESS_HOURS, business_hours),
+        (Feed.STORE_STATUS, store_status),
+    ]
+    return [ingest_file(con, feed, p, source=source) for feed, p in given if p is not None]
