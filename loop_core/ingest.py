@@ -89,11 +89,29 @@ def _display(name: str) -> str:
     return "dayOfWeek" if name == "dayofweek" else name
 
 
-def _stage_params(feed: Feed, positions: list[int]) -> list[object]:
+def _stage_params(positions: list[int], path: Path) -> list[object]:
     n = max(positions)
-    if feed is Feed.STORE_STATUS:
-        return [*positions, n, n]
-    return [*positions, n, n]
+    return [*positions, str(path), n, n]
+
+
+def _line_numbers(path: Path, rejected: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
+    """Find the file line of each rejected raw line (rare, so the fast path skips it).
+
+    The bulk load reads lines without their order (much faster); here the file is read
+    once more in Python and each rejected text is matched to its lines in file order.
+    """
+    wanted: dict[str, list[str]] = {}
+    for raw, reason in rejected:
+        wanted.setdefault(raw, []).append(reason)
+    found: list[tuple[int, str, str]] = []
+    with path.open("rb") as f:
+        f.readline()  # the header is line 1
+        for number, data in enumerate(f, start=2):
+            text = data.rstrip(b"\r\n").decode("utf-8", errors="replace")
+            reasons = wanted.get(text)
+            if reasons:
+                found.append((number, text, reasons.pop()))
+    return found
 
 
 def _unchanged(cur: duckdb.DuckDBPyConnection, feed: Feed, sha: str) -> bool:
@@ -160,11 +178,8 @@ def _load(
     started: float,
 ) -> LoadSummary:
     cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE lines AS {load_sql('stage_lines')}", [str(path)]
-    )
-    cur.execute(
         f"CREATE OR REPLACE TEMP TABLE staged AS {load_sql(layout.stage_sql)}",
-        _stage_params(feed, positions),
+        _stage_params(positions, path),
     )
     load_row = cur.execute("SELECT nextval('load_id_seq')").fetchone()
     assert load_row is not None
@@ -174,13 +189,20 @@ def _load(
     ).fetchone()
     assert counts is not None
     rows_read, rows_rejected = int(counts[0]), int(counts[1])
-    cur.execute(
-        "INSERT INTO rejects SELECT ?, ?, ?, line, raw, reason FROM staged "
-        "WHERE reason IS NOT NULL",
-        [load_id, feed.value, name],
-    )
+    if rows_rejected:
+        rejected = cur.execute(
+            "SELECT raw, reason FROM staged WHERE reason IS NOT NULL"
+        ).fetchall()
+        cur.executemany(
+            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (load_id, feed.value, name, line, raw, reason)
+                for line, raw, reason in _line_numbers(path, rejected)
+            ],
+        )
     cols = layout.table_columns
     if feed is Feed.STORE_STATUS:
+        cur.execute(load_sql("insert_stores"))
         inserted = cur.execute(load_sql("insert_store_status"), [load_id]).fetchone()
     else:
         cur.execute(f"DELETE FROM {layout.table}")
@@ -198,7 +220,6 @@ def _load(
             rows_duplicate, rows_rejected, time.perf_counter() - started,
         ],
     )
-    cur.execute("DROP TABLE lines")
     cur.execute("DROP TABLE staged")
     return LoadSummary(
         feed, name, sha, rows_read, rows_loaded, rows_duplicate, rows_rejected, load_id=load_id

@@ -1,7 +1,7 @@
 -- Append the readable polls of the temp table `staged`, skipping exact duplicates (within
 -- the file and against what is already stored). Only stored polls inside the file's time
 -- range are compared, so the probe reads a small part of a large table.
--- Parameters: load_id.
+-- Run after insert_stores.sql. Parameters: load_id.
 WITH new_polls AS (
     SELECT DISTINCT store_id, is_active, timestamp_utc
     FROM staged
@@ -19,10 +19,11 @@ stored AS (
 ),
 
 final AS (
-    SELECT n.*
+    SELECT n.store_id, k.store_key, n.is_active, n.timestamp_utc
     FROM new_polls AS n
+    INNER JOIN stores AS k USING (store_id)
     ANTI JOIN stored AS s USING (store_id, is_active, timestamp_utc)
 )
 
 INSERT INTO store_status
-SELECT store_id, is_active, timestamp_utc, ? FROM final
+SELECT store_id, store_key, is_active, timestamp_utc, ? FROM final

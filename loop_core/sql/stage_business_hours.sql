@@ -1,15 +1,14 @@
--- Business hours from one file, validated. Reads the temp table `lines`.
--- Parameters: store_id position, day position, start position, end position, field count (x2).
+-- Business hours from one file, validated.
+-- Parameters: store_id, day, start, end positions, path, field count (x2).
 WITH fields AS (
     SELECT
-        line,
         raw,
-        len(fields) AS n_fields,
-        fields[?] AS store_id,
-        fields[?] AS day_text,
-        fields[?] AS start_text,
-        fields[?] AS end_text
-    FROM lines
+        length(unquoted) - length(replace(unquoted, ',', '')) + 1 AS n_fields,
+        trim(split_part(unquoted, ',', ?)) AS store_id,
+        trim(split_part(unquoted, ',', ?)) AS day_text,
+        trim(split_part(unquoted, ',', ?)) AS start_text,
+        trim(split_part(unquoted, ',', ?)) AS end_text
+    FROM feed_lines(?)
 ),
 
 parsed AS (
@@ -23,7 +22,6 @@ parsed AS (
 
 final AS (
     SELECT
-        line,
         raw,
         store_id,
         day_of_week,
@@ -31,13 +29,11 @@ final AS (
         end_time_local,
         CASE
             WHEN n_fields < ? THEN 'expected ' || ? || ' fields, found ' || n_fields
-            WHEN coalesce(store_id, '') = '' THEN 'empty store_id'
+            WHEN store_id = '' THEN 'empty store_id'
             WHEN day_of_week IS NULL OR day_of_week NOT BETWEEN 0 AND 6
-                THEN 'day "' || coalesce(day_text, '') || '" is not 0 (Monday) to 6 (Sunday)'
-            WHEN start_time_local IS NULL
-                THEN 'bad start time "' || coalesce(start_text, '') || '"'
-            WHEN end_time_local IS NULL
-                THEN 'bad end time "' || coalesce(end_text, '') || '"'
+                THEN 'day "' || day_text || '" is not 0 (Monday) to 6 (Sunday)'
+            WHEN start_time_local IS NULL THEN 'bad start time "' || start_text || '"'
+            WHEN end_time_local IS NULL THEN 'bad end time "' || end_text || '"'
         END AS reason
     FROM parsed
 )

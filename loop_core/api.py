@@ -1,0 +1,212 @@
+"""The original system's HTTP contract as plain Starlette routes.
+
+``/trigger_report`` starts a report job, ``/get_report`` polls it and downloads the CSV,
+``/healthz`` says whether the database answers and how fresh the polls are. The routes are
+mounted next to the dashboard by ``serve.py`` (``st.App(..., routes=routes(...))``) so they run
+in the process that already holds the DuckDB file; nothing here imports streamlit.
+
+Engine errors become JSON ``{"error": "..."}`` answers at this edge: a bad parameter is 400,
+an unknown report 404, a database held by another process 503.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+import duckdb
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from loop_core import db, jobs
+from loop_core.errors import (
+    DatabaseLockedError,
+    InvalidParameterError,
+    LoopCoreError,
+    UnknownReportError,
+)
+from loop_core.models import ReportState, ReportStatus
+from loop_core.timeutil import parse_instant
+
+ConnectionFactory = Callable[[], duckdb.DuckDBPyConnection]
+"""Returns the process's root connection, e.g. ``loop_core.db.connect``."""
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+# Status answers must never be served from a cache: "Running" turns into "Complete".
+_NO_STORE = {"Cache-Control": "no-store"}
+_UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def routes(con_factory: ConnectionFactory, *, token: str | None = None) -> list[Route]:
+    """The API routes, ready for ``st.App(script, routes=...)`` or ``Starlette(routes=...)``.
+
+    ``con_factory`` is called (off the event loop) on every request and must return the
+    process's root connection. When ``token`` is a non-empty string every route demands it,
+    as ``Authorization: Bearer <token>`` or ``?token=<token>``, and answers 401 without it.
+    """
+    api = _Api(con_factory, token or None)
+    return [
+        Route(
+            "/trigger_report",
+            api.guarded(api.trigger_report),
+            methods=["GET", "POST"],
+            name="trigger_report",
+        ),
+        Route(
+            "/get_report",
+            api.guarded(api.get_report),
+            methods=["GET", "POST"],
+            name="get_report",
+        ),
+        Route("/healthz", api.guarded(api.healthz), methods=["GET"], name="healthz"),
+    ]
+
+
+def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What ``/healthz`` reports: the schema version and the latest poll (ISO 8601 UTC or None)."""
+    version = db.schema_version(con)
+    with con.cursor() as cur:
+        row = cur.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
+    latest = row[0] if row else None
+    return {
+        "status": "ok",
+        "database": "ok",
+        "schema_version": version,
+        "latest_poll": _iso(latest) if isinstance(latest, datetime) else None,
+    }
+
+
+class _Api:
+    def __init__(self, con_factory: ConnectionFactory, token: str | None) -> None:
+        self._con_factory = con_factory
+        self._token = token
+
+    def guarded(self, endpoint: Endpoint) -> Endpoint:
+        @wraps(endpoint)
+        async def guarded_endpoint(request: Request) -> Response:
+            if self._token is not None and not self._authorized(request):
+                return _error(
+                    401,
+                    "missing or wrong API token; send 'Authorization: Bearer <token>' "
+                    "or ?token=<token>",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            try:
+                return await endpoint(request)
+            except InvalidParameterError as e:
+                return _error(400, str(e))
+            except UnknownReportError as e:
+                return _error(404, str(e))
+            except DatabaseLockedError as e:
+                return _error(503, str(e))
+            except LoopCoreError as e:
+                return _error(500, str(e))
+            except duckdb.Error as e:
+                return _error(500, f"database error: {e}")
+
+        return guarded_endpoint
+
+    def _authorized(self, request: Request) -> bool:
+        assert self._token is not None
+        header = request.headers.get("authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        offered = (
+            credentials.strip()
+            if scheme.lower() == "bearer"
+            else request.query_params.get("token", "")
+        )
+        return hmac.compare_digest(offered.encode(), self._token.encode())
+
+    async def _con(self) -> duckdb.DuckDBPyConnection:
+        return await run_in_threadpool(self._con_factory)
+
+    async def trigger_report(self, request: Request) -> Response:
+        params = await _parameters(request)
+        text = (params.get("as_of") or "").strip()
+        # Checked before touching the database, so a typo never costs a connection.
+        as_of = parse_instant(text) if text else None
+        con = await self._con()
+        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of)
+        return JSONResponse({"report_id": report_id}, headers=_NO_STORE)
+
+    async def get_report(self, request: Request) -> Response:
+        params = await _parameters(request)
+        report_id = (params.get("report_id") or "").strip()
+        if not report_id:
+            raise InvalidParameterError("report_id is required, e.g. /get_report?report_id=<id>")
+        con = await self._con()
+        status = await run_in_threadpool(jobs.get_report, con, report_id)
+        return _report_response(status)
+
+    async def healthz(self, request: Request) -> Response:
+        try:
+            con = await self._con()
+            body = await run_in_threadpool(health, con)
+        except (LoopCoreError, duckdb.Error) as e:
+            body = {"status": "error", "database": str(e), "latest_poll": None}
+            return JSONResponse(body, status_code=503, headers=_NO_STORE)
+        return JSONResponse(body, headers=_NO_STORE)
+
+
+def _report_response(status: ReportStatus) -> Response:
+    if status.status is ReportState.COMPLETE:
+        filename = f"report_{_UNSAFE_FILENAME_CHARS.sub('_', status.report_id)}.csv"
+        return Response(
+            status.csv or "",
+            media_type="text/csv",
+            headers={**_NO_STORE, "Content-Disposition": f"attachment; filename={filename}"},
+        )
+    if status.status is ReportState.FAILED:
+        body = {"status": status.status.value, "error": status.error or "unknown error"}
+        return JSONResponse(body, headers=_NO_STORE)
+    return JSONResponse({"status": status.status.value}, headers=_NO_STORE)
+
+
+async def _parameters(request: Request) -> Mapping[str, str]:
+    """Query parameters, overlaid for POST by a form or JSON object body."""
+    params: dict[str, str] = dict(request.query_params)
+    if request.method != "POST":
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        params.update(await _json_parameters(request))
+    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    return params
+
+
+async def _json_parameters(request: Request) -> dict[str, str]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as e:
+        raise InvalidParameterError(f"the body is not valid JSON: {e}") from e
+    if not isinstance(body, dict):
+        raise InvalidParameterError('the JSON body must be an object, e.g. {"report_id": "..."}')
+    # Numbers are accepted as text; nulls, lists and objects count as absent.
+    return {
+        str(key): str(value)
+        for key, value in body.items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    }
+
+
+def _error(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"error": message}, status_code=status_code, headers={**_NO_STORE, **(headers or {})}
+    )
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")

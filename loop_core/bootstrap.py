@@ -1,0 +1,115 @@
+"""First start: give an empty database deterministic sample data so the dashboard works at once.
+
+The dashboard calls :func:`ensure_sample_data` once per process (the UI caches it). It
+never touches a database that has seen any load: real data is never mixed with the sample.
+Loads made here are recorded with ``source = 'sample'``, which is how the dashboard knows
+to show its "this is sample data" banner (:func:`is_sample_only`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from loop_core.errors import LoopCoreError
+from loop_core.models import LoadSummary
+from loop_core.sqlfiles import quote_identifier
+
+SAMPLE_SOURCE = "sample"
+SAMPLE_STORES = 200
+SAMPLE_DAYS = 8
+SAMPLE_SEED = 0
+# Set to 1 to start on an empty database without loading the sample (e.g. before a real load).
+NO_SAMPLE_ENV = "LOOP_NO_SAMPLE"
+
+
+@dataclass(frozen=True)
+class SampleLoad:
+    """What the first-start sample load did."""
+
+    stores: int
+    days: int
+    seed: int
+    summaries: list[LoadSummary]
+
+
+def database_is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when no file was ever loaded and there is not a single poll."""
+    with con.cursor() as cur:
+        row = cur.execute(
+            "SELECT (SELECT count(*) FROM loads) + (SELECT count(*) FROM store_status)"
+        ).fetchone()
+    return row is None or int(row[0]) == 0
+
+
+def is_sample_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when every load so far came from the built-in sample (and there was at least one)."""
+    with con.cursor() as cur:
+        row = cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE source <> ?) FROM loads", [SAMPLE_SOURCE]
+        ).fetchone()
+    return row is not None and int(row[0]) > 0 and int(row[1]) == 0
+
+
+def ensure_sample_data(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    stores: int = SAMPLE_STORES,
+    days: int = SAMPLE_DAYS,
+    seed: int = SAMPLE_SEED,
+) -> SampleLoad | None:
+    """Load the deterministic sample into an empty database; return None if it was not empty.
+
+    Nothing happens either when ``$LOOP_NO_SAMPLE`` is ``1``. The sample files are written
+    to a temporary folder and loaded through the normal ingestion, so they show up in the
+    load history like any other file.
+    """
+    if os.environ.get(NO_SAMPLE_ENV) == "1" or not database_is_empty(con):
+        return None
+    # Imported here: the sample generator and ingestion are only needed on first start.
+    from loop_core.ingest import ingest_files
+    from loop_core.models import Feed
+    from loop_core.sample import write_sample
+
+    with tempfile.TemporaryDirectory(prefix="loop-sample-") as tmp:
+        try:
+            paths = write_sample(Path(tmp), stores=stores, days=days, seed=seed)
+        except OSError as e:
+            raise LoopCoreError(f"could not write the sample data: {e}") from e
+        summaries = ingest_files(
+            con,
+            store_status=paths.get(Feed.STORE_STATUS),
+            business_hours=paths.get(Feed.BUSINESS_HOURS),
+            timezones=paths.get(Feed.TIMEZONES),
+            source=SAMPLE_SOURCE,
+        )
+    return SampleLoad(stores=stores, days=days, seed=seed, summaries=summaries)
+
+
+def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete everything the sample load put in the database; return how many loads it undid.
+
+    Called before the first real upload, so that real polls are never mixed with synthetic
+    ones (polls are appended, not replaced). One transaction: all of it goes or none.
+    """
+    with con.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            ids = [int(r[0]) for r in cur.execute(
+                "SELECT load_id FROM loads WHERE source = ?", [SAMPLE_SOURCE]).fetchall()]
+            if ids:
+                for table in ("store_status", "business_hours", "timezones", "rejects"):
+                    cur.execute(
+                        f"DELETE FROM {quote_identifier(table)} WHERE list_contains(?, load_id)",
+                        [ids],
+                    )
+                cur.execute("DELETE FROM loads WHERE list_contains(?, load_id)", [ids])
+            cur.execute("COMMIT")
+        except duckdb.Error as e:
+            cur.execute("ROLLBACK")
+            raise LoopCoreError(f"could not remove the sample data: {e}") from e
+    return len(ids)

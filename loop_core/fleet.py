@@ -1,0 +1,336 @@
+"""What the dashboard's Fleet overview, Store drill-down and sidebar show, ready to render.
+
+Every function returns plain data (dataclasses, tidy DataFrames) so that the pages only
+read widgets, call one function here and draw the result. Report figures always come
+from the engine's own report (``loop_core.report``), so the dashboard can never disagree
+with the CSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from loop_core.bootstrap import SAMPLE_SOURCE
+from loop_core.models import ReportResult, StoreTimeline
+from loop_core.sqlfiles import load_sql
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+REPORT_COLUMNS = (
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+)
+WINDOWS = ("hour", "day", "week")
+
+
+# ---------------------------------------------------------------- freshness
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh and how big the data is; ``latest_poll`` is the report's default "now"."""
+
+    latest_poll: datetime | None
+    polls: int
+    stores: int
+    data_version: int
+    last_load: datetime | None
+    last_load_file: str | None
+    last_load_source: str | None
+    loads: int
+    sample_only: bool
+
+    def lag(self, now: datetime | None = None) -> timedelta | None:
+        """How far the latest poll lags the wall clock (``now`` defaults to the current time)."""
+        if self.latest_poll is None:
+            return None
+        return (now or datetime.now(UTC)) - self.latest_poll
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes with every load; cheap enough to ask on every rerun."""
+    with con.cursor() as cur:
+        row = cur.execute(load_sql("fleet_data_version")).fetchone()
+    return int(row[0]) if row else 0
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> Freshness:
+    """The latest poll, the latest load and the size of the data."""
+    with con.cursor() as cur:
+        row = cur.execute(load_sql("fleet_freshness"), [SAMPLE_SOURCE]).fetchone()
+    assert row is not None  # aggregates always return one row
+    return Freshness(
+        latest_poll=row[0],
+        polls=int(row[1]),
+        stores=int(row[2]),
+        data_version=int(row[3]),
+        last_load=row[4],
+        last_load_file=row[5],
+        last_load_source=row[6],
+        loads=int(row[7]),
+        sample_only=bool(row[8]),
+    )
+
+
+def format_lag(lag: timedelta | None) -> str:
+    """A short human text for a lag: ``"3 h 05 min"``, ``"2 d 4 h"``, ``"in the future"``."""
+    if lag is None:
+        return "no data"
+    seconds = int(lag.total_seconds())
+    if seconds < 0:
+        return "in the future (clock skew?)"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+# ---------------------------------------------------------------- fleet overview
+
+
+@dataclass(frozen=True)
+class FleetOverview:
+    """Fleet KPIs and per-store figures derived from one report."""
+
+    as_of: datetime
+    stores: int  # stores in the report (with at least one poll at or before as-of)
+    stores_without_data: int  # no poll inside their business hours: all figures 0
+    uptime_pct: dict[str, float | None]  # window -> % of business time up, None if no time
+    weekly_uptime: pd.DataFrame  # store_id, uptime_pct_week (stores with business time)
+    worst: pd.DataFrame  # store_id, uptime_pct_week, downtime_last_week, _day, _hour
+
+
+def _pct(up: float, down: float) -> float | None:
+    total = up + down
+    return None if total <= 0 else round(100.0 * up / total, 2)
+
+
+def fleet_overview(report: ReportResult, top: int = 15) -> FleetOverview:
+    """KPIs, the weekly uptime distribution and the ``top`` stores with most downtime."""
+    rows = report.rows
+    uptime = {
+        window: _pct(float(rows[f"uptime_last_{window}"].sum()),
+                     float(rows[f"downtime_last_{window}"].sum()))
+        for window in WINDOWS
+    }
+    business_week = rows["uptime_last_week"] + rows["downtime_last_week"]
+    with_time = rows[business_week > 0]
+    pct_week = (100.0 * with_time["uptime_last_week"] / business_week[business_week > 0]).round(2)
+    weekly = pd.DataFrame({"store_id": with_time["store_id"], "uptime_pct_week": pct_week})
+    worst = (
+        rows.assign(uptime_pct_week=weekly.set_index("store_id")["uptime_pct_week"]
+                    .reindex(rows["store_id"]).to_numpy())
+        .sort_values(["downtime_last_week", "downtime_last_day", "store_id"],
+                     ascending=[False, False, True])
+        .head(top)
+        .loc[:, ["store_id", "uptime_pct_week", "downtime_last_week", "downtime_last_day",
+                 "downtime_last_hour"]]
+        .reset_index(drop=True)
+    )
+    worst = worst[worst["downtime_last_week"] > 0].reset_index(drop=True)
+    return FleetOverview(
+        as_of=report.as_of,
+        stores=len(rows),
+        stores_without_data=report.stores_without_observations,
+        uptime_pct=uptime,
+        weekly_uptime=weekly.reset_index(drop=True),
+        worst=worst,
+    )
+
+
+@dataclass(frozen=True)
+class FleetDowntime:
+    """Fleet downtime by store-local hour of week and per store-local day."""
+
+    as_of: datetime
+    by_hour_of_week: pd.DataFrame  # day_of_week (0=Mon), local_hour, downtime_pct, polls
+    heatmap: pd.DataFrame  # 7 rows (Mon..Sun) x 24 columns (0..23): downtime %, NaN = no data
+    per_day: pd.DataFrame  # local_date, uptime_pct, downtime_pct, polls
+    method: str  # how the figures were obtained, shown under the charts
+
+
+POLL_METHOD = (
+    "Estimated from polls: the share of polls inside business hours that said "
+    "\"inactive\" (polls are about hourly, so this tracks the share of business time down)."
+)
+
+
+def fleet_downtime(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, days: int = 7
+) -> FleetDowntime:
+    """Downtime by store-local hour of week and per store-local day over ``days`` before ``as_of``."""
+    with con.cursor() as cur:
+        cells = cur.execute(load_sql("fleet_poll_downtime"), [as_of, days]).df()
+    cells["polls"] = cells["polls"].astype("int64")
+    cells["inactive_polls"] = cells["inactive_polls"].astype("int64")
+    by_how = cells.groupby(["day_of_week", "local_hour"], as_index=False)[
+        ["polls", "inactive_polls"]
+    ].sum()
+    by_how["downtime_pct"] = (100.0 * by_how["inactive_polls"] / by_how["polls"]).round(2)
+    heatmap = (
+        by_how.pivot(index="day_of_week", columns="local_hour", values="downtime_pct")
+        .reindex(index=range(7), columns=range(24))
+    )
+    heatmap.index = pd.Index(list(DAY_NAMES), name="day")
+    per_day = cells.groupby("local_date", as_index=False)[["polls", "inactive_polls"]].sum()
+    per_day["downtime_pct"] = (100.0 * per_day["inactive_polls"] / per_day["polls"]).round(2)
+    per_day["uptime_pct"] = (100.0 - per_day["downtime_pct"]).round(2)
+    return FleetDowntime(
+        as_of=as_of,
+        by_hour_of_week=by_how.loc[:, ["day_of_week", "local_hour", "downtime_pct", "polls"]],
+        heatmap=heatmap,
+        per_day=per_day.loc[:, ["local_date", "uptime_pct", "downtime_pct", "polls"]],
+        method=POLL_METHOD,
+    )
+
+
+# ---------------------------------------------------------------- store drill-down
+
+
+def find_stores(report: ReportResult, text: str, limit: int = 20) -> list[str]:
+    """Store ids of the report containing ``text`` (case-insensitive), prefix matches first."""
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    ids = report.rows["store_id"].astype(str)
+    lowered = ids.str.lower()
+    hits = ids[lowered.str.contains(needle, regex=False)]
+    starts = hits[hits.str.lower().str.startswith(needle)]
+    ordered = list(starts) + [s for s in hits if s not in set(starts)]
+    return ordered[:limit]
+
+
+def store_figures(report: ReportResult, store_id: str) -> dict[str, float] | None:
+    """The store's six figures, exactly as in its report row; None if it is not in the report."""
+    match = report.rows[report.rows["store_id"] == store_id]
+    if match.empty:
+        return None
+    row = match.iloc[0]
+    return {column: float(row[column]) for column in REPORT_COLUMNS}
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """The drill-down of one store over a range, with times in UTC and store-local."""
+
+    timeline: StoreTimeline
+    business: pd.DataFrame  # start_utc, end_utc, start_local, end_local (naive local)
+    polls: pd.DataFrame  # timestamp_utc, timestamp_local (naive), status, in_hours
+    spans: pd.DataFrame  # start_utc, end_utc, start_local, end_local, status, minutes
+    daily: pd.DataFrame  # local_date, uptime_h, downtime_h, uptime_pct
+    hours: pd.DataFrame  # day, local, utc (the weekly schedule, UTC as on reference date)
+    hours_reference: date  # the local week the UTC column was computed for
+    open_24x7: bool
+
+
+def _to_local(values: pd.Series, zone: str) -> pd.Series:
+    utc = pd.to_datetime(values, utc=True)
+    return utc.dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def _spans_by_local_day(spans: pd.DataFrame) -> pd.DataFrame:
+    """Split spans at local midnight and sum hours per local date and status."""
+    pieces: list[tuple[date, str, float]] = []
+    for start, end, status in spans[["start_local", "end_local", "status"]].itertuples(index=False):
+        cursor = start
+        while cursor < end:
+            midnight = datetime.combine(cursor.date() + timedelta(days=1), time())
+            stop = min(end, pd.Timestamp(midnight))
+            pieces.append((cursor.date(), str(status), (stop - cursor).total_seconds() / 3600))
+            cursor = stop
+    frame = pd.DataFrame(pieces, columns=["local_date", "status", "hours"])
+    table = frame.pivot_table(index="local_date", columns="status", values="hours",
+                              aggfunc="sum", fill_value=0.0)
+    table = table.reindex(columns=["active", "inactive"], fill_value=0.0)
+    daily = pd.DataFrame({
+        "local_date": table.index,
+        "uptime_h": table["active"].round(2).to_numpy(),
+        "downtime_h": table["inactive"].round(2).to_numpy(),
+    })
+    total = daily["uptime_h"] + daily["downtime_h"]
+    daily["uptime_pct"] = (100.0 * daily["uptime_h"] / total.where(total > 0)).round(1)
+    return daily.reset_index(drop=True)
+
+
+def _fmt_time(value: object) -> str:
+    text = str(value)
+    return text[:5] if len(text) >= 5 else text
+
+
+def _weekly_hours(hours: pd.DataFrame, zone: str, reference: date) -> pd.DataFrame:
+    """Each business-hours row in local time and in UTC on the week ending ``reference``."""
+    tz = ZoneInfo(zone)
+    rows: list[dict[str, str]] = []
+    ordered = hours.sort_values(["day_of_week", "start_time_local"])
+    for day, start, end in ordered[["day_of_week", "start_time_local", "end_time_local"]] \
+            .itertuples(index=False):
+        on = reference - timedelta(days=(reference.weekday() - int(day)) % 7)
+        start_t = start if isinstance(start, time) else time.fromisoformat(str(start))
+        end_t = end if isinstance(end, time) else time.fromisoformat(str(end))
+        start_local = datetime.combine(on, start_t, tzinfo=tz)
+        until_midnight = end_t >= time(23, 59)
+        end_day = on if (end_t > start_t and not until_midnight) else on + timedelta(days=1)
+        end_local = datetime.combine(end_day, time() if until_midnight else end_t, tzinfo=tz)
+        start_utc, end_utc = start_local.astimezone(UTC), end_local.astimezone(UTC)
+        rows.append({
+            "day": DAY_NAMES[int(day)],
+            "local": f"{_fmt_time(start)}–{'24:00' if until_midnight else _fmt_time(end)}"
+                     + (" (+1 d)" if end_day > on and not until_midnight else ""),
+            "utc": f"{DAY_NAMES[start_utc.weekday()]} {start_utc:%H:%M}–"
+                   f"{DAY_NAMES[end_utc.weekday()]} {end_utc:%H:%M}",
+            "utc_offset": start_local.strftime("%z")[:3] + ":" + start_local.strftime("%z")[3:],
+        })
+    return pd.DataFrame(rows, columns=["day", "local", "utc", "utc_offset"])
+
+
+def store_view(
+    con: duckdb.DuckDBPyConnection,
+    store_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> StoreView:
+    """The store's timeline from the engine, with local times, daily uptime and its hours."""
+    from loop_core.timeline import store_timeline  # the engine's; imported when needed
+
+    tl = store_timeline(con, store_id, start, end)
+    zone = tl.timezone
+    business = tl.business.copy()
+    for column in ("start_utc", "end_utc"):
+        business[column] = pd.to_datetime(business[column], utc=True)
+    business["start_local"] = _to_local(business["start_utc"], zone)
+    business["end_local"] = _to_local(business["end_utc"], zone)
+    polls = tl.polls.copy()
+    polls["timestamp_utc"] = pd.to_datetime(polls["timestamp_utc"], utc=True)
+    polls["timestamp_local"] = _to_local(polls["timestamp_utc"], zone)
+    spans = tl.spans.copy()
+    for column in ("start_utc", "end_utc"):
+        spans[column] = pd.to_datetime(spans[column], utc=True)
+    spans["start_local"] = _to_local(spans["start_utc"], zone)
+    spans["end_local"] = _to_local(spans["end_utc"], zone)
+    spans["minutes"] = ((spans["end_utc"] - spans["start_utc"]).dt.total_seconds() / 60).round(1)
+    reference = (tl.end.astimezone(ZoneInfo(zone)) - timedelta(microseconds=1)).date()
+    open_24x7 = tl.hours.empty
+    return StoreView(
+        timeline=tl,
+        business=business,
+        polls=polls,
+        spans=spans,
+        daily=_spans_by_local_day(spans) if not spans.empty else pd.DataFrame(
+            columns=["local_date", "uptime_h", "downtime_h", "uptime_pct"]),
+        hours=_weekly_hours(tl.hours, zone, reference) if not open_24x7 else pd.DataFrame(
+            columns=["day", "local", "utc", "utc_offset"]),
+        hours_reference=reference,
+        open_24x7=open_24x7,
+    )

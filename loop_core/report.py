@@ -1,0 +1,82 @@
+"""The uptime report (SPEC.md "The report"): exact microseconds, then the rounded CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from loop_core.models import ReportResult
+from loop_core.sqlfiles import load_sql
+from loop_core.timeutil import parse_instant
+
+REPORT_COLUMNS = [
+    "store_id",
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+]
+
+MicrosecondRow = tuple[str, int, int, int, int, int, int, bool]
+
+
+def resolve_as_of(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | str | None = None
+) -> datetime | None:
+    """The report's "now": ``as_of`` if given, else the latest poll (None on an empty db)."""
+    if as_of is not None:
+        return parse_instant(as_of)
+    with con.cursor() as cur:
+        row = cur.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
+    return row[0] if row else None
+
+
+def _compute_us(cur: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE report_us AS {load_sql('report')}", [as_of])
+
+
+def report_microseconds(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | str | None = None
+) -> list[MicrosecondRow]:
+    """Unrounded figures: (store_id, up hour/day/week, down hour/day/week, has_observations)."""
+    when = parse_instant(as_of) if as_of is not None else None
+    with con.cursor() as cur:
+        _compute_us(cur, when)
+        rows = cur.execute("SELECT * FROM report_us ORDER BY store_id").fetchall()
+    return [
+        (str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), bool(r[7]))
+        for r in rows
+    ]
+
+
+def compute_report(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | str | None = None
+) -> ReportResult:
+    """Compute the SPEC report. ``as_of`` overrides "now" (default: the latest poll)."""
+    now = resolve_as_of(con, as_of)
+    with con.cursor() as cur:
+        _compute_us(cur, now)
+        table = cur.execute(load_sql("report_csv")).fetchall()
+        missing_row = cur.execute(
+            "SELECT count(*) FILTER (WHERE NOT has_observations) FROM report_us"
+        ).fetchone()
+    missing = int(missing_row[0]) if missing_row else 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    writer.writerows(table)
+    rows = pd.DataFrame(table, columns=REPORT_COLUMNS)
+    for column in REPORT_COLUMNS[1:]:
+        rows[column] = rows[column].astype("float64")
+    return ReportResult(
+        as_of=now if now is not None else datetime.fromtimestamp(0).astimezone(),
+        rows=rows,
+        csv=buffer.getvalue(),
+        stores_without_observations=missing,
+    )

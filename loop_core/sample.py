@@ -1,0 +1,145 @@
+"""Deterministic synthetic feeds in the real Loop schemas, for demos, tests and load tests.
+
+:func:`write_sample` writes ``store_status.csv``, ``menu_hours.csv`` and ``timezones.csv``
+the way the real feeds look (see ``shared/data/loop-real``), including their quirks, so
+that the engine is exercised on the same awkward data it will meet in production:
+
+- ids: ``numeric`` mirrors the v1 feed (int64 ids of up to 19 digits, a ``day`` column,
+  no final newline on the status file); ``uuid`` mirrors v2 (UUID ids, a ``dayOfWeek``
+  column, no final newline on the business-hours and timezones files);
+- business hours: ~7% of stores without rows (24x7), some open on some weekdays only,
+  split shifts of up to four intervals a day, overnight shifts pre-split into
+  ``18:00:00-23:59:00`` plus ``00:00:00-02:00:00`` next day, ``23:59:00``/``23:59:59`` ends,
+  and ~1.5% of stores that are polled only outside their business hours;
+- timezones: real IANA zones (US, Europe, Australia, India, Lebanon: DST on both
+  hemispheres, half-hour offsets), ~2% of stores missing, ~1% invalid names;
+- polls: about hourly with minutes of jitter, ~2.5% lost plus multi-hour gaps, outages
+  lasting hours, ~94% active overall, a few stores that are never active.
+
+Everything is computed by DuckDB from hashes of ``(seed, store, ...)`` rather than from
+a random generator, so the same arguments give byte-identical files whatever the number
+of threads, and 140,000 stores over 8 days (~26M polls) take seconds rather than minutes.
+The SQL lives in ``loop_core/sql/sample_*.sql``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from loop_core.models import Feed
+from loop_core.sqlfiles import load_sql, quote_identifier
+
+IdStyle = Literal["numeric", "uuid"]
+
+# A fixed default "now" so that two runs without ``end`` agree byte for byte.
+DEFAULT_END = datetime(2024, 10, 14, 12, 0, 0, tzinfo=UTC)
+
+FILE_NAMES: dict[Feed, str] = {
+    Feed.STORE_STATUS: "store_status.csv",
+    Feed.BUSINESS_HOURS: "menu_hours.csv",
+    Feed.TIMEZONES: "timezones.csv",
+}
+
+# The business-hours day column is named differently in the two real feed versions.
+_DAY_COLUMN: dict[IdStyle, str] = {"numeric": "day", "uuid": "dayOfWeek"}
+
+# Which files lack a final newline in each real version (v1: the status file; v2: the
+# business-hours and timezones files), reproduced because parsers must cope with it.
+_NO_FINAL_NEWLINE: dict[IdStyle, tuple[Feed, ...]] = {
+    "numeric": (Feed.STORE_STATUS,),
+    "uuid": (Feed.BUSINESS_HOURS, Feed.TIMEZONES),
+}
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def write_sample(
+    out_dir: Path | str,
+    stores: int = 200,
+    days: int = 8,
+    seed: int = 0,
+    end: datetime | None = None,
+    id_style: IdStyle = "numeric",
+) -> dict[Feed, Path]:
+    """Write the three feeds for ``stores`` stores polled over ``days`` days before ``end``.
+
+    Polls fall in ``[end - days, end)``; ``end`` defaults to :data:`DEFAULT_END` and a
+    naive ``end`` is read as UTC. ``out_dir`` is created if needed and existing files of
+    the same names are replaced. Returns the path written for each feed.
+    """
+    if stores < 1:
+        raise ValueError(f"stores must be at least 1, got {stores}")
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    if id_style not in _DAY_COLUMN:
+        raise ValueError(f"id_style must be 'numeric' or 'uuid', got {id_style!r}")
+    # hash() takes the seed as a BIGINT; refuse what would not fit rather than wrap.
+    if not -(2**63) <= seed < 2**63:
+        raise ValueError(f"seed must fit in 64 bits, got {seed}")
+
+    end_utc = DEFAULT_END if end is None else _as_utc(end)
+    start_us = (end_utc - timedelta(days=days) - _EPOCH) // timedelta(microseconds=1)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {feed: out / name for feed, name in FILE_NAMES.items()}
+
+    common: dict[str, object] = {"seed": seed, "stores": stores, "uuid_style": id_style == "uuid"}
+    con = duckdb.connect()
+    try:
+        # Timestamps are formatted from plain UTC values, and the only zone conversion
+        # (for the stores polled outside their hours) must start from UTC instants.
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(load_sql("sample_macros"))
+        _copy(
+            con,
+            load_sql("sample_store_status"),
+            {**common, "hours": days * 24, "start_us": start_us},
+            paths[Feed.STORE_STATUS],
+        )
+        hours_sql = load_sql("sample_business_hours").replace(
+            "{day_column}", quote_identifier(_DAY_COLUMN[id_style])
+        )
+        _copy(con, hours_sql, common, paths[Feed.BUSINESS_HOURS])
+        _copy(con, load_sql("sample_timezones"), common, paths[Feed.TIMEZONES])
+    finally:
+        con.close()
+
+    for feed in _NO_FINAL_NEWLINE[id_style]:
+        _drop_final_newline(paths[feed])
+    return paths
+
+
+def _as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _copy(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict[str, object], path: Path
+) -> None:
+    """Write ``query``'s rows to ``path`` as a headed, comma-separated CSV.
+
+    The output path is bound as a parameter like every other value (DuckDB accepts one
+    for COPY's target), so no path ever has to be quoted into SQL text.
+    """
+    # Newlines around the query so that a trailing "--" comment cannot swallow the ")".
+    statement = f"COPY (\n{query}\n) TO $out_path (FORMAT CSV, HEADER, DELIMITER ',')"
+    con.execute(statement, {**params, "out_path": str(path)})
+
+
+def _drop_final_newline(path: Path) -> None:
+    """Cut the trailing newline off ``path`` in place (cheap even for a 1.5 GB file)."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        f.seek(max(size - 1, 0))
+        last = f.read(1)
+    if last == b"\n":
+        os.truncate(path, size - 1)

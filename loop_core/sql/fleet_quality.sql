@@ -1,0 +1,46 @@
+-- Data-quality findings per store, for the Data page: one row per (store, problem).
+--   invalid_timezone : the zone name is not an IANA zone DuckDB knows (America/Chicago used)
+--   no_timezone      : a polled store without a timezone row (America/Chicago used)
+--   no_hours         : a polled store without business-hours rows (open 24x7)
+-- Stores with no polls inside their hours come from the report itself (has_observations).
+WITH polled AS (
+    SELECT DISTINCT store_id FROM store_status
+),
+
+zones AS (
+    SELECT store_id, zone_given, zone_invalid FROM store_zone(NULL)
+),
+
+hours AS (
+    SELECT DISTINCT store_id FROM business_hours
+),
+
+invalid_timezone AS (
+    SELECT store_id, 'invalid_timezone' AS problem,
+           'timezone ' || coalesce('"' || zone_given || '"', '(empty)')
+           || ' is not a known IANA zone; America/Chicago is used' AS detail
+    FROM zones
+    WHERE zone_invalid
+),
+
+no_timezone AS (
+    SELECT p.store_id, 'no_timezone' AS problem,
+           'no timezone row; America/Chicago is used' AS detail
+    FROM polled AS p
+    WHERE p.store_id NOT IN (SELECT store_id FROM zones)
+),
+
+no_hours AS (
+    SELECT p.store_id, 'no_hours' AS problem,
+           'no business-hours rows; treated as open 24x7' AS detail
+    FROM polled AS p
+    WHERE p.store_id NOT IN (SELECT store_id FROM hours)
+),
+
+final AS (
+    SELECT * FROM invalid_timezone
+    UNION ALL SELECT * FROM no_timezone
+    UNION ALL SELECT * FROM no_hours
+)
+
+SELECT * FROM final ORDER BY problem, store_id

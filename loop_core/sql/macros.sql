@@ -1,0 +1,131 @@
+-- Shared definitions, (re)created on every open: the report and the store timeline both
+-- build business time from `business_intervals`, so the chart and the CSV cannot disagree.
+
+-- The zone each store's wall times are read in: its own if DuckDB knows the name,
+-- else America/Chicago (SPEC "Defaults"). `timezone()` raises on an unknown name, so names
+-- are checked against pg_timezone_names() first.
+CREATE OR REPLACE MACRO store_zone(only_store) AS TABLE
+WITH given AS (
+    SELECT store_id, timezone_str
+    FROM timezones
+    WHERE only_store IS NULL OR store_id = only_store
+),
+
+valid AS (
+    SELECT name FROM pg_timezone_names()
+),
+
+final AS (
+    SELECT
+        g.store_id,
+        g.timezone_str AS zone_given,
+        coalesce(v.name, 'America/Chicago') AS zone,
+        v.name IS NULL AS zone_invalid
+    FROM given AS g
+    LEFT JOIN valid AS v ON g.timezone_str = v.name
+)
+
+SELECT * FROM final;
+
+-- Merged business intervals in UTC (epoch microseconds, half-open) for every polled store
+-- (or just `only_store`), keyed by store_key, covering at least [lo_ts, hi_ts].
+CREATE OR REPLACE MACRO business_intervals(lo_ts, hi_ts, only_store) AS TABLE
+WITH polled AS (
+    SELECT store_key, store_id
+    FROM stores
+    WHERE only_store IS NULL OR store_id = only_store
+),
+
+zoned AS (
+    SELECT p.store_key, p.store_id, coalesce(z.zone, 'America/Chicago') AS zone
+    FROM polled AS p
+    LEFT JOIN store_zone(only_store) AS z USING (store_id)
+),
+
+-- Local dates around the range: two days of margin cover any UTC offset and overnight rows.
+local_dates AS (
+    SELECT unnest(generate_series(
+        (lo_ts::DATE - 2)::TIMESTAMP, (hi_ts::DATE + 2)::TIMESTAMP, INTERVAL 1 DAY
+    ))::DATE AS local_date
+),
+
+hours AS (
+    SELECT DISTINCT store_id, day_of_week, start_time_local, end_time_local
+    FROM business_hours
+    WHERE only_store IS NULL OR store_id = only_store
+),
+
+local_intervals AS (
+    SELECT
+        z.store_key,
+        z.zone,
+        d.local_date + h.start_time_local AS start_local,
+        CASE
+            -- 23:59 or later means "until midnight": 18:00-23:59 + 00:00-02:00 leaves no gap.
+            WHEN h.end_time_local >= TIME '23:59:00' THEN (d.local_date + 1)::TIMESTAMP
+            -- end <= start runs overnight; end == start is therefore 24 hours.
+            WHEN h.end_time_local <= h.start_time_local
+                THEN (d.local_date + 1) + h.end_time_local
+            ELSE d.local_date + h.end_time_local
+        END AS end_local
+    FROM zoned AS z
+    INNER JOIN hours AS h USING (store_id)
+    INNER JOIN local_dates AS d ON isodow(d.local_date) - 1 = h.day_of_week
+),
+
+utc_intervals AS (
+    -- timezone(zone, wall time) reads a DST gap or fold with the zone's smaller offset (SPEC).
+    SELECT
+        store_key,
+        epoch_us(timezone(zone, start_local)) AS start_us,
+        epoch_us(timezone(zone, end_local)) AS end_us
+    FROM local_intervals
+    UNION ALL
+    -- No business-hours rows at all: open 24x7, i.e. the whole covered range.
+    SELECT
+        store_key,
+        epoch_us(lo_ts) - 172800000000 AS start_us,
+        epoch_us(hi_ts) + 172800000000 AS end_us
+    FROM polled
+    WHERE store_id NOT IN (SELECT store_id FROM hours)
+),
+
+ordered AS (
+    SELECT
+        *,
+        max(end_us) OVER (
+            PARTITION BY store_key ORDER BY start_us, end_us
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS reach
+    FROM utc_intervals
+    -- A wall interval inside a DST gap can come out empty or reversed: it holds no time.
+    WHERE end_us > start_us
+),
+
+islands AS (
+    SELECT
+        *,
+        sum(CASE WHEN reach IS NULL OR start_us > reach THEN 1 ELSE 0 END) OVER (
+            PARTITION BY store_key ORDER BY start_us, end_us ROWS UNBOUNDED PRECEDING
+        ) AS island
+    FROM ordered
+),
+
+final AS (
+    SELECT store_key, min(start_us) AS start_us, max(end_us) AS end_us
+    FROM islands
+    GROUP BY store_key, island
+)
+
+SELECT * FROM final;
+
+-- Every non-blank line of a feed file after the header, read whole (one VARCHAR, no
+-- quoting) so that a malformed row can be kept aside verbatim instead of stopping the load.
+-- Double quotes (spreadsheet exports) are dropped: no field of these feeds contains a comma.
+CREATE OR REPLACE MACRO feed_lines(path) AS TABLE
+SELECT raw, replace(raw, '"', '') AS unquoted
+FROM read_csv(
+    path, header = false, columns = {'raw': 'VARCHAR'}, delim = chr(31),
+    quote = '', escape = '', auto_detect = false, skip = 1
+)
+WHERE raw IS NOT NULL AND trim(raw) <> '';

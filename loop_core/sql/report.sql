@@ -1,0 +1,186 @@
+-- The uptime report in exact microseconds: one row per store with a poll at or before now.
+--
+-- How it stays fast and exact: every business instant takes the status of the nearest
+-- observation, so observation i owns [m(i-1), m(i)) where m are the midpoints between
+-- consecutive observations. With C(x) = business time in [week start, x), the uptime in a
+-- window starting at w is  sum over active i of  clamp(C(m(i))) - clamp(C(m(i-1))),
+-- clamp(v) = max(v, C(w)). Neighbouring observations with the same status cancel, so only
+-- the midpoints where the status CHANGES need C: a handful per store instead of every poll.
+-- downtime = business time - uptime, which makes uptime + downtime = business time exact.
+--
+-- Parameters: as_of (NULL = latest poll).
+WITH params AS (
+    SELECT coalesce(?::TIMESTAMPTZ, (SELECT max(timestamp_utc) FROM store_status)) AS now_ts
+),
+
+bounds AS (
+    SELECT
+        now_ts,
+        epoch_us(now_ts) AS now_us,
+        epoch_us(now_ts) - 3600000000 AS hour_us,
+        epoch_us(now_ts) - 86400000000 AS day_us,
+        epoch_us(now_ts) - 604800000000 AS week_us
+    FROM params
+),
+
+polls AS (
+    SELECT s.store_key, s.is_active, epoch_us(s.timestamp_utc) AS t_us
+    FROM store_status AS s, bounds AS b
+    WHERE s.timestamp_utc <= b.now_ts
+),
+
+polled_stores AS (
+    SELECT DISTINCT store_key FROM polls
+),
+
+intervals AS (
+    SELECT *
+    -- Cover every poll (any observation may be the nearest) and the whole week window.
+    FROM business_intervals(
+        least((SELECT min(timestamp_utc) FROM store_status), (SELECT now_ts FROM params) - INTERVAL 7 DAY),
+        (SELECT now_ts FROM params),
+        NULL
+    )
+),
+
+-- Each interval is filed under every UTC day it touches, so a poll finds the (at most one,
+-- intervals are disjoint) interval holding it with an equality join on (store, day)
+-- instead of a sort-based range join.
+day_buckets AS (
+    SELECT
+        store_key,
+        start_us,
+        end_us,
+        unnest(generate_series(start_us // 86400000000, (end_us - 1) // 86400000000)) AS day_bucket
+    FROM intervals
+),
+
+-- Only polls inside business time are observations (a closed store's night polls are not).
+observations AS (
+    SELECT p.store_key, p.is_active, p.t_us
+    FROM polls AS p
+    INNER JOIN day_buckets AS i
+        ON p.store_key = i.store_key AND p.t_us // 86400000000 = i.day_bucket
+    WHERE p.t_us >= i.start_us AND p.t_us < i.end_us
+),
+
+sequenced AS (
+    SELECT
+        store_key,
+        is_active,
+        row_number() OVER w AS seq,
+        lead(is_active) OVER w AS next_active,
+        (t_us + lead(t_us) OVER w) // 2 AS right_mid
+    FROM observations
+    -- Ties at one instant: inactive sorts first, so each still owns half a gap.
+    WINDOW w AS (PARTITION BY store_key ORDER BY t_us, is_active)
+),
+
+-- Observations whose share ends before the week starts cannot count in any window.
+relevant AS (
+    SELECT q.*
+    FROM sequenced AS q, bounds AS b
+    WHERE q.right_mid IS NULL OR q.right_mid > b.week_us
+),
+
+store_ends AS (
+    SELECT
+        store_key,
+        arg_min(is_active, seq)::INTEGER AS first_active,
+        arg_max(is_active, seq)::INTEGER AS last_active
+    FROM relevant
+    GROUP BY store_key
+),
+
+transitions AS (
+    SELECT store_key, right_mid AS mid_us, is_active::INTEGER - next_active::INTEGER AS sign
+    FROM relevant
+    WHERE next_active <> is_active
+),
+
+week_intervals AS (
+    SELECT
+        i.store_key,
+        greatest(i.start_us, b.week_us) AS start_us,
+        least(i.end_us, b.now_us) AS end_us
+    FROM intervals AS i, bounds AS b
+    WHERE i.end_us > b.week_us AND i.start_us < b.now_us
+),
+
+business AS (
+    SELECT
+        w.store_key,
+        sum(w.end_us - w.start_us) AS week_biz,
+        sum(greatest(0, w.end_us - greatest(w.start_us, b.day_us))) AS day_biz,
+        sum(greatest(0, w.end_us - greatest(w.start_us, b.hour_us))) AS hour_biz
+    FROM week_intervals AS w, bounds AS b
+    GROUP BY w.store_key
+),
+
+-- C(mid) for every status change: business time in [week start, mid).
+valued AS (
+    SELECT
+        t.store_key,
+        t.sign,
+        t.mid_us,
+        coalesce(sum(greatest(0, least(t.mid_us, w.end_us) - w.start_us)), 0) AS c_mid
+    FROM transitions AS t
+    LEFT JOIN week_intervals AS w ON t.store_key = w.store_key AND w.start_us < t.mid_us
+    GROUP BY t.store_key, t.sign, t.mid_us
+),
+
+offsets AS (
+    -- C(window start) for the day and hour windows; 0 for the week.
+    SELECT
+        store_key,
+        week_biz,
+        day_biz,
+        hour_biz,
+        week_biz - day_biz AS c_day,
+        week_biz - hour_biz AS c_hour
+    FROM business
+),
+
+changes AS (
+    SELECT
+        v.store_key,
+        sum(v.sign * v.c_mid) AS week_sum,
+        sum(v.sign * greatest(v.c_mid, o.c_day)) AS day_sum,
+        sum(v.sign * greatest(v.c_mid, o.c_hour)) AS hour_sum
+    FROM valued AS v
+    INNER JOIN offsets AS o USING (store_key)
+    GROUP BY v.store_key
+),
+
+uptime AS (
+    SELECT
+        e.store_key,
+        coalesce(o.week_biz, 0) AS week_biz,
+        coalesce(o.day_biz, 0) AS day_biz,
+        coalesce(o.hour_biz, 0) AS hour_biz,
+        coalesce(c.week_sum, 0) + e.last_active * coalesce(o.week_biz, 0) AS up_week,
+        coalesce(c.day_sum, 0) + e.last_active * coalesce(o.week_biz, 0)
+        - e.first_active * coalesce(o.c_day, 0) AS up_day,
+        coalesce(c.hour_sum, 0) + e.last_active * coalesce(o.week_biz, 0)
+        - e.first_active * coalesce(o.c_hour, 0) AS up_hour
+    FROM store_ends AS e
+    LEFT JOIN offsets AS o USING (store_key)
+    LEFT JOIN changes AS c USING (store_key)
+),
+
+final AS (
+    SELECT
+        k.store_id,
+        coalesce(u.up_hour, 0)::BIGINT AS up_hour_us,
+        coalesce(u.up_day, 0)::BIGINT AS up_day_us,
+        coalesce(u.up_week, 0)::BIGINT AS up_week_us,
+        coalesce(u.hour_biz - u.up_hour, 0)::BIGINT AS down_hour_us,
+        coalesce(u.day_biz - u.up_day, 0)::BIGINT AS down_day_us,
+        coalesce(u.week_biz - u.up_week, 0)::BIGINT AS down_week_us,
+        u.store_key IS NOT NULL AS has_observations
+    FROM polled_stores AS s
+    INNER JOIN stores AS k USING (store_key)
+    LEFT JOIN uptime AS u USING (store_key)
+)
+
+SELECT * FROM final ORDER BY store_id

@@ -1,0 +1,70 @@
+-- store_status.csv of the synthetic feed: store_id, status, timestamp_utc.
+--
+-- Parameters: $seed, $stores, $hours (window length), $start_us (window start, epoch
+-- microseconds UTC), $uuid_style.
+--
+-- Each store is polled about once an hour: hour slot t of the window gets one poll at
+-- the store's own minute of the hour (its phase) plus a few minutes of jitter, so polls
+-- are irregular but stay inside their slot and keep their order.
+--
+-- No join and no ORDER BY on purpose: a single range() scan with projections and
+-- filters keeps its row order under COPY (DuckDB's documented order preservation),
+-- so the file is byte-identical whatever the thread count, without sorting ~27M rows.
+-- Rows come slot by slot (roughly in time order, as the real feed is), stores within.
+WITH slots AS (
+    SELECT
+        r % $stores AS s,
+        r // $stores AS t
+    FROM range($stores * $hours) AS g(r)
+),
+draws AS (
+    SELECT
+        s,
+        t,
+        smp_h($seed, s, 'store') AS hs,          -- fixed per store: phase, flakiness
+        smp_h2($seed, s, t, 'poll') AS hp,        -- per poll: jitter, missing, blips
+        smp_h2($seed, s, t // 24, 'outage') AS ho_today,
+        smp_h2($seed, s, t // 24 - 1, 'outage') AS ho_yesterday,
+        smp_h2($seed, s, t // 24, 'gap') AS hg
+    FROM slots
+),
+polls AS (
+    SELECT
+        s,
+        t,
+        -- Phase 5..55 min into the hour, jitter +-5 min: always inside slot t.
+        $start_us + t * 3600000000
+            + 300000000 + ((hs >> 24) % 3000000000)::BIGINT
+            + ((hp >> 20) % 600000000)::BIGINT - 300000000 AS ts_us,
+        -- ~6% of stores are flaky (an outage most days, up to 10 h); the others have
+        -- an outage of 1-6 h on a quarter of the days: ~94% of polls end up active.
+        CASE WHEN hs % 1000 < 60 THEN 900 ELSE 250 END AS outage_per_mille,
+        CASE WHEN hs % 1000 < 60 THEN 10 ELSE 6 END AS outage_max_len,
+        (hs >> 10) % 1000 < 5 AS dead,                -- closed for good: never active
+        (hp >> 10) % 1000 < 8 AS blip,                -- a lone inactive poll
+        -- 2.5% of polls lost, plus a 1-4 h gap on 4% of store-days.
+        hp % 1000 < 25 OR smp_run_covers(hg, t // 24, t, 40, 4) AS missing,
+        ho_today,
+        ho_yesterday
+    FROM draws
+)
+SELECT
+    smp_store_id($seed, s, $uuid_style) AS store_id,
+    CASE
+        WHEN dead OR blip
+            OR smp_run_covers(ho_today, t // 24, t, outage_per_mille, outage_max_len)
+            OR smp_run_covers(ho_yesterday, t // 24 - 1, t, outage_per_mille, outage_max_len)
+        THEN 'inactive'
+        ELSE 'active'
+    END AS status,
+    -- The real feed's BigQuery style: microseconds and a literal " UTC".
+    strftime(make_timestamp(ts_us), '%Y-%m-%d %H:%M:%S.%f') || ' UTC' AS timestamp_utc
+FROM polls
+WHERE NOT missing
+    -- 'outside' stores (open 10:00-14:00 local) are only polled outside those hours,
+    -- with a 5 minute margin. AND evaluates the zone conversion for their rows only.
+    AND NOT (
+        smp_kind($seed, s) = 'outside'
+        AND timezone(smp_zone($seed, s), make_timestamp(ts_us)::TIMESTAMPTZ)::TIME
+            BETWEEN TIME '09:55:00' AND TIME '14:05:00'
+    )
