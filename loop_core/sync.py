@@ -193,11 +193,19 @@ def _download_and_ingest(
         summary: LoadSummary = ingest_file(
             con, remote.feed, path, source=source.kind, file_name=remote.name
         )
-    outcome = FileOutcome.UNCHANGED if summary.unchanged else FileOutcome.LOADED
+    if summary.unchanged:
+        outcome = FileOutcome.UNCHANGED
+        message = f"{remote.name}: identical to the file already loaded"
+    else:
+        outcome = FileOutcome.LOADED
+        message = (
+            f"{remote.name}: {summary.rows_loaded} loaded, {summary.rows_duplicate} "
+            f"duplicates, {summary.rows_rejected} rejected"
+        )
     return FileResult(
         remote.feed,
         outcome,
-        summary.describe(),
+        message,
         remote,
         rows_loaded=0 if summary.unchanged else summary.rows_loaded,
         rows_rejected=0 if summary.unchanged else summary.rows_rejected,
