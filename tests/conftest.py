@@ -1,0 +1,72 @@
+"""Fixtures: tiny real DuckDB databases built from tiny CSVs in tests/data/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loop_core import db
+from loop_core.ingest import ingest_files
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "loop-real"
+
+POLLS_HEADER = "store_id,status,timestamp_utc"
+HOURS_HEADER = "store_id,dayOfWeek,start_time_local,end_time_local"
+ZONES_HEADER = "store_id,timezone_str"
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh, migrated in-memory database."""
+    connection = db.connect(":memory:")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def spec_db(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The SPEC example (open 09:00-12:00 Monday, polls 10:14 active, 11:15 inactive)."""
+    ingest_files(
+        con,
+        store_status=DATA / "spec" / "store_status.csv",
+        business_hours=DATA / "spec" / "menu_hours.csv",
+        timezones=DATA / "spec" / "timezones.csv",
+    )
+    return con
+
+
+Loader = Callable[..., duckdb.DuckDBPyConnection]
+
+
+@pytest.fixture
+def load(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> Loader:
+    """Write tiny feeds (lists of CSV lines without header) and load them into ``con``."""
+
+    def _load(
+        polls: list[str] | None = None,
+        hours: list[str] | None = None,
+        zones: list[str] | None = None,
+    ) -> duckdb.DuckDBPyConnection:
+        files: dict[str, Path] = {}
+        for key, header, rows in (
+            ("store_status", POLLS_HEADER, polls),
+            ("business_hours", HOURS_HEADER, hours),
+            ("timezones", ZONES_HEADER, zones),
+        ):
+            if rows is not None:
+                path = tmp_path / f"{key}.csv"
+                path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+                files[key] = path
+        ingest_files(con, **files)  # type: ignore[arg-type]
+        return con
+
+    return _load
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
+    """All rows of a query, for exact assertions."""
+    return con.execute(sql).fetchall()

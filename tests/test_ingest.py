@@ -1,0 +1,214 @@
+"""Ingestion: both real formats, rejects with lines and reasons, refusals, idempotence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import DATA, SHARED, table_rows
+from loop_core.errors import FeedRefusedError
+from loop_core.ingest import ingest_file, ingest_files
+from loop_core.models import Feed
+
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not present")
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM store_status), (SELECT count(*) FROM business_hours), "
+        "(SELECT count(*) FROM timezones), (SELECT count(*) FROM rejects), "
+        "(SELECT count(*) FROM loads)"
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+@needs_shared
+def test_real_v1_feed_with_day_column_and_no_final_newline_loads_completely(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    folder = SHARED / "v1-2023-01"
+    summaries = ingest_files(
+        con,
+        store_status=folder / "store_status_head5031.csv",
+        business_hours=folder / "menu_hours.csv",
+        timezones=folder / "timezones.csv",
+    )
+    assert [(s.feed, s.rows_loaded, s.rows_rejected) for s in summaries] == [
+        (Feed.TIMEZONES, 13559, 0),
+        (Feed.BUSINESS_HOURS, 86198, 0),
+        # 5,032 data rows: the file name says 5031, but its last line has no newline.
+        (Feed.STORE_STATUS, 5032, 0),
+    ]
+    # 19-digit ids survive as text, never as floats.
+    assert table_rows(
+        con, "SELECT store_id FROM store_status WHERE store_id = '8419537941919820732'"
+    ) == [("8419537941919820732",)]
+
+
+@needs_shared
+def test_real_v2_feed_with_uuid_ids_and_day_of_week_column_loads_completely(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    folder = SHARED / "v2-2024-10"
+    summaries = ingest_files(
+        con,
+        store_status=folder / "store_status_head1000.csv",
+        business_hours=folder / "menu_hours.csv",
+        timezones=folder / "timezones.csv",
+    )
+    assert [(s.rows_loaded, s.rows_rejected) for s in summaries] == [(4559, 0), (35457, 0), (1000, 0)]
+    assert table_rows(
+        con,
+        "SELECT day_of_week, start_time_local::VARCHAR, end_time_local::VARCHAR "
+        "FROM business_hours WHERE store_id = 'd84a4552-3668-4075-ad1d-16840294f818' "
+        "AND day_of_week = 1",
+    ) == [(1, "00:00:00", "00:01:00")]
+
+
+def test_timestamps_with_any_fraction_iso_forms_crlf_and_loose_status_all_load(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    summary = ingest_file(con, Feed.STORE_STATUS, DATA / "formats" / "store_status_mixed.csv")
+    assert (summary.rows_loaded, summary.rows_rejected) == (5, 0)
+    assert table_rows(
+        con,
+        "SELECT store_id, is_active, strftime(timestamp_utc, '%Y-%m-%d %H:%M:%S.%f') "
+        "FROM store_status ORDER BY timestamp_utc",
+    ) == [
+        ("8419537941919820732", True, "2023-01-22 12:09:39.388884"),
+        ("8419537941919820732", False, "2023-01-22 13:09:39.000000"),
+        ("8419537941919820732", False, "2023-01-22 14:09:39.500000"),
+        ("b5d0a65d-6d54-47aa-95e9-9312f0353326", True, "2023-01-22 15:09:39.000000"),
+        ("b5d0a65d-6d54-47aa-95e9-9312f0353326", True, "2023-01-22 16:09:39.123000"),
+    ]
+
+
+def test_unreadable_poll_rows_are_kept_aside_with_line_and_reason(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    summary = ingest_file(con, Feed.STORE_STATUS, DATA / "formats" / "store_status_bad_rows.csv")
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (6, 2, 4)
+    assert table_rows(con, "SELECT line, raw, reason FROM rejects ORDER BY line") == [
+        (3, "2,sleeping,2023-01-22 12:00:00 UTC", 'unknown status "sleeping"'),
+        (4, "3,active,yesterday", 'unparseable timestamp "yesterday"'),
+        (5, ",active,2023-01-22 12:00:00 UTC", "empty store_id"),
+        (6, "4,active", "expected 3 fields, found 2"),
+    ]
+    assert table_rows(con, "SELECT store_id FROM store_status ORDER BY 1") == [("1",), ("5",)]
+
+
+def test_bad_days_and_times_in_business_hours_are_rejected_with_reasons(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    summary = ingest_file(con, Feed.BUSINESS_HOURS, DATA / "formats" / "menu_hours_bad_rows.csv")
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 4)
+    assert table_rows(con, "SELECT line, reason FROM rejects ORDER BY line") == [
+        (3, 'day "7" is not 0 (Monday) to 6 (Sunday)'),
+        (4, 'day "x" is not 0 (Monday) to 6 (Sunday)'),
+        (5, 'bad start time "25:00:00"'),
+        (6, 'bad end time "noon"'),
+    ]
+
+
+def test_a_file_with_a_wrong_header_is_refused_whole_naming_the_missing_columns(
+    spec_db: duckdb.DuckDBPyConnection,
+) -> None:
+    before = _counts(spec_db)
+    with pytest.raises(FeedRefusedError, match="missing column.*store_id, status, timestamp_utc"):
+        ingest_file(spec_db, Feed.STORE_STATUS, DATA / "formats" / "store_status_wrong_header.csv")
+    assert _counts(spec_db) == before
+
+
+def test_loading_an_identical_file_again_changes_nothing(
+    spec_db: duckdb.DuckDBPyConnection,
+) -> None:
+    before = _counts(spec_db)
+    again = ingest_file(spec_db, Feed.STORE_STATUS, DATA / "spec" / "store_status.csv")
+    assert again.unchanged
+    assert _counts(spec_db) == before
+
+
+def test_polls_append_and_skip_exact_duplicates_across_files(
+    load: object, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    first = tmp_path / "a.csv"
+    first.write_text("store_id,status,timestamp_utc\n1,active,2024-01-01 10:00:00 UTC\n")
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "store_id,status,timestamp_utc\n1,active,2024-01-01 10:00:00 UTC\n"
+        "1,inactive,2024-01-01 10:00:00 UTC\n1,active,2024-01-01 11:00:00 UTC\n"
+        "1,active,2024-01-01 11:00:00 UTC\n"
+    )
+    ingest_file(con, Feed.STORE_STATUS, first)
+    summary = ingest_file(con, Feed.STORE_STATUS, second)
+    assert (summary.rows_loaded, summary.rows_duplicate) == (2, 2)
+    assert table_rows(
+        con, "SELECT is_active, hour(timestamp_utc) FROM store_status ORDER BY 2, 1"
+    ) == [(False, 10), (True, 10), (True, 11)]
+
+
+def test_business_hours_and_timezones_are_snapshots_replaced_by_each_new_file(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text("store_id,timezone_str\n1,America/Denver\n2,Asia/Beirut\n")
+    new = tmp_path / "new.csv"
+    new.write_text("store_id,timezone_str\n1,Europe/Berlin\n")
+    ingest_file(con, Feed.TIMEZONES, old)
+    ingest_file(con, Feed.TIMEZONES, new)
+    assert table_rows(con, "SELECT store_id, timezone_str FROM timezones") == [
+        ("1", "Europe/Berlin")
+    ]
+    # Going back to the old snapshot is a change, not a no-op.
+    assert not ingest_file(con, Feed.TIMEZONES, old).unchanged
+    assert len(table_rows(con, "SELECT * FROM timezones")) == 2
+
+
+def test_a_store_given_two_zones_in_one_file_is_rejected_not_guessed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = tmp_path / "tz.csv"
+    path.write_text("store_id,timezone_str\n1,America/Denver\n1,Asia/Beirut\n2,UTC\n")
+    summary = ingest_file(con, Feed.TIMEZONES, path)
+    assert (summary.rows_loaded, summary.rows_rejected) == (1, 2)
+    assert table_rows(con, "SELECT line, reason FROM rejects ORDER BY line") == [
+        (2, "store has 2 different timezones in this file"),
+        (3, "store has 2 different timezones in this file"),
+    ]
+
+
+def test_every_load_is_recorded_with_its_checksum_and_counts(
+    spec_db: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = table_rows(
+        spec_db,
+        "SELECT feed, file_name, length(sha256), rows_loaded, rows_duplicate, rows_rejected "
+        "FROM loads ORDER BY load_id",
+    )
+    assert rows == [
+        ("timezones", "timezones.csv", 64, 2, 0, 0),
+        ("business_hours", "menu_hours.csv", 64, 1, 0, 0),
+        ("store_status", "store_status.csv", 64, 3, 0, 0),
+    ]
+
+
+def test_a_failure_midway_through_a_load_leaves_the_database_as_it_was(
+    spec_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import loop_core.ingest as ingest_module
+
+    before = _counts(spec_db)
+    path = tmp_path / "polls.csv"
+    path.write_text("store_id,status,timestamp_utc\n9,active,2024-01-09 10:00:00 UTC\nx,y,z\n")
+
+    def explode(*_: object) -> list[tuple[int, str, str]]:
+        raise RuntimeError("disk full")
+
+    # Rejects are written after the polls are staged: fail there, inside the transaction.
+    monkeypatch.setattr(ingest_module, "_line_numbers", explode)
+    with pytest.raises(RuntimeError):
+        ingest_file(spec_db, Feed.STORE_STATUS, path)
+    assert _counts(spec_db) == before
