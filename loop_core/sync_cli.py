@@ -63,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
         con = db.connect(db_path)
     except DatabaseLockedError:
         print(
-            f"sync: the database {db_path} is in use by the running dashboard, which syncs "
-            "on its own; use its Data page (Sync now), or stop it and run this again",
+            f"sync: the database {db_path} is locked by another process, probably the running "
+            "dashboard, which syncs on its own: use its Data page (Sync now), or stop it and "
+            "run this again",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

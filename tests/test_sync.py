@@ -579,4 +579,5 @@ def test_the_sync_command_says_the_database_is_in_use_and_exits_2(
     err = capsys.readouterr().err
     assert status == 2
     assert err.count("\n") == 1
-    assert err.startswith(f"sync: the database {path} is in use by the running dashboard")
+    assert err.startswith(f"sync: the database {path} is locked by another process")
+    assert "Sync now" in err
