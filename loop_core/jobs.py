@@ -98,11 +98,10 @@ def fail_orphaned_reports(con: duckdb.DuckDBPyConnection) -> int:
     with _live_lock:
         live = list(_live)
     with con.cursor() as cur:
-        placeholders = ", ".join("?" for _ in live) or "NULL"
         rows = cur.execute(
             "UPDATE reports SET status = ?, finished_at = now(), error = ? "
-            f"WHERE status = ? AND report_id NOT IN ({placeholders}) RETURNING report_id",
-            [ReportState.FAILED.value, INTERRUPTED, ReportState.RUNNING.value, *live],
+            "WHERE status = ? AND NOT list_contains(?::VARCHAR[], report_id) RETURNING report_id",
+            [ReportState.FAILED.value, INTERRUPTED, ReportState.RUNNING.value, live],
         ).fetchall()
     return len(rows)
 

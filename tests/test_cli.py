@@ -1,0 +1,61 @@
+"""``python -m loop_core`` as a user runs it: real processes, exit codes, stdout/stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loop_core", *args], cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_ingest_prints_a_summary_per_file_and_exits_zero_despite_rejected_rows(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "x.duckdb")
+    out = run("ingest", "--db", db, "--store-status", str(DATA / "formats" / "store_status_bad_rows.csv"),
+              "--timezones", str(DATA / "spec" / "timezones.csv"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "timezones: timezones.csv: 2 loaded, 0 duplicates, 0 rejected",
+        "store_status: store_status_bad_rows.csv: 2 loaded, 0 duplicates, 4 rejected",
+    ]
+
+
+def test_ingest_of_a_refused_file_exits_non_zero_with_one_line_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    out = run("ingest", "--db", str(tmp_path / "x.duckdb"), "--store-status",
+              str(DATA / "formats" / "store_status_wrong_header.csv"))
+    assert out.returncode != 0
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "missing column(s) store_id, status, timestamp_utc" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_report_writes_the_spec_csv_to_stdout_or_a_file(tmp_path: Path) -> None:
+    db = str(tmp_path / "x.duckdb")
+    run("ingest", "--db", db, "--store-status", str(DATA / "spec" / "store_status.csv"),
+        "--business-hours", str(DATA / "spec" / "menu_hours.csv"),
+        "--timezones", str(DATA / "spec" / "timezones.csv"))
+    out = run("report", "--db", db, "--as-of", "2024-01-08T12:00:00Z")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[2] == "mon,0.00,1.74,1.74,60.00,1.26,1.26"
+    target = tmp_path / "r.csv"
+    assert run("report", "--db", db, "--as-of", "2024-01-08 12:00:00", "--out", str(target)).returncode == 0
+    assert target.read_text() == out.stdout
+
+
+def test_report_with_a_bad_as_of_exits_two_with_a_message(tmp_path: Path) -> None:
+    out = run("report", "--db", str(tmp_path / "x.duckdb"), "--as-of", "soon")
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: cannot read 'soon' as an instant")
