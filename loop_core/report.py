@@ -38,7 +38,9 @@ def resolve_as_of(
 
 
 def _compute_us(cur: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE report_us AS {load_sql('report')}", [as_of])
+    # observations.sql is the start shared with the timeline's spans.sql.
+    query = load_sql("observations") + load_sql("report")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE report_us AS {query}", [as_of, None, None, None])
 
 
 def report_microseconds(

@@ -1,79 +1,14 @@
 -- The uptime report in exact microseconds: one row per store with a poll at or before now.
+-- Follows observations.sql (the shared start; see report.py).
 --
--- How it stays fast and exact: every business instant takes the status of the nearest
--- observation, so observation i owns [m(i-1), m(i)) where m are the midpoints between
--- consecutive observations. With C(x) = business time in [week start, x), the uptime in a
--- window starting at w is  sum over active i of  clamp(C(m(i))) - clamp(C(m(i-1))),
+-- How it stays fast and exact: with C(x) = business time in [week start, x), the uptime
+-- in a window starting at w is  sum over active i of  clamp(C(right_mid)) - clamp(C(left_mid)),
 -- clamp(v) = max(v, C(w)). Neighbouring observations with the same status cancel, so only
 -- the midpoints where the status CHANGES need C: a handful per store instead of every poll.
 -- downtime = business time - uptime, which makes uptime + downtime = business time exact.
---
--- Parameters: as_of (NULL = latest poll).
-WITH params AS (
-    SELECT coalesce(?::TIMESTAMPTZ, (SELECT max(timestamp_utc) FROM store_status)) AS now_ts
-),
-
-bounds AS (
-    SELECT
-        now_ts,
-        epoch_us(now_ts) AS now_us,
-        epoch_us(now_ts) - 3600000000 AS hour_us,
-        epoch_us(now_ts) - 86400000000 AS day_us,
-        epoch_us(now_ts) - 604800000000 AS week_us
-    FROM params
-),
-
-polls AS (
-    SELECT s.store_key, s.is_active, epoch_us(s.timestamp_utc) AS t_us
-    FROM store_status AS s, bounds AS b
-    WHERE s.timestamp_utc <= b.now_ts
-),
 
 polled_stores AS (
     SELECT DISTINCT store_key FROM polls
-),
-
-intervals AS (
-    SELECT *
-    -- Cover every poll (any observation may be the nearest) and the whole week window.
-    FROM business_intervals(
-        least((SELECT min(timestamp_utc) FROM store_status), (SELECT now_ts FROM params) - INTERVAL 7 DAY),
-        (SELECT now_ts FROM params),
-        NULL
-    )
-),
-
--- Each interval is filed under every UTC day it touches, so a poll finds the (at most one,
--- intervals are disjoint) interval holding it with an equality join on (store, day)
--- instead of a sort-based range join.
-day_buckets AS (
-    SELECT
-        store_key,
-        start_us,
-        end_us,
-        unnest(generate_series(start_us // 86400000000, (end_us - 1) // 86400000000)) AS day_bucket
-    FROM intervals
-),
-
--- Only polls inside business time are observations (a closed store's night polls are not).
-observations AS (
-    SELECT p.store_key, p.is_active, p.t_us
-    FROM polls AS p
-    INNER JOIN day_buckets AS i
-        ON p.store_key = i.store_key AND p.t_us // 86400000000 = i.day_bucket
-    WHERE p.t_us >= i.start_us AND p.t_us < i.end_us
-),
-
-sequenced AS (
-    SELECT
-        store_key,
-        is_active,
-        row_number() OVER w AS seq,
-        lead(is_active) OVER w AS next_active,
-        (t_us + lead(t_us) OVER w) // 2 AS right_mid
-    FROM observations
-    -- Ties at one instant: inactive sorts first, so each still owns half a gap.
-    WINDOW w AS (PARTITION BY store_key ORDER BY t_us, is_active)
 ),
 
 -- Observations whose share ends before the week starts cannot count in any window.

@@ -1,0 +1,81 @@
+-- Shared start of the report (report.sql) and of the status spans (spans.sql): the
+-- polls, the business intervals and the observations with the share of time each owns.
+-- Both queries are this text followed by their own CTEs, so the dashboard's chart and the
+-- CSV cannot disagree. Every business instant takes the status of the nearest observation:
+-- observation i owns [left_mid, right_mid), the midpoints to its neighbours.
+--
+-- Parameters: as_of (NULL = latest poll), only_store (NULL = all), from, to (NULL = the
+-- week before now, the report's range).
+WITH params AS (
+    SELECT
+        coalesce(?::TIMESTAMPTZ, (SELECT max(timestamp_utc) FROM store_status)) AS now_ts,
+        ?::VARCHAR AS only_store,
+        ?::TIMESTAMPTZ AS from_arg,
+        ?::TIMESTAMPTZ AS to_arg
+),
+
+bounds AS (
+    SELECT
+        now_ts,
+        only_store,
+        coalesce(from_arg, now_ts - INTERVAL 7 DAY) AS from_ts,
+        coalesce(to_arg, now_ts) AS to_ts,
+        epoch_us(now_ts) AS now_us,
+        epoch_us(now_ts) - 3600000000 AS hour_us,
+        epoch_us(now_ts) - 86400000000 AS day_us,
+        epoch_us(now_ts) - 604800000000 AS week_us
+    FROM params
+),
+
+polls AS (
+    SELECT s.store_key, s.is_active, epoch_us(s.timestamp_utc) AS t_us
+    FROM store_status AS s, bounds AS b
+    WHERE s.timestamp_utc <= b.now_ts AND (b.only_store IS NULL OR s.store_id = b.only_store)
+),
+
+intervals AS (
+    SELECT *
+    -- Cover every poll (any observation may be the nearest) and the whole asked range.
+    FROM business_intervals(
+        least(
+            (SELECT make_timestamptz(min(t_us)) FROM polls), (SELECT from_ts FROM bounds)
+        ),
+        (SELECT greatest(now_ts, to_ts) FROM bounds),
+        (SELECT only_store FROM bounds)
+    )
+),
+
+-- Each interval is filed under every UTC day it touches, so a poll finds the (at most one,
+-- intervals are disjoint) interval holding it with an equality join on (store, day)
+-- instead of a sort-based range join.
+day_buckets AS (
+    SELECT
+        store_key,
+        start_us,
+        end_us,
+        unnest(generate_series(start_us // 86400000000, (end_us - 1) // 86400000000)) AS day_bucket
+    FROM intervals
+),
+
+-- Only polls inside business time are observations (a closed store's night polls are not).
+observations AS (
+    SELECT p.store_key, p.is_active, p.t_us
+    FROM polls AS p
+    INNER JOIN day_buckets AS i
+        ON p.store_key = i.store_key AND p.t_us // 86400000000 = i.day_bucket
+    WHERE p.t_us >= i.start_us AND p.t_us < i.end_us
+),
+
+sequenced AS (
+    SELECT
+        store_key,
+        is_active,
+        t_us,
+        row_number() OVER w AS seq,
+        lead(is_active) OVER w AS next_active,
+        (lag(t_us) OVER w + t_us) // 2 AS left_mid,
+        (t_us + lead(t_us) OVER w) // 2 AS right_mid
+    FROM observations
+    -- Ties at one instant: inactive sorts first, so each still owns half a gap.
+    WINDOW w AS (PARTITION BY store_key ORDER BY t_us, is_active)
+),

@@ -1,0 +1,108 @@
+"""Per-store timeline (and fleet-wide status spans) from the report's own SQL.
+
+``spans.sql`` starts with ``observations.sql``, exactly as the report does, so the chart's
+up/down spans add up to the report's figures for the same store and window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from loop_core.errors import InvalidParameterError, UnknownStoreError
+from loop_core.models import StoreTimeline
+from loop_core.report import resolve_as_of
+from loop_core.sqlfiles import load_sql
+from loop_core.timeutil import parse_instant
+
+SPAN_COLUMNS = ["kind", "store_id", "start_utc", "end_utc", "start_local", "end_local",
+                "is_active", "in_hours"]
+
+
+def status_spans(
+    con: duckdb.DuckDBPyConnection,
+    store_id: str | None = None,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    as_of: datetime | str | None = None,
+    with_polls: bool = True,
+) -> pd.DataFrame:
+    """Business intervals, up/down spans and (``with_polls``) polls over ``[start, end)``
+    (default: the week before now) for one store or, with ``store_id=None``, every store.
+    Columns: SPAN_COLUMNS; ``kind`` is 'business', 'span' or 'poll'."""
+    now = resolve_as_of(con, as_of)
+    start_dt = parse_instant(start) if start is not None else None
+    end_dt = parse_instant(end) if end is not None else None
+    if start_dt is not None and end_dt is not None and end_dt <= start_dt:
+        raise InvalidParameterError("the end of the range must come after its start")
+    query = load_sql("observations") + load_sql("spans")
+    with con.cursor() as cur:
+        frame = cur.execute(query, [now, store_id, start_dt, end_dt, with_polls]).df()
+    return frame if len(frame.columns) else pd.DataFrame(columns=SPAN_COLUMNS)
+
+
+def _store_facts(
+    cur: duckdb.DuckDBPyConnection, store_id: str
+) -> tuple[bool, str | None, str, bool]:
+    row = cur.execute(
+        "SELECT "
+        "  EXISTS (SELECT 1 FROM stores WHERE store_id = ?) "
+        "  OR EXISTS (SELECT 1 FROM business_hours WHERE store_id = ?) "
+        "  OR EXISTS (SELECT 1 FROM timezones WHERE store_id = ?), "
+        "  (SELECT zone_given FROM store_zone(?)), (SELECT zone FROM store_zone(?)), "
+        "  (SELECT zone_invalid FROM store_zone(?))",
+        [store_id] * 6,
+    ).fetchone()
+    assert row is not None
+    known, given, zone, invalid = row
+    return bool(known), given, zone or "America/Chicago", given is None or bool(invalid)
+
+
+def store_timeline(
+    con: duckdb.DuckDBPyConnection,
+    store_id: str,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    as_of: datetime | str | None = None,
+) -> StoreTimeline:
+    """Everything the drill-down draws for one store over ``[start, end)``, in UTC and local
+    time; the default range is the week before now (the latest poll, or ``as_of``)."""
+    with con.cursor() as cur:
+        known, given, zone, defaulted = _store_facts(cur, store_id)
+        if not known:
+            raise UnknownStoreError(f"no store with id {store_id!r}")
+        hours = cur.execute(
+            "SELECT DISTINCT day_of_week, start_time_local, end_time_local FROM business_hours "
+            "WHERE store_id = ? ORDER BY ALL",
+            [store_id],
+        ).df()
+    now = resolve_as_of(con, as_of)
+    end_dt = parse_instant(end) if end is not None else now
+    if end_dt is None:  # an empty database: nothing was ever polled
+        end_dt = datetime.now().astimezone()
+    start_dt = parse_instant(start) if start is not None else end_dt - timedelta(days=7)
+    rows = status_spans(con, store_id, start_dt, end_dt, as_of=now)
+    business = rows[rows["kind"] == "business"][["start_utc", "end_utc", "start_local", "end_local"]]
+    spans = rows[rows["kind"] == "span"].assign(
+        status=lambda f: f["is_active"].map({True: "active", False: "inactive"})
+    )[["start_utc", "end_utc", "start_local", "end_local", "status"]]
+    polls = rows[rows["kind"] == "poll"].assign(
+        status=lambda f: f["is_active"].map({True: "active", False: "inactive"})
+    )
+    polls = polls.rename(columns={"start_utc": "timestamp_utc", "start_local": "timestamp_local"})[
+        ["timestamp_utc", "timestamp_local", "status", "in_hours"]
+    ]
+    return StoreTimeline(
+        store_id=store_id,
+        timezone=zone,
+        timezone_defaulted=defaulted,
+        timezone_given=given,
+        start=start_dt,
+        end=end_dt,
+        business=business.reset_index(drop=True),
+        polls=polls.reset_index(drop=True),
+        spans=spans.reset_index(drop=True),
+        hours=hours,
+    )
