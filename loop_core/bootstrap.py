@@ -108,6 +108,11 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
                         [ids],
                     )
                 cur.execute("DELETE FROM loads WHERE list_contains(?, load_id)", [ids])
+                # Store keys stand for "ever polled": forget the ids only the sample polled.
+                cur.execute(
+                    "DELETE FROM stores WHERE store_key NOT IN "
+                    "(SELECT DISTINCT store_key FROM store_status)"
+                )
             cur.execute("COMMIT")
         except duckdb.Error as e:
             cur.execute("ROLLBACK")

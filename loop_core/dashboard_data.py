@@ -132,7 +132,7 @@ def rejected_rows(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> p
 
 def rejected_rows_csv(con: duckdb.DuckDBPyConnection) -> str:
     """All rejected rows as CSV text, for the download button."""
-    return rejected_rows(con).to_csv(index=False)
+    return str(rejected_rows(con).to_csv(index=False))
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ class FleetOverview:
     stores_without_data: int  # no poll inside their business hours: all figures 0
     uptime_pct: dict[str, float | None]  # window -> % of business time up, None if no time
     weekly_uptime: pd.DataFrame  # store_id, uptime_pct_week (stores with business time)
+    uptime_bins: pd.DataFrame  # band ("95–100 %"), low, high, stores: 5-point bands, 100 included
     worst: pd.DataFrame  # store_id, uptime_pct_week, downtime_last_week, _day, _hour
 
 
@@ -146,8 +147,22 @@ def fleet_overview(report: ReportResult, top: int = 15) -> FleetOverview:
         stores_without_data=report.stores_without_observations,
         uptime_pct=uptime,
         weekly_uptime=weekly.reset_index(drop=True),
+        uptime_bins=_uptime_bins(weekly["uptime_pct_week"]),
         worst=worst,
     )
+
+
+def _uptime_bins(pct: pd.Series, width: int = 5) -> pd.DataFrame:
+    """Stores per band of ``width`` points; the last band includes 100 %."""
+    lows = list(range(0, 100, width))
+    index = (pct // width).clip(upper=len(lows) - 1).astype("int64")
+    counts = index.value_counts().reindex(range(len(lows)), fill_value=0)
+    return pd.DataFrame({
+        "band": [f"{lo}–{lo + width} %" for lo in lows],
+        "low": lows,
+        "high": [lo + width for lo in lows],
+        "stores": counts.to_numpy(),
+    })
 
 
 @dataclass(frozen=True)
@@ -155,44 +170,48 @@ class FleetDowntime:
     """Fleet downtime by store-local hour of week and per store-local day."""
 
     as_of: datetime
-    by_hour_of_week: pd.DataFrame  # day_of_week (0=Mon), local_hour, downtime_pct, polls
-    heatmap: pd.DataFrame  # 7 rows (Mon..Sun) x 24 columns (0..23): downtime %, NaN = no data
-    per_day: pd.DataFrame  # local_date, uptime_pct, downtime_pct, polls
-    method: str  # how the figures were obtained, shown under the charts
+    by_hour_of_week: pd.DataFrame  # day_of_week (0=Mon), local_hour, up_h, down_h, downtime_pct
+    heatmap: pd.DataFrame  # 7 rows (Mon..Sun) x 24 columns (0..23): downtime %, NaN = no time
+    per_day: pd.DataFrame  # local_date, up_h, down_h, uptime_pct, downtime_pct
 
 
-POLL_METHOD = (
-    "Estimated from polls: the share of polls inside business hours that said "
-    "\"inactive\" (polls are about hourly, so this tracks the share of business time down)."
-)
+def _shares(frame: pd.DataFrame) -> pd.DataFrame:
+    known = frame["up_h"] + frame["down_h"]
+    frame["downtime_pct"] = (100.0 * frame["down_h"] / known.where(known > 0)).round(2)
+    frame["uptime_pct"] = (100.0 - frame["downtime_pct"]).round(2)
+    return frame
 
 
 def fleet_downtime(
     con: duckdb.DuckDBPyConnection, as_of: datetime, days: int = 7
 ) -> FleetDowntime:
-    """Downtime by store-local hour of week and per store-local day over ``days`` before ``as_of``."""
+    """Interpolated downtime of all stores in ``[as_of - days, as_of)`` by store-local hour.
+
+    Built from ``timeline.status_spans`` (the report's own observations and midpoints), so
+    summing the hours gives the report's fleet figures for the same window.
+    """
+    from loop_core.timeline import status_spans
+
+    spans = status_spans(con, None, as_of - timedelta(days=days), as_of, as_of=as_of,
+                         with_polls=False)
     with con.cursor() as cur:
-        cells = cur.execute(load_sql("fleet_poll_downtime"), [as_of, days]).df()
-    cells["polls"] = cells["polls"].astype("int64")
-    cells["inactive_polls"] = cells["inactive_polls"].astype("int64")
-    by_how = cells.groupby(["day_of_week", "local_hour"], as_index=False)[
-        ["polls", "inactive_polls"]
-    ].sum()
-    by_how["downtime_pct"] = (100.0 * by_how["inactive_polls"] / by_how["polls"]).round(2)
+        cur.register("fleet_spans", spans)
+        cells = cur.execute(load_sql("fleet_downtime_by_hour")).df()
+        cur.unregister("fleet_spans")
+    by_how = _shares(cells.groupby(["day_of_week", "local_hour"], as_index=False)[
+        ["up_h", "down_h"]].sum())
     heatmap = (
         by_how.pivot(index="day_of_week", columns="local_hour", values="downtime_pct")
         .reindex(index=range(7), columns=range(24))
     )
     heatmap.index = pd.Index(list(DAY_NAMES), name="day")
-    per_day = cells.groupby("local_date", as_index=False)[["polls", "inactive_polls"]].sum()
-    per_day["downtime_pct"] = (100.0 * per_day["inactive_polls"] / per_day["polls"]).round(2)
-    per_day["uptime_pct"] = (100.0 - per_day["downtime_pct"]).round(2)
+    per_day = _shares(cells.groupby("local_date", as_index=False)[["up_h", "down_h"]].sum())
     return FleetDowntime(
         as_of=as_of,
-        by_hour_of_week=by_how.loc[:, ["day_of_week", "local_hour", "downtime_pct", "polls"]],
+        by_hour_of_week=by_how.loc[:, ["day_of_week", "local_hour", "up_h", "down_h",
+                                       "downtime_pct"]],
         heatmap=heatmap,
-        per_day=per_day.loc[:, ["local_date", "uptime_pct", "downtime_pct", "polls"]],
-        method=POLL_METHOD,
+        per_day=per_day.loc[:, ["local_date", "up_h", "down_h", "uptime_pct", "downtime_pct"]],
     )
 
 

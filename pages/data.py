@@ -1,0 +1,138 @@
+"""Data: load the three feeds, see what was loaded and rejected, and what looks wrong."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui_common
+from loop_core import dashboard_data
+from loop_core.models import Feed
+
+UPLOADERS = (
+    (Feed.STORE_STATUS, "Store status (polls)", "store_id, status, timestamp_utc"),
+    (Feed.BUSINESS_HOURS, "Business hours", "store_id, dayOfWeek (or day), start_time_local, "
+                                            "end_time_local"),
+    (Feed.TIMEZONES, "Timezones", "store_id, timezone_str"),
+)
+
+con = ui_common.get_con()
+fresh = ui_common.freshness()
+st.title("Data")
+
+# ---------------------------------------------------------------- upload
+st.subheader("Load feed files")
+with st.form("data_upload_form", clear_on_submit=True, border=True):
+    cols = st.columns(3)
+    uploads = {
+        feed: col.file_uploader(label, type=["csv"], key=f"data_upload_{feed}",
+                                help=f"Columns: {columns}")
+        for col, (feed, label, columns) in zip(cols, UPLOADERS, strict=True)
+    }
+    if fresh.sample_only:
+        st.caption("The sample data is removed as soon as one of your files has loaded.")
+    submitted = st.form_submit_button("Load files", type="primary", icon=":material/upload:")
+if submitted:
+    chosen = {feed: (f.name, f.getvalue()) for feed, f in uploads.items() if f is not None}
+    if not chosen:
+        st.warning("Choose at least one file first.")
+    else:
+        with st.spinner("Loading…"), ui_common.guard("Upload failed"):
+            outcomes = dashboard_data.load_uploads(con, chosen)
+        st.session_state["data_outcomes"] = outcomes
+        st.rerun()  # the sidebar and every cache pick up the new data version
+for outcome in st.session_state.get("data_outcomes", []):
+    if outcome.error:
+        st.error(f"**{outcome.file_name}** refused ({outcome.feed}): {outcome.error}",
+                 icon=":material/block:")
+    elif outcome.summary is not None and outcome.summary.rows_rejected:
+        st.warning(outcome.summary.describe() + " — see the rejected rows below.",
+                   icon=":material/warning:")
+    elif outcome.summary is not None:
+        st.success(outcome.summary.describe(), icon=":material/check_circle:")
+
+# ---------------------------------------------------------------- sync
+if ui_common.sync_available():
+    st.subheader("Sync")
+    scheduler = ui_common.sync_scheduler()
+    if scheduler is None:
+        st.info("No sync source is configured. Set the Google Drive file ids and credentials "
+                "(or a folder) in `.streamlit/secrets.toml` — see `secrets.toml.example` — "
+                "and restart the dashboard.", icon=":material/cloud_off:")
+    else:
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        if left.button("Sync now", icon=":material/sync:", key="data_sync_now"):
+            with st.spinner("Syncing…"):
+                result = scheduler.run_now()
+            st.session_state["data_sync_result"] = result.describe()
+            st.rerun()
+        next_run = scheduler.next_run_at
+        right.caption("Next scheduled sync: " + ("—" if next_run is None
+                                                  else f"{next_run:%Y-%m-%d %H:%M} UTC"))
+        if "data_sync_result" in st.session_state:
+            st.code(st.session_state["data_sync_result"], language=None)
+    with ui_common.guard():
+        syncs = dashboard_data.sync_history(con)
+    if not syncs.empty:
+        st.dataframe(syncs, hide_index=True, key="data_syncs", column_config={
+            "started_at": st.column_config.DatetimeColumn("Started (UTC)",
+                                                          format="YYYY-MM-DD HH:mm"),
+            "finished_at": st.column_config.DatetimeColumn("Finished (UTC)",
+                                                           format="YYYY-MM-DD HH:mm"),
+        })
+
+# ---------------------------------------------------------------- history and rejects
+st.subheader("Load history")
+with ui_common.guard():
+    loads = dashboard_data.load_history(con)
+st.dataframe(loads, hide_index=True, key="data_loads", column_config={
+    "load_id": st.column_config.NumberColumn("Load", format="%d"),
+    "loaded_at": st.column_config.DatetimeColumn("Loaded (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "feed": st.column_config.TextColumn("Feed"),
+    "file_name": st.column_config.TextColumn("File"),
+    "source": st.column_config.TextColumn("Source"),
+    "rows_read": st.column_config.NumberColumn("Read", format="%d"),
+    "rows_loaded": st.column_config.NumberColumn("Loaded", format="%d"),
+    "rows_duplicate": st.column_config.NumberColumn("Duplicates", format="%d"),
+    "rows_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
+    "duration_s": st.column_config.NumberColumn("Took (s)", format="%.2f"),
+})
+
+st.subheader("Rejected rows")
+with ui_common.guard():
+    rejects = dashboard_data.rejected_rows(con, limit=1000)
+if rejects.empty:
+    st.caption("No rejected rows: every row of every loaded file could be read.")
+else:
+    st.dataframe(rejects, hide_index=True, key="data_rejects", column_config={
+        "load_id": st.column_config.NumberColumn("Load", format="%d"),
+        "feed": st.column_config.TextColumn("Feed"),
+        "file_name": st.column_config.TextColumn("File"),
+        "loaded_at": st.column_config.DatetimeColumn("Loaded (UTC)", format="YYYY-MM-DD HH:mm"),
+        "line": st.column_config.NumberColumn("Line", format="%d"),
+        "raw": st.column_config.TextColumn("Raw text"),
+        "reason": st.column_config.TextColumn("Reason", width="large"),
+    })
+    st.download_button(
+        "Download all rejected rows (CSV)", data=lambda: dashboard_data.rejected_rows_csv(con),
+        file_name="rejected_rows.csv", mime="text/csv", on_click="ignore",
+        icon=":material/download:", key="data_rejects_download",
+    )
+
+# ---------------------------------------------------------------- quality
+st.subheader("Data quality")
+quality = ui_common.data_quality()
+checks = (
+    ("Invalid timezones", quality.invalid_timezones, "America/Chicago is used instead."),
+    ("No timezone row", quality.missing_timezones, "America/Chicago is used."),
+    ("No business hours", quality.without_hours, "Counted as open 24×7."),
+    ("No polls inside business hours", quality.without_observations,
+     "No known status: all report figures are 0."),
+)
+cols = st.columns(4)
+for col, (title, table, meaning) in zip(cols, checks, strict=True):
+    col.metric(title, f"{len(table):,}", help=meaning)
+for title, table, meaning in checks:
+    if len(table):
+        stores = f"{len(table):,} store" + ("" if len(table) == 1 else "s")
+        with st.expander(f"{title}: {stores} — {meaning}"):
+            st.dataframe(table, hide_index=True, key=f"data_quality_{title}")

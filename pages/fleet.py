@@ -1,0 +1,81 @@
+"""Fleet overview: how the whole fleet did over the last hour, day and week."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_autorefresh import st_autorefresh
+
+import ui_charts
+import ui_common
+
+LIVE_EVERY_MS = 60_000
+
+st.title("Fleet overview")
+fresh = ui_common.freshness()
+if fresh.latest_poll is None:
+    st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
+    st.stop()
+
+top = st.columns([4, 1], vertical_alignment="center")
+top[0].caption(
+    f"As-of {fresh.latest_poll:%Y-%m-%d %H:%M:%S} UTC (the latest poll). Uptime is the share "
+    "of business time up, interpolated from the polls exactly as in the report."
+)
+live = top[1].toggle("Live", key="fleet_live",
+                     help="Re-check every minute and redraw when new data has landed.")
+if live:
+    st_autorefresh(interval=LIVE_EVERY_MS, key="fleet_autorefresh")
+
+overview = ui_common.fleet_overview()
+kpi = st.columns(6)
+kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
+kpi[1].metric("Polls", f"{fresh.polls:,}")
+for col, window in zip(kpi[2:5], ("hour", "day", "week"), strict=True):
+    pct = overview.uptime_pct[window]
+    col.metric(f"Uptime, last {window}", "—" if pct is None else f"{pct:.2f} %",
+               help=f"Share of all stores' business time in the last {window} that was up.")
+kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
+              help="Stores without a single poll inside their business hours: no known status, "
+                   "so all their report figures are 0.")
+
+left, right = st.columns([1, 1])
+with left:
+    st.subheader("Weekly uptime distribution")
+    st.plotly_chart(ui_charts.weekly_uptime_histogram(overview.uptime_bins),
+                    key="fleet_histogram")
+with right:
+    st.subheader("Most downtime last week")
+    st.caption("Select a row to open the store's drill-down.")
+
+    def _open_store() -> None:
+        rows = st.session_state["fleet_worst"].selection.rows
+        if rows:
+            st.session_state["fleet_open_store"] = str(overview.worst.iloc[rows[0]]["store_id"])
+
+    st.dataframe(
+        overview.worst, hide_index=True, height=340, key="fleet_worst",
+        on_select=_open_store, selection_mode="single-row",
+        column_config={
+            "store_id": st.column_config.TextColumn("Store id"),
+            "uptime_pct_week": st.column_config.ProgressColumn(
+                "Up, week", min_value=0, max_value=100, format="%.0f%%", width="small"),
+            "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.1f"),
+            "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.1f"),
+            "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)",
+                                                                format="%.0f"),
+        },
+    )
+    opened = st.session_state.pop("fleet_open_store", None)
+    if opened:
+        st.switch_page(ui_common.PAGE_STORE, query_params={"store_id": opened})
+
+downtime = ui_common.fleet_downtime(overview.as_of)
+st.subheader("Downtime by hour of the week (store-local time)")
+st.caption("Share of the fleet's business time (with a known status) that was down, in each "
+           "hour of the week in the stores' own local time, over the 7 days before the as-of.")
+st.plotly_chart(ui_charts.downtime_heatmap(downtime.heatmap, "down"), key="fleet_heatmap")
+st.subheader("Fleet uptime per day (store-local dates)")
+st.plotly_chart(ui_charts.daily_trend(downtime.per_day), key="fleet_trend")
+st.caption("The same 7 days, per local date; the first and last dates are partial. Both "
+           "charts sum the interpolated spans the report uses, so their totals equal the "
+           "report's week figures.")

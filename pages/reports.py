@@ -1,0 +1,174 @@
+"""Reports: generate a report, watch it run, download it, share it, look back at history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+
+import ui_common
+from loop_core import dashboard_data, jobs
+from loop_core.models import ReportState, ReportStatus
+
+POLL_EVERY_S = 1.0
+QUERY_KEY = "report_id"
+
+con = ui_common.get_con()
+fresh = ui_common.freshness()
+
+st.title("Reports")
+st.caption(
+    "A report gives every store's uptime and downtime inside its business hours over the "
+    "last hour (minutes), day and week (hours) before the as-of instant."
+)
+
+# ---------------------------------------------------------------- generate
+with st.container(border=True):
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    with right:
+        custom = st.toggle("Choose the as-of instant", key="reports_custom_as_of",
+                           help="By default a report measures up to the latest poll.")
+        as_of_value = None
+        if custom:
+            default = (fresh.latest_poll or datetime.now(UTC)).replace(second=0, microsecond=0)
+            as_of_value = st.datetime_input(
+                "As-of (UTC)", value=default.replace(tzinfo=None), key="reports_as_of",
+                step=timedelta(minutes=1), format="YYYY-MM-DD",
+            )
+        else:
+            latest = "no polls yet" if fresh.latest_poll is None else \
+                f"{fresh.latest_poll:%Y-%m-%d %H:%M:%S} UTC"
+            st.markdown(f"As-of: **latest poll** ({latest})")
+    with left:
+        if st.button("Generate report", type="primary", icon=":material/play_arrow:",
+                     key="reports_generate"):
+            with ui_common.guard("Could not start the report"):
+                as_of = None if as_of_value is None else as_of_value.replace(tzinfo=UTC)
+                new_id = jobs.trigger_report(con, as_of)
+            st.query_params[QUERY_KEY] = new_id
+
+selected = st.query_params.get(QUERY_KEY)
+
+
+# ---------------------------------------------------------------- the selected report
+def _render_done(status: ReportStatus) -> None:
+    if status.status is ReportState.FAILED:
+        st.error(f"Report failed: {status.error or 'no reason recorded'}", icon=":material/error:")
+        return
+    st.success(
+        f"Complete: {status.row_count:,} stores, as-of {status.as_of:%Y-%m-%d %H:%M:%S} UTC, "
+        f"computed in {status.duration_s or 0:.2f} s.",
+        icon=":material/check_circle:",
+    )
+    st.download_button(
+        "Download CSV", data=status.csv or "", file_name=dashboard_data.report_file_name(status),
+        mime="text/csv", type="primary", icon=":material/download:", on_click="ignore",
+        key="reports_download",
+    )
+
+
+def _render_running(report_id: str) -> None:
+    expected = dashboard_data.expected_duration_s(con)
+
+    @st.fragment(run_every=POLL_EVERY_S)
+    def watch() -> None:
+        with ui_common.guard():
+            status = jobs.get_report(con, report_id)
+        if status.status is not ReportState.RUNNING:
+            st.rerun()  # the whole page: stops this timer and shows the result
+        fraction = dashboard_data.running_progress(status, expected, datetime.now(UTC))
+        elapsed = (datetime.now(UTC) - status.created_at).total_seconds()
+        st.progress(fraction, text=f"Running… {elapsed:.0f} s (usually about {expected:.1f} s)")
+
+    watch()
+
+
+if selected:
+    with st.container(border=True):
+        with ui_common.guard():
+            current = jobs.get_report(con, selected)
+        st.markdown(f"**Report** `{current.report_id}` · status **{current.status}** · created "
+                    f"{current.created_at:%Y-%m-%d %H:%M:%S} UTC")
+        base = (st.context.url or "").split("?")[0]
+        st.caption(f"Shareable link: `{base}?{QUERY_KEY}={current.report_id}`")
+        if current.status is ReportState.RUNNING:
+            _render_running(current.report_id)
+        else:
+            _render_done(current)
+
+    if current.status is ReportState.COMPLETE and current.csv:
+        st.subheader("Preview")
+        f1, f2 = st.columns([2, 1])
+        contains = f1.text_input("Store id contains", key="reports_filter_id",
+                                 placeholder="e.g. 8419…")
+        min_down = f2.number_input("Min. downtime last week (h)", min_value=0.0, value=0.0,
+                                   step=1.0, key="reports_filter_down")
+        preview = ui_common.report_preview(current.csv, contains, float(min_down))
+        m = st.columns(5)
+        for col, window in zip(m[:3], ("hour", "day", "week"), strict=True):
+            pct = preview.uptime_pct[window]
+            col.metric(f"Fleet uptime, last {window}", "—" if pct is None else f"{pct:.2f} %",
+                       help="Share of all stores' business time that was up.")
+        m[3].metric("Stores in report", f"{preview.total_rows:,}")
+        m[4].metric("No business time or data last week", f"{preview.stores_all_zero:,}",
+                    help="All week figures are 0: closed all week, or no poll in its hours.")
+        table, worst = st.columns([3, 1])
+        with table:
+            st.caption(f"{len(preview.rows):,} of {preview.total_rows:,} stores shown · click "
+                       "a column header to sort")
+            st.dataframe(
+                preview.rows, hide_index=True, height=420, key="reports_preview_table",
+                column_config={
+                    "store_id": st.column_config.TextColumn("Store id"),
+                    "uptime_last_hour": st.column_config.NumberColumn("Up, last hour (min)",
+                                                                      format="%.2f"),
+                    "uptime_last_day": st.column_config.NumberColumn("Up, last day (h)",
+                                                                     format="%.2f"),
+                    "uptime_last_week": st.column_config.NumberColumn("Up, last week (h)",
+                                                                      format="%.2f"),
+                    "downtime_last_hour": st.column_config.NumberColumn("Down, last hour (min)",
+                                                                        format="%.2f"),
+                    "downtime_last_day": st.column_config.NumberColumn("Down, last day (h)",
+                                                                       format="%.2f"),
+                    "downtime_last_week": st.column_config.NumberColumn("Down, last week (h)",
+                                                                        format="%.2f"),
+                    "uptime_pct_week": st.column_config.ProgressColumn(
+                        "Uptime last week", min_value=0, max_value=100, format="%.1f%%"),
+                },
+            )
+        with worst:
+            st.markdown("**Most downtime last week**")
+            for row in preview.most_downtime.itertuples(index=False):
+                st.page_link(ui_common.PAGE_STORE, label=f"{row.store_id} · {row.downtime_last_week:.1f} h",
+                             query_params={"store_id": str(row.store_id)},
+                             icon=":material/store:")
+
+# ---------------------------------------------------------------- history
+st.subheader("History")
+with ui_common.guard():
+    history = dashboard_data.report_history(con)
+if history.empty:
+    st.caption("No reports yet: generate the first one above.")
+else:
+    st.caption("Newest first. Select a row to open that report.")
+
+    def _open_selected() -> None:
+        rows = st.session_state["reports_history"].selection.rows
+        if rows:
+            st.query_params[QUERY_KEY] = str(history.iloc[rows[0]]["report_id"])
+
+    st.dataframe(
+        history, hide_index=True, on_select=_open_selected, selection_mode="single-row",
+        key="reports_history",
+        column_config={
+            "report_id": st.column_config.TextColumn("Report id"),
+            "created_at": st.column_config.DatetimeColumn("Created (UTC)",
+                                                          format="YYYY-MM-DD HH:mm:ss"),
+            "as_of": st.column_config.DatetimeColumn("As-of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "status": st.column_config.TextColumn("Status"),
+            "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
+            "stores": st.column_config.NumberColumn("Stores", format="%d"),
+            "error": st.column_config.TextColumn("Error"),
+            "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
+        },
+    )

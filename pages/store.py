@@ -1,0 +1,133 @@
+"""Store drill-down: one store's polls, business hours and interpolated status over time.
+
+Reachable as ``?store_id=…`` (the id box is bound to that query parameter).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import streamlit as st
+
+import ui_charts
+import ui_common
+from loop_core import fleet
+
+RANGES = ("Last day", "Last week", "Custom")
+
+st.title("Store drill-down")
+fresh = ui_common.freshness()
+report = ui_common.current_report()
+
+
+def _choose(store_id: str) -> None:
+    st.session_state["store_id"] = store_id
+
+
+store_id = st.text_input("Store id", key="store_id", bind="query-params",
+                         placeholder="Type or paste a store id (or part of one)").strip()
+matches = fleet.find_stores(report, store_id) if store_id else []
+if store_id and store_id not in matches:
+    if not matches:
+        st.warning(f"No polled store id contains “{store_id}”.", icon=":material/search_off:")
+    else:
+        st.caption("Matching stores:")
+        cols = st.columns(5)
+        for i, match in enumerate(matches[:10]):
+            cols[i % 5].button(match, key=f"store_match_{match}", on_click=_choose, args=(match,))
+    st.stop()
+if not store_id:
+    st.caption("Or start from one of the stores with the most downtime last week:")
+    worst = ui_common.fleet_overview().worst.head(10)
+    cols = st.columns(5)
+    for i, row in enumerate(worst.itertuples(index=False)):
+        cols[i % 5].button(f"{row.store_id}", key=f"store_pick_{row.store_id}",
+                           help=f"{row.downtime_last_week:.1f} h down last week",
+                           on_click=_choose, args=(str(row.store_id),))
+    st.stop()
+
+# ---------------------------------------------------------------- range and display
+c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
+span = c1.segmented_control("Range", RANGES, default="Last week", key="store_range",
+                            required=True)
+tz_mode = c2.segmented_control("Show times in", ("Store local", "UTC"), default="Store local",
+                               key="store_tz_mode", required=True)
+as_of = report.as_of
+start: datetime | None
+end: datetime | None
+if span == "Last day":
+    start, end = as_of - timedelta(days=1), as_of
+elif span == "Custom":
+    default_days = (as_of.date() - timedelta(days=6), as_of.date())
+    picked = c3.date_input("Dates (UTC, inclusive)", value=default_days, key="store_dates",
+                           max_value=as_of.date() + timedelta(days=1))
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.info("Pick a start and an end date.")
+        st.stop()
+    start = datetime.combine(picked[0], time(), tzinfo=UTC)
+    end = datetime.combine(picked[1] + timedelta(days=1), time(), tzinfo=UTC)
+else:
+    start, end = as_of - timedelta(days=7), as_of
+
+view = ui_common.store_view(store_id, start, end)
+tl = view.timeline
+local = tz_mode == "Store local"
+
+# ---------------------------------------------------------------- header: zone, figures
+zone_text = f"Timezone **{tl.timezone}**"
+if tl.timezone_defaulted:
+    given = f"“{tl.timezone_given}” is not a valid IANA zone" if tl.timezone_given \
+        else "no timezone row"
+    st.warning(f"{given}: America/Chicago is used, as the rules say.", icon=":material/public:")
+st.markdown(f"{zone_text} · range {tl.start:%Y-%m-%d %H:%M} → {tl.end:%Y-%m-%d %H:%M} UTC · "
+            f"{len(view.polls):,} polls ({int(view.polls['in_hours'].sum()):,} inside business "
+            "hours)")
+
+figures = fleet.store_figures(report, store_id)
+if figures is None:
+    st.info("This store has no poll at or before the as-of, so it is not in the report.")
+else:
+    cols = st.columns(6)
+    labels = (("uptime_last_hour", "Uptime, last hour", "min"),
+              ("uptime_last_day", "Uptime, last day", "h"),
+              ("uptime_last_week", "Uptime, last week", "h"),
+              ("downtime_last_hour", "Downtime, last hour", "min"),
+              ("downtime_last_day", "Downtime, last day", "h"),
+              ("downtime_last_week", "Downtime, last week", "h"))
+    for col, (key, label, unit) in zip(cols, labels, strict=True):
+        col.metric(label, f"{figures[key]:.2f} {unit}",
+                   help=f"Exactly this store's `{key}` in the report as of "
+                        f"{as_of:%Y-%m-%d %H:%M:%S} UTC.")
+    if not any(figures.values()):
+        st.info("All figures are 0: no poll inside its business hours (or closed all week).")
+
+# ---------------------------------------------------------------- charts
+st.subheader("Timeline")
+st.plotly_chart(ui_charts.store_timeline(view, local=local), key="store_timeline")
+st.caption("Shaded: business hours. Bars: the status every business instant takes from the "
+           "nearest poll inside business hours (boundaries at midpoints). Hollow markers: "
+           "polls outside business hours, which are not used.")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Uptime per day")
+    if view.daily.empty:
+        st.caption("No business time with a known status in this range.")
+    else:
+        st.plotly_chart(ui_charts.daily_uptime(view.daily), key="store_daily")
+with right:
+    st.subheader("Business hours")
+    if view.open_24x7:
+        st.info("No business-hours rows: open 24×7.", icon=":material/schedule:")
+    else:
+        st.dataframe(
+            view.hours, hide_index=True, key="store_hours",
+            column_config={
+                "day": st.column_config.TextColumn("Day"),
+                "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
+                "utc": st.column_config.TextColumn("UTC"),
+                "utc_offset": st.column_config.TextColumn("Offset"),
+            },
+        )
+        st.caption(f"UTC times as in the week ending {view.hours_reference:%a %Y-%m-%d} "
+                   "(they move with daylight saving).")

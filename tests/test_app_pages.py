@@ -1,0 +1,204 @@
+"""AppTest for every dashboard page, and the interactions the issue names.
+
+Each test gets its own copy of a database that the app's own first start filled with the
+deterministic sample, through ``LOOP_DB`` exactly as the served dashboard is pointed at a
+database.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loop_core import bootstrap, db, jobs
+from loop_core.models import ReportState
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+DATA = Path(__file__).resolve().parent / "data" / "app"
+PAGES = ["pages/reports.py", "pages/fleet.py", "pages/store.py", "pages/data.py"]
+TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="session")
+def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the first-start sample, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "sample.duckdb"
+    con = db.connect(path)
+    assert bootstrap.ensure_sample_data(con) is not None
+    db.close(path)
+    return path
+
+
+@pytest.fixture
+def sample_db(
+    sample_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    path = tmp_path / "loop.duckdb"
+    shutil.copy(sample_db_template, path)
+    monkeypatch.setenv("LOOP_DB", str(path))
+    yield path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "empty.duckdb"
+    monkeypatch.setenv("LOOP_DB", str(path))
+    monkeypatch.setenv(bootstrap.NO_SAMPLE_ENV, "1")
+    return path
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+
+
+def _open(page: str, **query: str) -> AppTest:
+    at = _app()
+    at.run()
+    at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    return at
+
+
+def _assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in ("info", "success", "warning", "error") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_an_error_on_sample_data(sample_db: Path, page: str) -> None:
+    at = _open(page)
+    _assert_clean(at)
+    assert at.title[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_database(empty_db: Path, page: str) -> None:
+    at = _open(page)
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_first_start_on_an_empty_database_loads_the_sample_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOP_DB", str(tmp_path / "fresh.duckdb"))
+    monkeypatch.delenv(bootstrap.NO_SAMPLE_ENV, raising=False)
+    at = _app()
+    at.run()
+    _assert_clean(at)
+    banner = " ".join(i.value for i in at.info)
+    assert "sample data" in banner and "Data" in banner
+    assert "stores" in " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_generate_shows_the_report_id_at_once_and_complete_after_a_rerun(
+    sample_db: Path,
+) -> None:
+    at = _open("pages/reports.py")
+    at.button(key="reports_generate").click().run()
+    _assert_clean(at)
+    report_id = at.query_params["report_id"]
+    report_id = report_id[0] if isinstance(report_id, list) else report_id
+    assert report_id in _texts(at)
+    deadline = time.monotonic() + TIMEOUT_S
+    while not at.get("download_button") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    _assert_clean(at)
+    assert any("Complete" in s.value for s in at.success)
+    assert len(at.get("download_button")) == 1
+
+
+def test_a_report_id_link_opens_that_reports_status_download_and_preview(
+    sample_db: Path,
+) -> None:
+    con = db.connect(sample_db)
+    report_id = jobs.trigger_report(con, "2024-10-14T09:00:00Z")
+    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
+    at = _open("pages/reports.py", report_id=report_id)
+    _assert_clean(at)
+    assert report_id in _texts(at)
+    assert "2024-10-14 09:00:00" in _texts(at)
+    assert len(at.get("download_button")) == 1
+    preview = at.dataframe[0].value
+    assert len(preview) == 200
+    at.text_input(key="reports_filter_id").input(str(preview["store_id"].iloc[0])).run()
+    assert len(at.dataframe[0].value) >= 1
+
+
+def test_an_unknown_report_id_is_an_error_message_not_a_traceback(sample_db: Path) -> None:
+    at = _open("pages/reports.py", report_id="no-such-report")
+    assert not at.exception
+    assert any("no-such-report" in e.value for e in at.error)
+
+
+def test_the_store_page_opens_the_store_named_in_the_url(sample_db: Path) -> None:
+    con = db.connect(sample_db)
+    from loop_core.report import compute_report
+
+    rows = compute_report(con).rows
+    worst = rows.sort_values("downtime_last_week", ascending=False).iloc[0]
+    store_id = str(worst["store_id"])
+    at = _open("pages/store.py", store_id=store_id)
+    _assert_clean(at)
+    assert at.text_input(key="store_id").value == store_id
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Downtime, last week"] == f"{worst['downtime_last_week']:.2f} h"
+    assert shown["Uptime, last hour"] == f"{worst['uptime_last_hour']:.2f} min"
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_the_store_page_suggests_matches_for_part_of_an_id(sample_db: Path) -> None:
+    at = _open("pages/store.py", store_id="12")
+    _assert_clean(at)
+    assert any(b.key and b.key.startswith("store_match_") for b in at.button)
+
+
+def _upload(at: AppTest, feed: str, name: str) -> AppTest:
+    uploader = next(u for u in at.file_uploader if u.key == f"data_upload_{feed}")
+    uploader.set_value((name, (DATA / name).read_bytes(), "text/csv"))
+    at.form_submit_button[0].click()
+    return at.run()
+
+
+def test_uploading_a_good_file_loads_it_and_shows_the_summary(sample_db: Path) -> None:
+    at = _open("pages/data.py")
+    at = _upload(at, "timezones", "timezones_good.csv")
+    _assert_clean(at)
+    assert any("timezones_good.csv: 3 loaded" in s.value for s in at.success)
+    con = db.connect(sample_db)
+    assert not bootstrap.is_sample_only(con)  # the sample made way for real data
+    assert any("Invalid timezones" in m.label and m.value == "1" for m in at.metric)
+
+
+def test_uploading_a_file_with_a_wrong_header_is_refused_with_a_message(
+    sample_db: Path,
+) -> None:
+    at = _open("pages/data.py")
+    at = _upload(at, "timezones", "timezones_bad_header.csv")
+    assert not at.exception
+    refused = " ".join(e.value for e in at.error)
+    assert "timezones_bad_header.csv" in refused and "timezone_str" in refused
+    assert bootstrap.is_sample_only(db.connect(sample_db))  # nothing changed
+
+
+def test_rows_that_cannot_be_read_are_listed_with_their_reason(sample_db: Path) -> None:
+    at = _open("pages/data.py")
+    at = _upload(at, "store_status", "store_status_some_bad.csv")
+    assert not at.exception
+    assert any("3 rejected" in w.value for w in at.warning)
+    rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert set(rejects["line"]) == {4, 5, 7}
+    assert len(at.get("download_button")) == 1

@@ -1,0 +1,164 @@
+"""Plotly figures for the dashboard pages: tidy frames from ``loop_core`` in, figures out.
+
+No data is computed here (that is ``loop_core.fleet``); these functions only map columns
+to traces, and label every axis with its unit and whether times are store-local or UTC.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from loop_core.fleet import DAY_NAMES, StoreView
+
+UP = "#2e9e5b"
+DOWN = "#d64545"
+BUSINESS = "rgba(66, 133, 244, 0.12)"
+FONT = {"size": 13}
+
+
+def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
+        font=FONT,
+        title={"text": title} if title else None,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def weekly_uptime_histogram(bins: pd.DataFrame) -> go.Figure:
+    """How many stores reached each 5-point band of weekly uptime."""
+    fig = go.Figure(go.Bar(
+        x=(bins["low"] + bins["high"]) / 2,
+        y=bins["stores"],
+        width=[float(w) * 0.95 for w in bins["high"] - bins["low"]],
+        marker={"color": UP},
+        customdata=bins["band"],
+        text=[f"{n:,}" if n else "" for n in bins["stores"]],
+        textposition="outside",
+        hovertemplate="uptime %{customdata}<br>%{y:,} stores<extra></extra>",
+        name="stores",
+    ))
+    fig.update_xaxes(title="Uptime last week (% of business time, 5-point bands)",
+                     range=[0, 100.5], dtick=10, ticksuffix="%")
+    fig.update_yaxes(title="Stores", rangemode="tozero")
+    fig.update_layout(showlegend=False, uniformtext={"minsize": 9, "mode": "hide"})
+    return _layout(fig, height=340)
+
+
+def downtime_heatmap(heatmap: pd.DataFrame, value_label: str) -> go.Figure:
+    """Downtime share by store-local weekday (rows) and hour (columns)."""
+    fig = go.Figure(go.Heatmap(
+        z=heatmap.to_numpy(),
+        x=[f"{h:02d}:00" for h in heatmap.columns],
+        y=list(heatmap.index),
+        colorscale="Reds",
+        zmin=0,
+        colorbar={"title": {"text": "Down %"}, "ticksuffix": "%"},
+        hovertemplate="%{y}, the hour from %{x} (store-local)<br>" + value_label
+                      + ": %{z:.2f}% of business time<extra></extra>",
+        hoverongaps=False,
+    ))
+    fig.update_xaxes(title="Hour of day (store-local time)", tickangle=0, dtick=2)
+    fig.update_yaxes(title="Weekday (store-local)", autorange="reversed",
+                     categoryorder="array", categoryarray=list(DAY_NAMES))
+    return _layout(fig, height=330)
+
+
+def daily_trend(per_day: pd.DataFrame) -> go.Figure:
+    """Fleet uptime per store-local date (% of business time)."""
+    fig = go.Figure(go.Scatter(
+        x=per_day["local_date"],
+        y=per_day["uptime_pct"],
+        mode="lines+markers+text",
+        text=[f"{v:.1f}%" for v in per_day["uptime_pct"]],
+        textposition="top center",
+        line={"color": UP, "width": 3},
+        customdata=per_day[["up_h", "down_h"]].round(0).to_numpy(),
+        hovertemplate="%{x|%a %Y-%m-%d} (store-local)<br>uptime %{y:.2f}%"
+                      "<br>%{customdata[0]:,.0f} h up, %{customdata[1]:,.0f} h down "
+                      "(all stores)<extra></extra>",
+        name="fleet uptime",
+    ))
+    low = float(per_day["uptime_pct"].min()) if len(per_day) else 0.0
+    fig.update_yaxes(title="Uptime (% of business time)", ticksuffix="%",
+                     range=[max(0.0, low - 5), 101])
+    fig.update_xaxes(title="Date (store-local)", dtick="D1", tickformat="%a %d %b")
+    return _layout(fig, height=320)
+
+
+def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
+    return frame[f"{stem}_local" if local else f"{stem}_utc"]
+
+
+def store_timeline(view: StoreView, *, local: bool) -> go.Figure:
+    """Business hours shaded, interpolated up/down spans, and every poll as a marker."""
+    zone = view.timeline.timezone
+    where = f"store-local, {zone}" if local else "UTC"
+    fig = go.Figure()
+    for start, end in zip(_times(view.business, "start", local),
+                          _times(view.business, "end", local), strict=True):
+        fig.add_vrect(x0=start, x1=end, fillcolor=BUSINESS, line_width=0, layer="below")
+    # A legend entry for the shading (shapes have none).
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Business hours",
+                             marker={"symbol": "square", "size": 14, "color": BUSINESS}))
+
+    spans = view.spans
+    starts = _times(spans, "start", local) if len(spans) else pd.Series(dtype="datetime64[ns]")
+    ends = _times(spans, "end", local) if len(spans) else pd.Series(dtype="datetime64[ns]")
+    for status, name, color in (("active", "Up (interpolated)", UP),
+                                ("inactive", "Down (interpolated)", DOWN)):
+        mask = spans["status"] == status if len(spans) else pd.Series(dtype=bool)
+        if not mask.any():
+            continue
+        dur_ms = (ends[mask] - starts[mask]).dt.total_seconds() * 1000
+        fig.add_trace(go.Bar(
+            base=starts[mask], x=dur_ms, y=["Status"] * int(mask.sum()), orientation="h",
+            marker={"color": color}, name=name, width=0.6,
+            customdata=list(zip(spans.loc[mask, "start_utc"].dt.strftime("%Y-%m-%d %H:%M"),
+                                spans.loc[mask, "end_utc"].dt.strftime("%Y-%m-%d %H:%M"),
+                                spans.loc[mask, "minutes"], strict=True)),
+            hovertemplate=name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
+                          "<br>UTC %{customdata[0]} → %{customdata[1]}"
+                          "<br>%{customdata[2]} min<extra></extra>",
+        ))
+
+    polls = view.polls
+    for in_hours in (True, False):
+        for status, color in (("active", UP), ("inactive", DOWN)):
+            mask = (polls["status"] == status) & (polls["in_hours"] == in_hours)
+            if not mask.any():
+                continue
+            label = f"Poll {status}" + ("" if in_hours else " (outside hours, ignored)")
+            fig.add_trace(go.Scatter(
+                x=_times(polls.loc[mask], "timestamp", local),
+                y=["Polls" if in_hours else "Polls outside hours"] * int(mask.sum()),
+                mode="markers", name=label,
+                marker={"color": color if in_hours else "white", "size": 9,
+                        "symbol": "circle" if status == "active" else "x",
+                        "line": {"color": color, "width": 2}},
+                customdata=polls.loc[mask, "timestamp_utc"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                hovertemplate=label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
+                              "<br>UTC %{customdata}<extra></extra>",
+            ))
+    fig.update_yaxes(categoryorder="array",
+                     categoryarray=["Polls outside hours", "Status", "Polls"], title=None)
+    fig.update_xaxes(title=f"Time ({where})", type="date", tickformat="%a %d %b\n%H:%M")
+    fig.update_layout(barmode="overlay", bargap=0.3, hovermode="closest")
+    return _layout(fig, height=360)
+
+
+def daily_uptime(daily: pd.DataFrame) -> go.Figure:
+    """Business hours up and down per store-local date, stacked."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=daily["local_date"], y=daily["uptime_h"], name="Up", marker_color=UP,
+                         hovertemplate="%{x|%a %d %b}: %{y:.2f} h up<extra></extra>"))
+    fig.add_trace(go.Bar(x=daily["local_date"], y=daily["downtime_h"], name="Down",
+                         marker_color=DOWN,
+                         hovertemplate="%{x|%a %d %b}: %{y:.2f} h down<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="Date (store-local)", dtick="D1", tickformat="%a %d %b")
+    fig.update_yaxes(title="Business hours (h)")
+    return _layout(fig, height=300)

@@ -1,0 +1,270 @@
+"""What every dashboard page shares: the cached connection, cached engine calls, the
+error boundary and the sidebar. The only UI module besides the pages; ``loop_core``
+never imports streamlit, so every cache lives here.
+
+Caches of data are keyed by the database path and ``fleet.data_version`` (the newest
+load id), so a load, an upload or a sync invalidates them at once; the ``ttl`` only bounds
+memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from loop_core import bootstrap, dashboard_data, db, fleet
+from loop_core.errors import LoopCoreError
+from loop_core.models import ReportResult
+
+LOGGER = logging.getLogger(__name__)
+CACHE_TTL_S = 3600
+
+PAGE_REPORTS = "pages/reports.py"
+PAGE_FLEET = "pages/fleet.py"
+PAGE_STORE = "pages/store.py"
+PAGE_DATA = "pages/data.py"
+
+
+# ---------------------------------------------------------------- errors
+
+
+@contextmanager
+def guard(what: str = "") -> Iterator[None]:
+    """Turn engine errors into an ``st.error`` message and stop the page (no traceback)."""
+    try:
+        yield
+    except LoopCoreError as e:
+        st.error(f"{what}: {e}" if what else str(e), icon=":material/error:")
+        st.stop()
+    except duckdb.Error as e:  # should be wrapped by the engine; never show a traceback
+        LOGGER.exception("database error")
+        st.error(f"{what + ': ' if what else ''}database error: {e}", icon=":material/error:")
+        st.stop()
+
+
+# ---------------------------------------------------------------- connection
+
+
+def db_path() -> str:
+    """The database this process uses: ``$LOOP_DB`` or ``data/loop.duckdb``."""
+    return db.default_db_path()
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    return db.connect(path)
+
+
+def get_con() -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB connection (one per database file, shared by all sessions)."""
+    with guard("Cannot open the database"):
+        return _connection(db_path())
+
+
+@st.cache_resource(show_spinner="First start: loading sample data…")
+def _first_start(path: str) -> bootstrap.SampleLoad | None:
+    return bootstrap.ensure_sample_data(_connection(path))
+
+
+def first_start() -> bootstrap.SampleLoad | None:
+    """Load the sample into an empty database, once per process and database."""
+    with guard("Could not load the sample data"):
+        return _first_start(db_path())
+
+
+# ---------------------------------------------------------------- cached engine calls
+
+
+def data_version() -> int:
+    """The newest load id: changes with every load, so caches keyed on it stay correct."""
+    with guard():
+        return fleet.data_version(get_con())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _freshness(path: str, version: int) -> fleet.Freshness:
+    return fleet.freshness(_connection(path))
+
+
+def freshness() -> fleet.Freshness:
+    """Latest poll, latest load, size of the data (cached per data version)."""
+    with guard():
+        return _freshness(db_path(), data_version())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Computing the report…", max_entries=16)
+def _report(path: str, version: int, as_of: datetime | None) -> ReportResult:
+    from loop_core.report import compute_report
+
+    return compute_report(_connection(path), as_of)
+
+
+def current_report(as_of: datetime | None = None) -> ReportResult:
+    """The report at ``as_of`` (default: the latest poll), cached per data version."""
+    with guard("Could not compute the report"):
+        return _report(db_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _overview(path: str, version: int, as_of: datetime | None) -> fleet.FleetOverview:
+    return fleet.fleet_overview(_report(path, version, as_of))
+
+
+def fleet_overview(as_of: datetime | None = None) -> fleet.FleetOverview:
+    """Fleet KPIs, weekly uptime distribution and worst stores (cached)."""
+    with guard("Could not compute the fleet overview"):
+        return _overview(db_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Computing downtime by hour…", max_entries=16)
+def _downtime(path: str, version: int, as_of: datetime) -> fleet.FleetDowntime:
+    return fleet.fleet_downtime(_connection(path), as_of)
+
+
+def fleet_downtime(as_of: datetime) -> fleet.FleetDowntime:
+    """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
+    with guard("Could not compute downtime by hour"):
+        return _downtime(db_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Checking data quality…", max_entries=4)
+def _quality(path: str, version: int) -> dashboard_data.DataQuality:
+    return dashboard_data.data_quality(_connection(path))
+
+
+def data_quality() -> dashboard_data.DataQuality:
+    """Invalid/missing timezones, stores without hours or observations (cached)."""
+    with guard("Could not check data quality"):
+        return _quality(db_path(), data_version())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _store_view(path: str, version: int, store_id: str, start: datetime | None,
+                end: datetime | None) -> fleet.StoreView:
+    return fleet.store_view(_connection(path), store_id, start, end)
+
+
+def store_view(store_id: str, start: datetime | None, end: datetime | None) -> fleet.StoreView:
+    """One store's timeline, daily uptime and hours (cached per data version)."""
+    with guard(f"Store {store_id!r}"):
+        return _store_view(db_path(), data_version(), store_id, start, end)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _preview(csv_text: str, contains: str, min_down: float) -> dashboard_data.ReportPreview:
+    return dashboard_data.report_preview(csv_text, contains, min_down)
+
+
+def report_preview(csv_text: str, contains: str, min_down: float) -> dashboard_data.ReportPreview:
+    """A report's rows filtered for display, and its summary (cached per CSV and filter)."""
+    with guard("Could not read the report"):
+        return _preview(csv_text, contains, min_down)
+
+
+def clear_data_caches() -> None:
+    """Forget cached data at once (the keys would change anyway; this frees memory)."""
+    for cached in (_freshness, _report, _overview, _downtime, _quality, _store_view):
+        cached.clear()
+
+
+# ---------------------------------------------------------------- sync (optional module)
+
+
+def sync_available() -> bool:
+    """True when the Drive/folder sync module is installed in this tree."""
+    try:
+        import loop_core.drive  # noqa: F401
+        import loop_core.sync  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # noqa: BLE001 - no secrets.toml at all is the normal case
+        return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _scheduler(path: str) -> Any:
+    from loop_core.drive import load_sync_config, make_source
+    from loop_core.sync import SyncScheduler
+
+    config = load_sync_config(_secrets(), os.environ)
+    if not config.configured:
+        return None
+    scheduler = SyncScheduler(_connection(path), lambda: make_source(config), config.interval_s)
+    scheduler.start()
+    return scheduler
+
+
+def sync_scheduler() -> Any:
+    """The background sync thread (one per server), or None when no source is configured."""
+    if not sync_available():
+        return None
+    with guard("Sync configuration"):
+        return _scheduler(db_path())
+
+
+# ---------------------------------------------------------------- sidebar
+
+
+def _utc(value: datetime | None) -> str:
+    return "—" if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M}"
+
+
+def render_sidebar() -> None:
+    """Data freshness: latest poll (= the report's as-of), last load, lag vs the clock."""
+    fresh = freshness()
+    lag = fresh.lag(datetime.now(UTC))
+    with st.sidebar:
+        st.markdown("**Data freshness** <small>(times in UTC)</small>", unsafe_allow_html=True)
+        st.markdown(
+            f"Latest poll: **{_utc(fresh.latest_poll)}**  \n"
+            f"Reports' as-of: **{_utc(fresh.latest_poll)}**  \n"
+            f"Last load: **{_utc(fresh.last_load)}**  \n"
+            f"Lag vs wall clock: **{fleet.format_lag(lag)}**  \n"
+            f"{fresh.stores:,} stores · {fresh.polls:,} polls"
+        )
+        if fresh.sample_only:
+            st.caption("Sample data has fixed dates, so its lag is expected.")
+        else:
+            _staleness_warning()
+        st.caption("Reports measure the hour, day and week before the as-of, which is the "
+                   "latest poll unless you choose another.")
+
+
+def _staleness_warning() -> None:
+    try:
+        from loop_core.freshness import staleness
+    except ImportError:
+        return
+    with guard():
+        state = staleness(get_con())
+    if state.warning:
+        st.warning(state.warning, icon=":material/schedule:")
+
+
+def render_sample_banner() -> None:
+    """Say clearly when the dashboard shows generated sample data, and how to load real data."""
+    fresh = freshness()
+    if not fresh.sample_only:
+        return
+    until = "" if fresh.latest_poll is None else f" ending {fresh.latest_poll:%Y-%m-%d}"
+    st.info(
+        f"**This is generated sample data** ({fresh.stores:,} synthetic stores, polls"
+        f"{until}), loaded because the database was empty. To use real data, upload the "
+        "three CSV feeds on the **Data** page (or configure the Drive sync); from a shell, "
+        "stop the dashboard and run `python -m loop_core ingest --store-status FILE "
+        "--business-hours FILE --timezones FILE`.",
+        icon=":material/science:",
+    )
