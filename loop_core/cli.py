@@ -75,7 +75,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from loop_core.bench import run_bench
 
-    return run_bench(stores=args.stores, days=args.days, workdir=args.workdir)
+    return run_bench(stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stores", type=int, default=14_000)
     bench.add_argument("--days", type=int, default=8)
     bench.add_argument("--workdir", default=None, help="where to write data (default: temp)")
+    bench.add_argument("--runs", type=int, default=3, help="runs per phase (median)")
     bench.set_defaults(func=_bench)
 
     try:

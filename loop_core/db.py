@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import zoneinfo
 from importlib import resources
 from pathlib import Path
 
@@ -110,6 +111,13 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the SQL macros shared by the report and the timeline (code, not data)."""
     text = resources.files("loop_core").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
     with con.cursor() as cur:
+        # A zone is valid when it is an IANA name (SPEC) that DuckDB can convert with:
+        # pg_timezone_names() alone also lists old ICU aliases such as IST or PST.
+        cur.execute(
+            "CREATE OR REPLACE TABLE known_zones AS "
+            "SELECT name FROM pg_timezone_names() WHERE list_contains(?::VARCHAR[], name)",
+            [sorted(zoneinfo.available_timezones())],
+        )
         cur.execute(text)
 
 

@@ -19,7 +19,7 @@ import duckdb
 
 from loop_core.errors import FeedRefusedError, LoopCoreError
 from loop_core.models import Feed, LoadSummary
-from loop_core.sqlfiles import load_sql
+from loop_core.sqlfiles import load_sql, quote_identifier
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _header_positions(feed: Feed, path: Path, file_name: str) -> list[int]:
-    """1-based positions of the feed's columns in the header, or refuse the file."""
+def _header_positions(feed: Feed, path: Path, file_name: str) -> tuple[list[int], int]:
+    """1-based positions of the feed's columns in the header and the header's width, or
+    refuse the file naming the missing columns."""
     with path.open("rb") as f:
         first = f.readline()
     header = first.decode("utf-8-sig", errors="replace").strip()
@@ -82,16 +83,47 @@ def _header_positions(feed: Feed, path: Path, file_name: str) -> list[int]:
             f"{file_name}: not a {feed} file: missing column(s) {', '.join(missing)}; "
             f"header was: {shown}"
         )
-    return positions
+    return positions, len(names)
 
 
 def _display(name: str) -> str:
     return "dayOfWeek" if name == "dayofweek" else name
 
 
-def _stage_params(positions: list[int], path: Path) -> list[object]:
-    n = max(positions)
-    return [*positions, str(path), n, n]
+def _native_query(layout: _Layout, positions: list[int], width: int, path: Path) -> tuple[str, list[object]]:
+    # Name the header's columns so the validation SQL sees f1..fN in the feed's order.
+    fields = {pos: f"f{k}" for k, pos in enumerate(positions, start=1)}
+    columns = {fields.get(i, f"ignored_{i}"): "VARCHAR" for i in range(1, width + 1)}
+    select = ", ".join(quote_identifier(f"f{k}") for k in range(1, len(positions) + 1))
+    source = load_sql("source_native").replace("{fields}", select)
+    return source + load_sql(layout.stage_sql), [str(path), columns, len(positions), len(positions)]
+
+
+def _lines_query(layout: _Layout, positions: list[int], path: Path) -> tuple[str, list[object]]:
+    select = ", ".join(
+        f"split_part(unquoted, ',', ?) AS {quote_identifier(f'f{k}')}"
+        for k in range(1, len(positions) + 1)
+    )
+    source = load_sql("source_lines").replace("{fields}", select)
+    return source + load_sql(layout.stage_sql), [*positions, str(path), len(positions), len(positions)]
+
+
+def _stage(
+    cur: duckdb.DuckDBPyConnection, layout: _Layout, positions: list[int], width: int, path: Path
+) -> tuple[int, int]:
+    """Stage the file into the temp table ``staged``; return (rows read, rows rejected)."""
+    query, params = _native_query(layout, positions, width, path)
+    try:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
+        counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
+    except duckdb.InvalidInputException:  # a malformed line: take the careful path
+        counts = None
+    if counts is None or counts[1]:
+        query, params = _lines_query(layout, positions, path)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
+        counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
+    assert counts is not None
+    return int(counts[0]), int(counts[1])
 
 
 def _line_numbers(path: Path, rejected: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
@@ -147,15 +179,18 @@ def ingest_file(
     if not file_path.is_file():
         raise FeedRefusedError(f"{name}: no such file")
     sha = _sha256(file_path)
-    positions = _header_positions(feed, file_path, name)
+    positions, width = _header_positions(feed, file_path, name)
     layout = _LAYOUTS[feed]
     started = time.perf_counter()
     with con.cursor() as cur:
         if _unchanged(cur, feed, sha):
             return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
+        # Staging only fills a temp table: it runs before the transaction, so a malformed
+        # line failing the fast reader cannot abort the load itself.
+        counts = _stage(cur, layout, positions, width, file_path)
         try:
             cur.execute("BEGIN TRANSACTION")
-            summary = _load(cur, feed, layout, file_path, name, sha, positions, source, started)
+            summary = _load(cur, feed, layout, file_path, name, sha, counts, source, started)
             cur.execute("COMMIT")
         except duckdb.Error as e:
             cur.execute("ROLLBACK")
@@ -173,22 +208,14 @@ def _load(
     path: Path,
     name: str,
     sha: str,
-    positions: list[int],
+    counts: tuple[int, int],
     source: str,
     started: float,
 ) -> LoadSummary:
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged AS {load_sql(layout.stage_sql)}",
-        _stage_params(positions, path),
-    )
+    rows_read, rows_rejected = counts
     load_row = cur.execute("SELECT nextval('load_id_seq')").fetchone()
     assert load_row is not None
     load_id = int(load_row[0])
-    counts = cur.execute(
-        "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM staged"
-    ).fetchone()
-    assert counts is not None
-    rows_read, rows_rejected = int(counts[0]), int(counts[1])
     if rows_rejected:
         rejected = cur.execute(
             "SELECT raw, reason FROM staged WHERE reason IS NOT NULL"

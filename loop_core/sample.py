@@ -96,10 +96,11 @@ def write_sample(
         # (for the stores polled outside their hours) must start from UTC instants.
         con.execute("SET TimeZone = 'UTC'")
         con.execute(load_sql("sample_macros"))
+        con.execute(load_sql("sample_slots"), {"n": stores * days * 24})
         _copy(
             con,
             load_sql("sample_store_status"),
-            {**common, "hours": days * 24, "start_us": start_us},
+            {**common, "start_us": start_us},
             paths[Feed.STORE_STATUS],
         )
         hours_sql = load_sql("sample_business_hours").replace(

@@ -133,12 +133,15 @@ def test_an_invalid_or_missing_zone_falls_back_to_chicago(load: Loader) -> None:
             "bad,active,2024-01-08 15:30:00 UTC",
             "none,active,2024-01-08 15:30:00 UTC",
             "utc,active,2024-01-08 15:30:00 UTC",
+            "ist,active,2024-01-08 15:30:00 UTC",
         ],
-        hours=["bad,0,09:00:00,10:00:00", "none,0,09:00:00,10:00:00", "utc,0,09:00:00,10:00:00"],
-        zones=["bad,America/Atlantis", "utc,UTC"],
+        hours=[f"{s},0,09:00:00,10:00:00" for s in ("bad", "none", "utc", "ist")],
+        # IST is an old ICU alias DuckDB would accept, but it is not an IANA zone.
+        zones=["bad,America/Atlantis", "utc,UTC", "ist,IST"],
     )
     result = figures(con, "2024-01-08T16:00:00Z")
     assert result["bad"][0] == 60 * M
+    assert result["ist"][0] == 60 * M
     assert result["none"][0] == 60 * M
     assert result["utc"][0] == 0  # 09:00-10:00 UTC is outside the last hour
 

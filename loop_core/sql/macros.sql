@@ -1,9 +1,9 @@
 -- Shared definitions, (re)created on every open: the report and the store timeline both
 -- build business time from `business_intervals`, so the chart and the CSV cannot disagree.
 
--- The zone each store's wall times are read in: its own if DuckDB knows the name,
--- else America/Chicago (SPEC "Defaults"). `timezone()` raises on an unknown name, so names
--- are checked against pg_timezone_names() first.
+-- The zone each store's wall times are read in: its own if it is a valid IANA name, else
+-- America/Chicago (SPEC "Defaults"). `timezone()` raises on an unknown name, so names are
+-- checked first against known_zones (IANA names DuckDB knows; built by db.install_macros).
 CREATE OR REPLACE MACRO store_zone(only_store) AS TABLE
 WITH given AS (
     SELECT store_id, timezone_str
@@ -12,7 +12,7 @@ WITH given AS (
 ),
 
 valid AS (
-    SELECT name FROM pg_timezone_names()
+    SELECT name FROM known_zones
 ),
 
 final AS (

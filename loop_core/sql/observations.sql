@@ -38,7 +38,7 @@ intervals AS (
     -- Cover every poll (any observation may be the nearest) and the whole asked range.
     FROM business_intervals(
         least(
-            (SELECT make_timestamptz(min(t_us)) FROM polls), (SELECT from_ts FROM bounds)
+            (SELECT min(first_poll) FROM stores), (SELECT from_ts FROM bounds)
         ),
         (SELECT greatest(now_ts, to_ts) FROM bounds),
         (SELECT only_store FROM bounds)

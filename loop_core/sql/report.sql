@@ -7,8 +7,11 @@
 -- the midpoints where the status CHANGES need C: a handful per store instead of every poll.
 -- downtime = business time - uptime, which makes uptime + downtime = business time exact.
 
+-- Stores with a poll at or before now (from the stores table: no second pass over polls).
 polled_stores AS (
-    SELECT DISTINCT store_key FROM polls
+    SELECT k.store_key
+    FROM stores AS k, bounds AS b
+    WHERE k.first_poll <= b.now_ts
 ),
 
 -- Observations whose share ends before the week starts cannot count in any window.

@@ -1,28 +1,33 @@
 -- store_status.csv of the synthetic feed: store_id, status, timestamp_utc.
 --
--- Parameters: $seed, $stores, $hours (window length), $start_us (window start, epoch
--- microseconds UTC), $uuid_style.
+-- Parameters: $seed, $stores, $start_us (window start, epoch
+-- microseconds UTC), $uuid_style. Reads temp table sample_slots(r), holding
+-- 0 .. $stores * $hours - 1 (see sample_slots.sql).
 --
 -- Each store is polled about once an hour: hour slot t of the window gets one poll at
 -- the store's own minute of the hour (its phase) plus a few minutes of jitter, so polls
 -- are irregular but stay inside their slot and keep their order.
 --
--- No join and no ORDER BY on purpose: a single range() scan with projections and
--- filters keeps its row order under COPY (DuckDB's documented order preservation),
--- so the file is byte-identical whatever the thread count, without sorting ~27M rows.
--- Rows come slot by slot (roughly in time order, as the real feed is), stores within.
+-- No join and no ORDER BY on purpose: a scan of one table with projections and filters
+-- keeps its row order under COPY (DuckDB's documented order preservation), so the file
+-- is byte-identical whatever the thread count, without sorting ~27M rows; and a table
+-- (unlike range()) is scanned by all threads. Rows come slot by slot (roughly in time
+-- order, as the real feed is), stores within a slot in index order.
 WITH slots AS (
     SELECT
         r % $stores AS s,
         r // $stores AS t
-    FROM range($stores * $hours) AS g(r)
+    FROM sample_slots
 ),
 draws AS (
     SELECT
         s,
         t,
-        smp_h($seed, s, 'store') AS hs,          -- fixed per store: phase, flakiness
-        smp_h2($seed, s, t, 'poll') AS hp,        -- per poll: jitter, missing, blips
+        smp_h($seed, s, 'store') AS hs,                 -- per store: phase, flakiness
+        smp_u($seed, s, 'kind') AS u_kind,
+        smp_h($seed, s, 'id') AS h_id,
+        CASE WHEN $uuid_style THEN smp_h($seed, s, 'id2') END AS h_id2,
+        smp_h2($seed, s, t, 'poll') AS hp,               -- per poll: jitter, loss, blips
         smp_h2($seed, s, t // 24, 'outage') AS ho_today,
         smp_h2($seed, s, t // 24 - 1, 'outage') AS ho_yesterday,
         smp_h2($seed, s, t // 24, 'gap') AS hg
@@ -32,6 +37,9 @@ polls AS (
     SELECT
         s,
         t,
+        u_kind,
+        h_id,
+        h_id2,
         -- Phase 5..55 min into the hour, jitter +-5 min: always inside slot t.
         $start_us + t * 3600000000
             + 300000000 + ((hs >> 24) % 3000000000)::BIGINT
@@ -49,7 +57,7 @@ polls AS (
     FROM draws
 )
 SELECT
-    smp_store_id($seed, s, $uuid_style) AS store_id,
+    smp_id_of(h_id, h_id2, $uuid_style) AS store_id,
     CASE
         WHEN dead OR blip
             OR smp_run_covers(ho_today, t // 24, t, outage_per_mille, outage_max_len)
@@ -57,14 +65,17 @@ SELECT
         THEN 'inactive'
         ELSE 'active'
     END AS status,
-    -- The real feed's BigQuery style: microseconds and a literal " UTC".
-    strftime(make_timestamp(ts_us), '%Y-%m-%d %H:%M:%S.%f') || ' UTC' AS timestamp_utc
+    -- The real feed's BigQuery style: "2023-01-22 12:09:39.388884 UTC", trailing zeros
+    -- of the fraction dropped ("...:49.46544 UTC"), which is what a cast to text does.
+    make_timestamp(ts_us)::VARCHAR || ' UTC' AS timestamp_utc
 FROM polls
 WHERE NOT missing
     -- 'outside' stores (open 10:00-14:00 local) are only polled outside those hours,
-    -- with a 5 minute margin. AND evaluates the zone conversion for their rows only.
-    AND NOT (
-        smp_kind($seed, s) = 'outside'
-        AND timezone(smp_zone($seed, s), make_timestamp(ts_us)::TIMESTAMPTZ)::TIME
-            BETWEEN TIME '09:55:00' AND TIME '14:05:00'
-    )
+    -- with a 5 minute margin. A CASE, because it evaluates the (costly) zone conversion
+    -- for those stores' rows only; NOT (a AND b) gets rewritten and converts every row.
+    AND CASE
+        WHEN smp_kind_of(u_kind) = 'outside'
+        THEN timezone(smp_zone($seed, s), make_timestamp(ts_us)::TIMESTAMPTZ)::TIME
+            NOT BETWEEN TIME '09:55:00' AND TIME '14:05:00'
+        ELSE true
+    END

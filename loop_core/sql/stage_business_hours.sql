@@ -1,14 +1,15 @@
 -- Business hours from one file, validated.
--- Parameters: store_id, day, start, end positions, path, field count (x2).
-WITH fields AS (
+-- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
+-- order of the feed's columns. Parameters: field count (x2).
+fields AS (
     SELECT
         raw,
-        length(unquoted) - length(replace(unquoted, ',', '')) + 1 AS n_fields,
-        trim(split_part(unquoted, ',', ?)) AS store_id,
-        trim(split_part(unquoted, ',', ?)) AS day_text,
-        trim(split_part(unquoted, ',', ?)) AS start_text,
-        trim(split_part(unquoted, ',', ?)) AS end_text
-    FROM feed_lines(?)
+        n_fields,
+        trim(f1) AS store_id,
+        trim(f2) AS day_text,
+        trim(f3) AS start_text,
+        trim(f4) AS end_text
+    FROM source
 ),
 
 parsed AS (

@@ -1,13 +1,14 @@
 -- Polls from one file: parsed, validated, with a reason for every row that cannot be read.
--- Parameters: store_id position, status position, timestamp position, path, field count (x2).
-WITH fields AS (
+-- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
+-- order of the feed's columns. Parameters: field count (x2).
+fields AS (
     SELECT
         raw,
-        length(unquoted) - length(replace(unquoted, ',', '')) + 1 AS n_fields,
-        trim(split_part(unquoted, ',', ?)) AS store_id,
-        lower(trim(split_part(unquoted, ',', ?))) AS status,
-        trim(split_part(unquoted, ',', ?)) AS timestamp_text
-    FROM feed_lines(?)
+        n_fields,
+        trim(f1) AS store_id,
+        lower(trim(f2)) AS status,
+        trim(f3) AS timestamp_text
+    FROM source
 ),
 
 parsed AS (

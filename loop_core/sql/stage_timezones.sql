@@ -2,14 +2,15 @@
 -- A zone name that is not a valid IANA zone is NOT rejected here: the report falls back to
 -- America/Chicago for it and the data-quality view reports it. A store given two different
 -- zones in one file is ambiguous: all its rows are rejected (it then uses the default).
--- Parameters: store_id, zone positions, path, field count (x2).
-WITH fields AS (
+-- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
+-- order of the feed's columns. Parameters: field count (x2).
+fields AS (
     SELECT
         raw,
-        length(unquoted) - length(replace(unquoted, ',', '')) + 1 AS n_fields,
-        trim(split_part(unquoted, ',', ?)) AS store_id,
-        trim(split_part(unquoted, ',', ?)) AS timezone_str
-    FROM feed_lines(?)
+        n_fields,
+        trim(f1) AS store_id,
+        trim(f2) AS timezone_str
+    FROM source
 ),
 
 zone_counts AS (

@@ -1,0 +1,113 @@
+"""``python -m loop_core bench``: time ingest and report as whole processes, next to a
+plain DuckDB scan of the same polls CSV (the yardstick the targets are written against).
+
+Each phase runs as its own ``python`` process, as a user would run it, so start-up and
+imports are included; peak memory is the child's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from loop_core.models import Feed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_SCAN = (
+    "import duckdb, sys; con = duckdb.connect(); con.execute(\"SET TimeZone='UTC'\"); "
+    "print(con.execute('SELECT count(*), max(timestamp_utc) FROM read_csv(?)', "
+    "[sys.argv[1]]).fetchall())"
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One phase: median wall seconds over the runs and the largest peak RSS."""
+
+    phase: str
+    seconds: float
+    peak_mb: float
+    runs: int
+
+
+def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float]:
+    if before:
+        subprocess.run(before, check=True, cwd=ROOT, capture_output=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(args)} failed: {err.strip()[-500:]}")
+    if proc.stderr:
+        proc.stderr.close()
+    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def _measure(phase: str, args: list[str], runs: int, fresh: Path | None = None) -> Measure:
+    times: list[float] = []
+    peaks: list[float] = []
+    for _ in range(runs):
+        if fresh is not None:
+            for suffix in ("", ".wal"):
+                Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+        seconds, peak = _run(args)
+        times.append(seconds)
+        peaks.append(peak)
+    return Measure(phase, statistics.median(times), max(peaks), runs)
+
+
+def run_bench(
+    stores: int = 14_000, days: int = 8, workdir: str | None = None, runs: int = 3
+) -> int:
+    """Generate data for ``stores`` stores, time scan / ingest / report, print the table."""
+    from loop_core.sample import write_sample
+
+    base = Path(workdir) if workdir else Path(tempfile.gettempdir()) / "loop-bench"
+    data = base / f"sample-{stores}-{days}d"
+    if not (data / "store_status.csv").exists():
+        started = time.perf_counter()
+        write_sample(data, stores=stores, days=days, seed=0)
+        print(f"generated {stores} stores x {days} days in {time.perf_counter() - started:.1f} s")
+    files = {feed: data / name for feed, name in (
+        (Feed.STORE_STATUS, "store_status.csv"),
+        (Feed.BUSINESS_HOURS, "menu_hours.csv"),
+        (Feed.TIMEZONES, "timezones.csv"),
+    )}
+    with files[Feed.STORE_STATUS].open("rb") as f:
+        polls = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 24), b""))
+    size_mb = files[Feed.STORE_STATUS].stat().st_size / 1e6
+    db_path = base / f"bench-{stores}.duckdb"
+    python = sys.executable
+    scan = _measure("scan polls CSV (DuckDB)", [python, "-c", _SCAN, str(files[Feed.STORE_STATUS])], runs)
+    ingest = _measure(
+        "ingest (3 feeds, fresh db)",
+        [python, "-m", "loop_core", "ingest", "--db", str(db_path),
+         "--store-status", str(files[Feed.STORE_STATUS]),
+         "--business-hours", str(files[Feed.BUSINESS_HOURS]),
+         "--timezones", str(files[Feed.TIMEZONES])],
+        runs,
+        fresh=db_path,
+    )
+    report = _measure(
+        "report (CSV to file)",
+        [python, "-m", "loop_core", "report", "--db", str(db_path), "--out", str(base / "report.csv")],
+        runs,
+    )
+    print(f"\n{stores} stores, {days} days, ~{polls:,} polls ({size_mb:,.0f} MB CSV), "
+          f"{os.cpu_count()} cores, median of {runs} whole-process runs\n")
+    print(f"{'phase':<30} {'seconds':>8} {'x scan':>7} {'peak MB':>8}")
+    for m in (scan, ingest, report):
+        print(f"{m.phase:<30} {m.seconds:>8.2f} {m.seconds / scan.seconds:>7.2f} {m.peak_mb:>8.0f}")
+    print("\ntargets: report <= 1.0x scan and ingest <= 3.0x scan at 14,000 stores; "
+          "report <= 10 s and <= 2,048 MB at 140,000 stores")
+    return 0
