@@ -143,7 +143,8 @@ def store_timeline(view: StoreView, *, local: bool) -> go.Figure:
                 hovertemplate=label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
                               "<br>UTC %{customdata}<extra></extra>",
             ))
-    fig.update_yaxes(categoryorder="array",
+    # Explicit: the legend-only trace first has no data, so plotly would guess "linear".
+    fig.update_yaxes(type="category", categoryorder="array",
                      categoryarray=["Polls outside hours", "Status", "Polls"], title=None)
     fig.update_xaxes(title=f"Time ({where})", type="date", tickformat="%a %d %b\n%H:%M")
     fig.update_layout(barmode="overlay", bargap=0.3, hovermode="closest")

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -26,10 +28,34 @@ from loop_core.models import ReportResult
 LOGGER = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 
+APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
 PAGE_REPORTS = "pages/reports.py"
 PAGE_FLEET = "pages/fleet.py"
 PAGE_STORE = "pages/store.py"
 PAGE_DATA = "pages/data.py"
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def require_entry_point() -> None:
+    """Make sure this page runs inside ``app.py`` (page config, sidebar, first start).
+
+    Streamlit keeps a process-wide flag for apps with a ``pages/`` folder next to the main
+    script and clears it only when ``st.navigation`` first runs. Until then a deep link on
+    a freshly started server (``/store?store_id=…``) runs the page file alone, the old
+    multipage way (AppTest does so on every run). Then this clears the flag and runs
+    ``app.py`` in place, whose ``st.navigation`` runs this same page inside it, and stops
+    the outer run. No rerun: a button click in this run is not lost. Each page calls this
+    first; it does nothing once ``app.py`` has run anywhere in the process.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+    st.stop()
 
 
 # ---------------------------------------------------------------- errors
@@ -261,10 +287,8 @@ def render_sample_banner() -> None:
         return
     until = "" if fresh.latest_poll is None else f" ending {fresh.latest_poll:%Y-%m-%d}"
     st.info(
-        f"**This is generated sample data** ({fresh.stores:,} synthetic stores, polls"
-        f"{until}), loaded because the database was empty. To use real data, upload the "
-        "three CSV feeds on the **Data** page (or configure the Drive sync); from a shell, "
-        "stop the dashboard and run `python -m loop_core ingest --store-status FILE "
-        "--business-hours FILE --timezones FILE`.",
+        f"**Sample data**: {fresh.stores:,} generated stores with polls{until}, loaded "
+        "because the database was empty. To use real data, upload the three CSV feeds on "
+        "the **Data** page; the sample is then removed.",
         icon=":material/science:",
     )

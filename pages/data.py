@@ -15,6 +15,7 @@ UPLOADERS = (
     (Feed.TIMEZONES, "Timezones", "store_id, timezone_str"),
 )
 
+ui_common.require_entry_point()
 con = ui_common.get_con()
 fresh = ui_common.freshness()
 st.title("Data")

@@ -10,6 +10,7 @@ import ui_common
 
 LIVE_EVERY_MS = 60_000
 
+ui_common.require_entry_point()
 st.title("Fleet overview")
 fresh = ui_common.freshness()
 if fresh.latest_poll is None:

@@ -13,6 +13,7 @@ from loop_core.models import ReportState, ReportStatus
 POLL_EVERY_S = 1.0
 QUERY_KEY = "report_id"
 
+ui_common.require_entry_point()
 con = ui_common.get_con()
 fresh = ui_common.freshness()
 

@@ -15,6 +15,7 @@ from loop_core import fleet
 
 RANGES = ("Last day", "Last week", "Custom")
 
+ui_common.require_entry_point()
 st.title("Store drill-down")
 fresh = ui_common.freshness()
 report = ui_common.current_report()
@@ -87,17 +88,14 @@ figures = fleet.store_figures(report, store_id)
 if figures is None:
     st.info("This store has no poll at or before the as-of, so it is not in the report.")
 else:
-    cols = st.columns(6)
-    labels = (("uptime_last_hour", "Uptime, last hour", "min"),
-              ("uptime_last_day", "Uptime, last day", "h"),
-              ("uptime_last_week", "Uptime, last week", "h"),
-              ("downtime_last_hour", "Downtime, last hour", "min"),
-              ("downtime_last_day", "Downtime, last day", "h"),
-              ("downtime_last_week", "Downtime, last week", "h"))
-    for col, (key, label, unit) in zip(cols, labels, strict=True):
-        col.metric(label, f"{figures[key]:.2f} {unit}",
-                   help=f"Exactly this store's `{key}` in the report as of "
-                        f"{as_of:%Y-%m-%d %H:%M:%S} UTC.")
+    for kind in ("uptime", "downtime"):
+        cols = st.columns(3)
+        for col, (window, unit) in zip(cols, (("hour", "min"), ("day", "h"), ("week", "h")),
+                                       strict=True):
+            key = f"{kind}_last_{window}"
+            col.metric(f"{kind.capitalize()}, last {window}", f"{figures[key]:.2f} {unit}",
+                       help=f"Exactly this store's `{key}` in the report as of "
+                            f"{as_of:%Y-%m-%d %H:%M:%S} UTC.")
     if not any(figures.values()):
         st.info("All figures are 0: no poll inside its business hours (or closed all week).")
 

@@ -82,6 +82,8 @@ def test_every_page_renders_without_an_error_on_sample_data(sample_db: Path, pag
     at = _open(page)
     _assert_clean(at)
     assert at.title[0].value
+    # the page ran inside app.py: its sidebar shows the data freshness
+    assert any("Latest poll" in m.value for m in at.sidebar.markdown)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -99,7 +101,7 @@ def test_first_start_on_an_empty_database_loads_the_sample_and_says_so(
     at.run()
     _assert_clean(at)
     banner = " ".join(i.value for i in at.info)
-    assert "sample data" in banner and "Data" in banner
+    assert "Sample data" in banner and "Data" in banner
     assert "stores" in " ".join(m.value for m in at.sidebar.markdown)
 
 
