@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,9 @@ _LAYOUTS = {
         "store_id, timezone_str",
     ),
 }
+
+
+_load_lock = threading.Lock()
 
 
 def _sha256(path: Path) -> str:
@@ -178,26 +183,46 @@ def ingest_file(
     name = file_name or file_path.name
     if not file_path.is_file():
         raise FeedRefusedError(f"{name}: no such file")
-    sha = _sha256(file_path)
     positions, width = _header_positions(feed, file_path, name)
     layout = _LAYOUTS[feed]
     started = time.perf_counter()
-    with con.cursor() as cur:
-        if _unchanged(cur, feed, sha):
-            return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
-        # Staging only fills a temp table: it runs before the transaction, so a malformed
-        # line failing the fast reader cannot abort the load itself.
-        counts = _stage(cur, layout, positions, width, file_path)
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            summary = _load(cur, feed, layout, file_path, name, sha, counts, source, started)
-            cur.execute("COMMIT")
-        except duckdb.Error as e:
-            cur.execute("ROLLBACK")
-            raise LoopCoreError(f"{name}: load failed, nothing was changed: {e}") from e
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+    # hashlib releases the GIL: the checksum is computed while DuckDB stages the file.
+    # Loads of one process run one at a time (the sync thread and an upload may overlap):
+    # DuckDB would otherwise fail one of two transactions writing the same tables.
+    with _load_lock, ThreadPoolExecutor(max_workers=1) as pool:
+        sha_future = pool.submit(_sha256, file_path)
+        with con.cursor() as cur:
+            # Staging only fills a temp table: it runs before the transaction, so a malformed
+            # line failing the fast reader cannot abort the load itself.
+            counts = _stage(cur, layout, positions, width, file_path)
+            sha = sha_future.result()
+            if _unchanged(cur, feed, sha):
+                cur.execute("DROP TABLE staged")
+                return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
+            return _commit_load(cur, feed, layout, file_path, name, sha, counts, source, started)
+
+
+def _commit_load(
+    cur: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    layout: _Layout,
+    path: Path,
+    name: str,
+    sha: str,
+    counts: tuple[int, int],
+    source: str,
+    started: float,
+) -> LoadSummary:
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        summary = _load(cur, feed, layout, path, name, sha, counts, source, started)
+        cur.execute("COMMIT")
+    except duckdb.Error as e:
+        cur.execute("ROLLBACK")
+        raise LoopCoreError(f"{name}: load failed, nothing was changed: {e}") from e
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
     return summary
 
 

@@ -212,3 +212,14 @@ def test_a_failure_midway_through_a_load_leaves_the_database_as_it_was(
     with pytest.raises(RuntimeError):
         ingest_file(spec_db, Feed.STORE_STATUS, path)
     assert _counts(spec_db) == before
+
+
+def test_an_empty_status_in_an_otherwise_clean_file_is_rejected_not_loaded(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # Found by hypothesis: the fast CSV reader reads an empty field as NULL.
+    path = tmp_path / "polls.csv"
+    path.write_text("store_id,status,timestamp_utc\n1,,2024-01-08 10:14:00 UTC\n")
+    summary = ingest_file(con, Feed.STORE_STATUS, path)
+    assert (summary.rows_loaded, summary.rows_rejected) == (0, 1)
+    assert table_rows(con, "SELECT line, reason FROM rejects") == [(2, 'unknown status ""')]

@@ -44,12 +44,15 @@ polls AS (
         $start_us + t * 3600000000
             + 300000000 + ((hs >> 24) % 3000000000)::BIGINT
             + ((hp >> 20) % 600000000)::BIGINT - 300000000 AS ts_us,
-        -- ~6% of stores are flaky (an outage most days, up to 10 h); the others have
-        -- an outage of 1-6 h on a quarter of the days: ~94% of polls end up active.
-        CASE WHEN hs % 1000 < 60 THEN 900 ELSE 250 END AS outage_per_mille,
+        -- Reliability tiers: 6% of stores are flaky (an outage most days, up to 10 h),
+        -- 34% reliable (an outage on 4% of days, rare blips), the rest see an outage of
+        -- 1-6 h on 30% of days; with 0.5% dead stores, ~95% of polls end up active.
+        CASE WHEN hs % 1000 < 60 THEN 900 WHEN hs % 1000 < 400 THEN 40 ELSE 300 END
+            AS outage_per_mille,
         CASE WHEN hs % 1000 < 60 THEN 10 ELSE 6 END AS outage_max_len,
         (hs >> 10) % 1000 < 5 AS dead,                -- closed for good: never active
-        (hp >> 10) % 1000 < 8 AS blip,                -- a lone inactive poll
+        -- A lone inactive poll.
+        (hp >> 10) % 1000 < CASE WHEN hs % 1000 BETWEEN 60 AND 399 THEN 2 ELSE 10 END AS blip,
         -- 2.5% of polls lost, plus a 1-4 h gap on 4% of store-days.
         hp % 1000 < 25 OR smp_run_covers(hg, t // 24, t, 40, 4) AS missing,
         ho_today,

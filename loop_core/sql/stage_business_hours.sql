@@ -1,14 +1,15 @@
 -- Business hours from one file, validated.
 -- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
 -- order of the feed's columns. Parameters: field count (x2).
+-- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
         raw,
         n_fields,
-        trim(f1) AS store_id,
-        trim(f2) AS day_text,
-        trim(f3) AS start_text,
-        trim(f4) AS end_text
+        trim(coalesce(f1, '')) AS store_id,
+        trim(coalesce(f2, '')) AS day_text,
+        trim(coalesce(f3, '')) AS start_text,
+        trim(coalesce(f4, '')) AS end_text
     FROM source
 ),
 

@@ -1,13 +1,14 @@
 -- Polls from one file: parsed, validated, with a reason for every row that cannot be read.
 -- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
 -- order of the feed's columns. Parameters: field count (x2).
+-- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
         raw,
         n_fields,
-        trim(f1) AS store_id,
-        lower(trim(f2)) AS status,
-        trim(f3) AS timestamp_text
+        trim(coalesce(f1, '')) AS store_id,
+        lower(trim(coalesce(f2, ''))) AS status,
+        trim(coalesce(f3, '')) AS timestamp_text
     FROM source
 ),
 

@@ -4,12 +4,13 @@
 -- zones in one file is ambiguous: all its rows are rejected (it then uses the default).
 -- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
 -- order of the feed's columns. Parameters: field count (x2).
+-- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
         raw,
         n_fields,
-        trim(f1) AS store_id,
-        trim(f2) AS timezone_str
+        trim(coalesce(f1, '')) AS store_id,
+        trim(coalesce(f2, '')) AS timezone_str
     FROM source
 ),
 
