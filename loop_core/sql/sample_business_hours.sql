@@ -41,25 +41,29 @@ intervals AS (
                 smp_pick(smp_h($seed, s, 'allday'), ['23:59:00', '23:59:59'])]
             WHEN kind = 'regular' AND k = 0 AND open_today THEN [
                 smp_pick(smp_h($seed, s, 'open'),
-                    ['06:00:00', '06:30:00', '07:00:00', '10:00:00', '10:30:00', '10:45:00', '11:00:00', '11:00:00']),
+                    ['06:00:00', '06:30:00', '07:00:00', '10:00:00',
+                     '10:30:00', '10:45:00', '11:00:00', '11:00:00']),
                 -- Some stores close later on Friday and Saturday.
                 ['20:00:00', '20:30:00', '21:00:00', '21:30:00', '22:00:00', '22:30:00',
                  '23:00:00', '23:30:00', '23:59:00', '23:59:59'][least(10,
                     1 + (smp_h($seed, s, 'close') % 10)::BIGINT
-                    + CASE WHEN d IN (4, 5) AND smp_u($seed, s, 'late_weekend') < 0.3 THEN 2 ELSE 0 END)]]
+                    + CASE WHEN d IN (4, 5) AND smp_u($seed, s, 'late_weekend') < 0.3
+                        THEN 2 ELSE 0 END)]]
             WHEN kind = 'split' AND k = 0 AND open_today THEN [
                 smp_pick(smp_h($seed, s, 'lunch_open'), ['10:30:00', '11:00:00', '11:30:00']),
                 smp_pick(smp_h($seed, s, 'lunch_close'), ['14:00:00', '14:30:00', '15:00:00'])]
             WHEN kind = 'split' AND k = 1 AND open_today THEN [
                 smp_pick(smp_h($seed, s, 'dinner_open'), ['17:00:00', '17:30:00', '18:00:00']),
-                smp_pick(smp_h($seed, s, 'dinner_close'), ['21:00:00', '22:00:00', '22:30:00', '23:00:00'])]
+                smp_pick(smp_h($seed, s, 'dinner_close'),
+                    ['21:00:00', '22:00:00', '22:30:00', '23:00:00'])]
             WHEN kind = 'quad' AND open_today THEN
                 [['06:30:00', '10:19:00'], ['11:00:00', '14:00:00'],
                  ['17:00:00', '20:00:00'], ['20:30:00', '23:30:00']][k + 1]
             WHEN kind = 'overnight' AND k = 0 AND open_yesterday THEN ['00:00:00',
                 smp_pick(smp_h($seed, s, 'late'), ['01:00:00', '02:00:00', '02:00:00', '03:00:00'])]
             WHEN kind = 'overnight' AND k = 1 AND open_today THEN [
-                smp_pick(smp_h($seed, s, 'evening'), ['17:00:00', '18:00:00', '18:00:00', '19:00:00']),
+                smp_pick(smp_h($seed, s, 'evening'),
+                    ['17:00:00', '18:00:00', '18:00:00', '19:00:00']),
                 smp_pick(smp_h($seed, s, 'midnight'), ['23:59:00', '23:59:00', '23:59:59'])]
             WHEN kind = 'outside' AND k = 0 THEN ['10:00:00', '14:00:00']
         END AS span

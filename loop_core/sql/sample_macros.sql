@@ -13,12 +13,14 @@
 -- hash(a, b, salt) only XORs the salt's hash in at the end, so two salts would give
 -- values that differ by a constant: perfectly correlated draws. Hashing the result
 -- again (a non-linear 64-bit mix) makes the decisions independent of each other.
+-- The casts matter too: hash() depends on the type, and a bound seed is an INTEGER
+-- or a BIGINT depending on its size.
 CREATE OR REPLACE TEMP MACRO smp_h(seed, s, salt) AS
-    hash(hash(seed, s, salt));
+    hash(hash(seed::BIGINT, s::BIGINT, salt));
 
 -- The same for a decision about store `s` on day or weekday `k`.
 CREATE OR REPLACE TEMP MACRO smp_h2(seed, s, k, salt) AS
-    hash(hash(seed, s, k, salt));
+    hash(hash(seed::BIGINT, s::BIGINT, k::BIGINT, salt));
 
 -- Uniform double in [0, 1) for one store.
 CREATE OR REPLACE TEMP MACRO smp_u(seed, s, salt) AS
@@ -107,7 +109,8 @@ CREATE OR REPLACE TEMP MACRO smp_zone_cell(seed, s) AS
         WHEN smp_kind(seed, s) = 'outside' THEN smp_zone(seed, s)
         WHEN smp_u(seed, s, 'tzq') < 0.02 THEN NULL
         WHEN smp_u(seed, s, 'tzq') < 0.03 THEN
-            smp_pick(smp_h(seed, s, 'badzone'), ['America/Atlantis', 'Mars/Olympus_Mons', 'America/NewYork'])
+            smp_pick(smp_h(seed, s, 'badzone'),
+                ['America/Atlantis', 'Mars/Olympus_Mons', 'America/NewYork'])
         ELSE smp_zone(seed, s)
     END;
 
