@@ -1,0 +1,32 @@
+# Two commands for a newcomer (see README):
+#   make run    install what the dashboard needs and start it (dashboard + HTTP API)
+#   make test   install what the tests need and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench
+
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(VENV)/bin/streamlit run serve.py
+
+test: $(VENV)/.dev-deps
+	bash scripts/ensure-chromium
+	$(VENV)/bin/mypy loop_core
+	@# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+	$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run" >&2; fi; \
+	exit $$rc
+
+bench: $(VENV)/.run-deps
+	$(PY) -m loop_core bench --stores 14000
