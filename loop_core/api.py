@@ -92,7 +92,7 @@ class _Api:
     def guarded(self, endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
         async def guarded_endpoint(request: Request) -> Response:
-            if self._token is not None and not self._authorized(request):
+            if self._token is not None and not _authorized(request, self._token):
                 return _error(
                     401,
                     "missing or wrong API token; send 'Authorization: Bearer <token>' "
@@ -113,17 +113,6 @@ class _Api:
                 return _error(500, f"database error: {e}")
 
         return guarded_endpoint
-
-    def _authorized(self, request: Request) -> bool:
-        assert self._token is not None
-        header = request.headers.get("authorization", "")
-        scheme, _, credentials = header.partition(" ")
-        offered = (
-            credentials.strip()
-            if scheme.lower() == "bearer"
-            else request.query_params.get("token", "")
-        )
-        return hmac.compare_digest(offered.encode(), self._token.encode())
 
     async def _con(self) -> duckdb.DuckDBPyConnection:
         return await run_in_threadpool(self._con_factory)
@@ -154,6 +143,16 @@ class _Api:
             body = {"status": "error", "database": str(e), "latest_poll": None}
             return JSONResponse(body, status_code=503, headers=_NO_STORE)
         return JSONResponse(body, headers=_NO_STORE)
+
+
+def _authorized(request: Request, token: str) -> bool:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        offered = credentials.strip()
+    else:
+        offered = request.query_params.get("token", "")
+    # Constant-time, so the comparison does not leak how much of a guess was right.
+    return hmac.compare_digest(offered.encode(), token.encode())
 
 
 def _report_response(status: ReportStatus) -> Response:

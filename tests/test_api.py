@@ -1,0 +1,448 @@
+"""The HTTP contract of ``loop_core.api``, through Starlette's TestClient on a real DuckDB file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from loop_core import api, db, ingest, jobs
+from loop_core.errors import DatabaseLockedError
+from loop_core.models import ReportState
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "api.duckdb"
+    yield path
+    # A job's thread may still be closing its cursor after writing its final status.
+    for thread in threading.enumerate():
+        if thread.name.startswith("report-"):
+            thread.join(timeout=30)
+    db.close(path)
+
+
+@pytest.fixture
+def con(db_path: Path) -> duckdb.DuckDBPyConnection:
+    return db.connect(db_path)
+
+
+def client_for(con: duckdb.DuckDBPyConnection, token: str | None = None) -> TestClient:
+    return TestClient(Starlette(routes=api.routes(lambda: con, token=token)))
+
+
+@pytest.fixture
+def client(con: duckdb.DuckDBPyConnection) -> TestClient:
+    return client_for(con)
+
+
+@pytest.fixture
+def guarded(con: duckdb.DuckDBPyConnection) -> TestClient:
+    return client_for(con, token=TOKEN)
+
+
+def insert_report(
+    con: duckdb.DuckDBPyConnection,
+    report_id: str,
+    status: ReportState,
+    *,
+    csv_text: str | None = None,
+    error: str | None = None,
+) -> None:
+    # Finished states are written as the engine writes them, without running the engine.
+    with con.cursor() as cur:
+        cur.execute(
+            "INSERT INTO reports (report_id, status, created_at, finished_at, error, csv) "
+            "VALUES (?, ?, now(), CASE WHEN ? = 'Running' THEN NULL ELSE now() END, ?, ?)",
+            [report_id, status.value, status.value, error, csv_text],
+        )
+
+
+def finish(con: duckdb.DuckDBPyConnection, report_id: str) -> ReportState:
+    # A triggered job runs in a thread that uses the connection; let it end before teardown.
+    status = jobs.wait_for_report(con, report_id, timeout_s=60)
+    assert status.status is not ReportState.RUNNING, "the report did not finish within 60 s"
+    return status.status
+
+
+def load_feeds(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    polls: Sequence[tuple[str, str, str]],
+    zones: Sequence[tuple[str, str]] = (),
+) -> None:
+    # Through the engine's own ingest, in the real feeds' layout, so the test does not
+    # depend on how the tables store what it loads.
+    status_file = folder / "store_status.csv"
+    lines = [f"{store},{status},{at}\n" for store, status, at in polls]
+    status_file.write_text("store_id,status,timestamp_utc\n" + "".join(lines))
+    zones_file = None
+    if zones:
+        zones_file = folder / "timezones.csv"
+        lines = [f"{store},{zone}\n" for store, zone in zones]
+        zones_file.write_text("store_id,timezone_str\n" + "".join(lines))
+    ingest.ingest_files(con, store_status=status_file, timezones=zones_file, source="test")
+
+
+def a_week_of_polls(store: str, as_of: datetime) -> list[tuple[str, str, str]]:
+    # Hourly over the week before as_of, down every fifth hour.
+    return [
+        (
+            store,
+            "inactive" if hour % 5 == 0 else "active",
+            f"{as_of - timedelta(hours=hour):%Y-%m-%d %H:%M:%S.%f} UTC",
+        )
+        for hour in range(1, 24 * 7)
+    ]
+
+
+REPORT_CSV = "store_id,uptime_last_hour\n1,60\n"
+
+
+# --- /trigger_report -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_trigger_report_answers_a_report_id_that_the_history_lists(
+    client: TestClient, con: duckdb.DuckDBPyConnection, method: str
+) -> None:
+    response = client.request(method, "/trigger_report")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    report_id = response.json()["report_id"]
+    assert report_id in [r.report_id for r in jobs.list_reports(con)]
+    finish(con, report_id)
+
+
+def test_trigger_report_records_the_requested_as_of_in_utc(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    response = client.get("/trigger_report", params={"as_of": "2023-01-25T13:00:00+05:00"})
+    assert response.status_code == 200
+    report_id = response.json()["report_id"]
+    requested = jobs.get_report(con, report_id).as_of_requested
+    assert requested == datetime(2023, 1, 25, 8, 0, tzinfo=UTC)
+    finish(con, report_id)
+
+
+def test_trigger_report_takes_as_of_from_a_post_json_body(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    response = client.post("/trigger_report", json={"as_of": "2023-01-25T18:00:00Z"})
+    assert response.status_code == 200
+    report_id = response.json()["report_id"]
+    assert jobs.get_report(con, report_id).as_of_requested == datetime(
+        2023, 1, 25, 18, 0, tzinfo=UTC
+    )
+    finish(con, report_id)
+
+
+def test_an_empty_as_of_means_the_latest_poll(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    response = client.get("/trigger_report?as_of=")
+    assert response.status_code == 200
+    report_id = response.json()["report_id"]
+    assert jobs.get_report(con, report_id).as_of_requested is None
+    finish(con, report_id)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_unparseable_as_of_is_a_400_json_error_and_starts_nothing(
+    client: TestClient, con: duckdb.DuckDBPyConnection, method: str
+) -> None:
+    response = client.request(method, "/trigger_report", params={"as_of": "yesterday-ish"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert "yesterday-ish" in response.json()["error"]
+    assert jobs.list_reports(con) == []
+
+
+# --- /get_report ---------------------------------------------------------------------
+
+
+def test_a_running_report_answers_status_running(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "run1", ReportState.RUNNING)
+    response = client.get("/get_report", params={"report_id": "run1"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "Running"}
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_complete_report_downloads_as_a_csv_attachment(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "done1", ReportState.COMPLETE, csv_text=REPORT_CSV)
+    response = client.get("/get_report", params={"report_id": "done1"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"] == "attachment; filename=report_done1.csv"
+    assert response.text == REPORT_CSV
+
+
+def test_a_failed_report_answers_its_error(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "bad1", ReportState.FAILED, error="ValueError: no polls")
+    response = client.get("/get_report", params={"report_id": "bad1"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "Failed", "error": "ValueError: no polls"}
+
+
+def test_an_unknown_report_id_is_a_404_json_error(client: TestClient) -> None:
+    response = client.get("/get_report", params={"report_id": "nope"})
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert "nope" in response.json()["error"]
+
+
+@pytest.mark.parametrize("query", ["", "?report_id=", "?report_id=%20%20"])
+def test_a_missing_report_id_is_a_400_json_error(client: TestClient, query: str) -> None:
+    response = client.get(f"/get_report{query}")
+    assert response.status_code == 400
+    assert "report_id" in response.json()["error"]
+
+
+def test_post_get_report_takes_report_id_from_a_form_body(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "done2", ReportState.COMPLETE, csv_text=REPORT_CSV)
+    response = client.post("/get_report", data={"report_id": "done2"})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == "attachment; filename=report_done2.csv"
+    assert response.text == REPORT_CSV
+
+
+def test_post_get_report_takes_report_id_from_a_multipart_form_body(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "done3", ReportState.COMPLETE, csv_text=REPORT_CSV)
+    response = client.post("/get_report", files={"report_id": (None, "done3")})
+    assert response.status_code == 200
+    assert response.text == REPORT_CSV
+
+
+def test_post_get_report_takes_report_id_from_a_json_body(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "run2", ReportState.RUNNING)
+    response = client.post("/get_report", json={"report_id": "run2"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "Running"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status_code"),
+    [
+        ({"report_id": "unknown"}, 404),
+        ({}, 400),
+        ({"report_id": None}, 400),
+        ({"report_id": ["a", "b"]}, 400),
+    ],
+)
+def test_post_get_report_json_answers_as_get_does(
+    client: TestClient, body: dict[str, object], status_code: int
+) -> None:
+    assert client.post("/get_report", json=body).status_code == status_code
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_post_get_report_with_an_unreadable_json_body_is_a_400(
+    client: TestClient, content: str
+) -> None:
+    response = client.post(
+        "/get_report", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+
+
+def test_methods_outside_the_contract_are_405(client: TestClient) -> None:
+    assert client.put("/get_report?report_id=x").status_code == 405
+    assert client.delete("/trigger_report").status_code == 405
+    assert client.post("/healthz").status_code == 405
+
+
+# --- /healthz ------------------------------------------------------------------------
+
+
+def test_healthz_on_an_empty_database_has_no_latest_poll(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["latest_poll"] is None
+    assert body["schema_version"] >= 1
+
+
+def test_healthz_reports_the_latest_poll_in_utc(
+    client: TestClient, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    load_feeds(
+        con,
+        tmp_path,
+        polls=[
+            ("s1", "active", "2023-01-24 09:00:00.000000 UTC"),
+            ("s2", "inactive", "2023-01-25 18:13:22.000000 UTC"),
+        ],
+    )
+    assert client.get("/healthz").json()["latest_poll"] == "2023-01-25T18:13:22Z"
+
+
+def test_healthz_is_503_when_the_database_cannot_be_opened() -> None:
+    def locked() -> duckdb.DuckDBPyConnection:
+        raise DatabaseLockedError("data/loop.duckdb is in use by another process")
+
+    client = TestClient(Starlette(routes=api.routes(locked)))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert "in use" in response.json()["database"]
+
+
+def test_other_routes_are_503_json_when_the_database_is_locked() -> None:
+    def locked() -> duckdb.DuckDBPyConnection:
+        raise DatabaseLockedError("data/loop.duckdb is in use by another process")
+
+    client = TestClient(Starlette(routes=api.routes(locked)))
+    response = client.get("/trigger_report")
+    assert response.status_code == 503
+    assert "in use" in response.json()["error"]
+
+
+def test_a_database_error_is_a_500_json_error_not_a_traceback(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    with con.cursor() as cur:
+        cur.execute("DROP TABLE reports")
+    response = client.get("/get_report", params={"report_id": "x"})
+    assert response.status_code == 500
+    assert response.json()["error"].startswith("database error")
+
+
+# --- the optional token --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/trigger_report"),
+        ("POST", "/trigger_report"),
+        ("GET", "/get_report?report_id=done1"),
+        ("POST", "/get_report?report_id=done1"),
+        ("GET", "/healthz"),
+    ],
+)
+def test_with_a_token_configured_every_route_is_401_without_it(
+    guarded: TestClient, con: duckdb.DuckDBPyConnection, method: str, url: str
+) -> None:
+    response = guarded.request(method, url)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "token" in response.json()["error"]
+    assert jobs.list_reports(con) == []
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer"]
+)
+def test_a_wrong_authorization_header_is_401(guarded: TestClient, authorization: str) -> None:
+    response = guarded.get("/healthz", headers={"Authorization": authorization})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("token", ["wrong", "", TOKEN.upper()])
+def test_a_wrong_token_parameter_is_401(guarded: TestClient, token: str) -> None:
+    assert guarded.get("/healthz", params={"token": token}).status_code == 401
+
+
+def test_the_token_is_accepted_as_a_bearer_header(
+    guarded: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    insert_report(con, "done1", ReportState.COMPLETE, csv_text=REPORT_CSV)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    assert guarded.get("/healthz", headers=headers).status_code == 200
+    response = guarded.get("/get_report?report_id=done1", headers=headers)
+    assert response.status_code == 200
+    assert response.text == REPORT_CSV
+
+
+def test_the_token_is_accepted_as_a_query_parameter(
+    guarded: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    response = guarded.post("/trigger_report", params={"token": TOKEN})
+    assert response.status_code == 200
+    finish(con, response.json()["report_id"])
+
+
+def test_errors_behind_the_token_keep_their_own_codes(guarded: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    assert guarded.get("/get_report", headers=headers).status_code == 400
+    assert guarded.get("/get_report?report_id=nope", headers=headers).status_code == 404
+    bad = guarded.get("/trigger_report?as_of=soon", headers=headers)
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("token", [None, ""])
+def test_without_a_token_configured_the_api_is_open(
+    con: duckdb.DuckDBPyConnection, token: str | None
+) -> None:
+    assert client_for(con, token=token).get("/healthz").status_code == 200
+
+
+# --- with the real report engine -----------------------------------------------------
+
+
+def test_a_triggered_report_completes_and_downloads_the_engine_csv(
+    client: TestClient, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    pytest.importorskip("loop_core.report")
+    as_of = datetime(2023, 1, 25, 18, 0, tzinfo=UTC)
+    load_feeds(
+        con,
+        tmp_path,
+        polls=a_week_of_polls("s1", as_of) + a_week_of_polls("s2", as_of),
+        zones=[("s1", "UTC"), ("s2", "America/New_York")],
+    )
+    report_id = client.get("/trigger_report?as_of=2023-01-25T18:00:00Z").json()["report_id"]
+    assert finish(con, report_id) is ReportState.COMPLETE, jobs.get_report(con, report_id).error
+
+    response = client.get("/get_report", params={"report_id": report_id})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == (
+        f"attachment; filename=report_{report_id}.csv"
+    )
+    assert response.text == jobs.get_report(con, report_id).csv
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(row["store_id"] for row in rows) == ["s1", "s2"]
+
+
+# --- hygiene -------------------------------------------------------------------------
+
+
+def test_the_api_module_does_not_import_streamlit() -> None:
+    code = "import sys, loop_core.api; print('streamlit' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert out.stdout.strip() == "False"
