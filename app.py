@@ -29,5 +29,6 @@ ui_common.first_start()
 ui_common.sync_scheduler()
 ui_common.render_sidebar()
 ui_common.render_sample_banner()
+ui_common.warm_caches()
 
 page.run()

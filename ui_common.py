@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import runpy
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -194,6 +195,38 @@ def report_preview(csv_text: str, contains: str, min_down: float) -> dashboard_d
         return _preview(csv_text, contains, min_down)
 
 
+@st.cache_resource(show_spinner=False)
+def _warmed_versions() -> set[tuple[str, int]]:
+    return set()
+
+
+def _warm(path: str, version: int) -> None:
+    try:
+        report = _report(path, version, None)
+        _overview(path, version, None)
+        _downtime(path, version, report.as_of)
+        _quality(path, version)
+    except Exception:  # noqa: BLE001 - warming is best effort; the pages report errors
+        LOGGER.exception("warming the caches failed")
+
+
+def warm_caches() -> None:
+    """Compute the heavy cached views in the background once per data version.
+
+    After a load or a sync the first visit of the Fleet or Data page would otherwise wait
+    for the report and the hourly downtime (seconds at 14,000 stores). Streamlit's caches
+    compute each key once even when a page asks while this thread is at it.
+    """
+    if st.get_option("global.appTest"):
+        return  # AppTest replaces the runtime per run; a thread would outlive it
+    key = (db_path(), data_version())
+    warmed = _warmed_versions()
+    if key in warmed or fleet.freshness(get_con()).latest_poll is None:
+        return
+    warmed.add(key)
+    threading.Thread(target=_warm, args=key, name="loop-warm-caches", daemon=True).start()
+
+
 def clear_data_caches() -> None:
     """Forget cached data at once (the keys would change anyway; this frees memory)."""
     for cached in (_freshness, _report, _overview, _downtime, _quality, _store_view):
@@ -277,7 +310,7 @@ def _staleness_warning() -> None:
     with guard():
         state = staleness(get_con())
     if state.warning:
-        st.warning(state.warning, icon=":material/schedule:")
+        st.warning(f"Data may be stale: {state.warning}.", icon=":material/schedule:")
 
 
 def render_sample_banner() -> None:

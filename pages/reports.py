@@ -111,8 +111,9 @@ if selected:
             col.metric(f"Fleet uptime, last {window}", "—" if pct is None else f"{pct:.2f} %",
                        help="Share of all stores' business time that was up.")
         m[3].metric("Stores in report", f"{preview.total_rows:,}")
-        m[4].metric("No business time or data last week", f"{preview.stores_all_zero:,}",
-                    help="All week figures are 0: closed all week, or no poll in its hours.")
+        m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
+                    help="All last-week figures are 0: closed all week, or no poll inside "
+                         "its business hours (so no known status).")
         table, worst = st.columns([3, 1])
         with table:
             st.caption(f"{len(preview.rows):,} of {preview.total_rows:,} stores shown · click "
