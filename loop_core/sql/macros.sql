@@ -49,8 +49,9 @@ local_dates AS (
     ))::DATE AS local_date
 ),
 
+-- Snapshot rows are distinct already (ingest loads them with SELECT DISTINCT).
 hours AS (
-    SELECT DISTINCT store_id, day_of_week, start_time_local, end_time_local
+    SELECT store_id, day_of_week, start_time_local, end_time_local
     FROM business_hours
     WHERE only_store IS NULL OR store_id = only_store
 ),
@@ -73,13 +74,25 @@ local_intervals AS (
     INNER JOIN local_dates AS d ON isodow(d.local_date) - 1 = h.day_of_week
 ),
 
-utc_intervals AS (
+-- Thousands of stores share a zone and the same opening times: convert each distinct
+-- (zone, wall time) once instead of once per store (ICU conversions are the costly part).
+wall_times AS (
+    SELECT DISTINCT zone, start_local AS wall FROM local_intervals
+    UNION
+    SELECT DISTINCT zone, end_local FROM local_intervals
+),
+
+converted AS (
     -- timezone(zone, wall time) reads a DST gap or fold with the zone's smaller offset (SPEC).
-    SELECT
-        store_key,
-        epoch_us(timezone(zone, start_local)) AS start_us,
-        epoch_us(timezone(zone, end_local)) AS end_us
-    FROM local_intervals
+    SELECT zone, wall, epoch_us(timezone(zone, wall)) AS utc_us
+    FROM wall_times
+),
+
+utc_intervals AS (
+    SELECT l.store_key, s.utc_us AS start_us, e.utc_us AS end_us
+    FROM local_intervals AS l
+    INNER JOIN converted AS s ON l.zone = s.zone AND l.start_local = s.wall
+    INNER JOIN converted AS e ON l.zone = e.zone AND l.end_local = e.wall
     UNION ALL
     -- No business-hours rows at all: open 24x7, i.e. the whole covered range.
     SELECT

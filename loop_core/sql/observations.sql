@@ -18,6 +18,8 @@ bounds AS (
     SELECT
         now_ts,
         only_store,
+        -- Filtering polls by integer key never reads the store_id text of millions of rows.
+        (SELECT store_key FROM stores WHERE store_id = only_store) AS only_key,
         coalesce(from_arg, now_ts - INTERVAL 7 DAY) AS from_ts,
         coalesce(to_arg, now_ts) AS to_ts,
         epoch_us(now_ts) AS now_us,
@@ -30,7 +32,7 @@ bounds AS (
 polls AS (
     SELECT s.store_key, s.is_active, epoch_us(s.timestamp_utc) AS t_us
     FROM store_status AS s, bounds AS b
-    WHERE s.timestamp_utc <= b.now_ts AND (b.only_store IS NULL OR s.store_id = b.only_store)
+    WHERE s.timestamp_utc <= b.now_ts AND (b.only_store IS NULL OR s.store_key = b.only_key)
 ),
 
 intervals AS (
