@@ -60,15 +60,19 @@ CREATE OR REPLACE TEMP MACRO smp_store_id(seed, s, uuid_style) AS
 --   overnight evening shift pre-split at midnight: 18:00:00-23:59:00 + 00:00:00-02:00:00 next day
 --   outside   10:00-14:00, and the store is only ever polled outside those hours
 -- (`u` is the store's smp_u(seed, s, 'kind'), computed once by the caller when it
--- matters: a macro argument is copied into every WHEN, and hashing is the main cost.)
+-- matters: a macro argument is copied into every WHEN, and hashing is the main cost.
+-- 'outside' comes first so that the poll query can test it with one comparison.)
+CREATE OR REPLACE TEMP MACRO smp_is_outside(u) AS
+    u < 0.015;
+
 CREATE OR REPLACE TEMP MACRO smp_kind_of(u) AS
     CASE
-        WHEN u < 0.07 THEN 'none'
-        WHEN u < 0.17 THEN 'allday'
-        WHEN u < 0.25 THEN 'split'
-        WHEN u < 0.27 THEN 'quad'
-        WHEN u < 0.33 THEN 'overnight'
-        WHEN u < 0.345 THEN 'outside'
+        WHEN smp_is_outside(u) THEN 'outside'
+        WHEN u < 0.085 THEN 'none'
+        WHEN u < 0.185 THEN 'allday'
+        WHEN u < 0.265 THEN 'split'
+        WHEN u < 0.285 THEN 'quad'
+        WHEN u < 0.345 THEN 'overnight'
         ELSE 'regular'
     END;
 

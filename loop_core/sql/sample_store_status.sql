@@ -1,8 +1,8 @@
 -- store_status.csv of the synthetic feed: store_id, status, timestamp_utc.
 --
--- Parameters: $seed, $stores, $start_us (window start, epoch
--- microseconds UTC), $uuid_style. Reads temp table sample_slots(r), holding
--- 0 .. $stores * $hours - 1 (see sample_slots.sql).
+-- Parameters: $seed, $stores, $start_us (window start, epoch microseconds UTC),
+-- $uuid_style. Reads temp table sample_slots(r), holding 0 .. stores * hours - 1
+-- (see sample_slots.sql); r enumerates (hour slot t, store s) pairs.
 --
 -- Each store is polled about once an hour: hour slot t of the window gets one poll at
 -- the store's own minute of the hour (its phase) plus a few minutes of jitter, so polls
@@ -77,7 +77,7 @@ WHERE NOT missing
     -- with a 5 minute margin. A CASE, because it evaluates the (costly) zone conversion
     -- for those stores' rows only; NOT (a AND b) gets rewritten and converts every row.
     AND CASE
-        WHEN smp_kind_of(u_kind) = 'outside'
+        WHEN smp_is_outside(u_kind)
         THEN timezone(smp_zone($seed, s), make_timestamp(ts_us)::TIMESTAMPTZ)::TIME
             NOT BETWEEN TIME '09:55:00' AND TIME '14:05:00'
         ELSE true
