@@ -43,7 +43,8 @@ def weekly_uptime_histogram(bins: pd.DataFrame) -> go.Figure:
     ))
     fig.update_xaxes(title="Uptime last week (% of business time, 5-point bands)",
                      range=[0, 100.5], dtick=10, ticksuffix="%")
-    fig.update_yaxes(title="Stores", rangemode="tozero")
+    top = float(bins["stores"].max()) if len(bins) else 0.0
+    fig.update_yaxes(title="Stores", range=[0, max(1.0, top * 1.15)])
     fig.update_layout(showlegend=False, uniformtext={"minsize": 9, "mode": "hide"})
     return _layout(fig, height=340)
 
@@ -55,7 +56,6 @@ def downtime_heatmap(heatmap: pd.DataFrame, value_label: str) -> go.Figure:
         x=[f"{h:02d}:00" for h in heatmap.columns],
         y=list(heatmap.index),
         colorscale="Reds",
-        zmin=0,
         colorbar={"title": {"text": "Down %"}, "ticksuffix": "%"},
         hovertemplate="%{y}, the hour from %{x} (store-local)<br>" + value_label
                       + ": %{z:.2f}% of business time<extra></extra>",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import duckdb
 import pandas as pd
@@ -50,6 +51,15 @@ def report_history(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFr
         columns=["report_id", "created_at", "as_of", "status", "duration_s", "stores",
                  "error", "link"],
     )
+
+
+def report_link(page_url: str | None, report_id: str) -> str:
+    """The shareable address of a report: this page's URL with ``?report_id=…`` only."""
+    parts = urlsplit(page_url or "")
+    query = urlencode({"report_id": report_id})
+    if not parts.netloc:
+        return f"?{query}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
 
 
 def expected_duration_s(con: duckdb.DuckDBPyConnection) -> float:

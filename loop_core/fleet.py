@@ -288,29 +288,42 @@ def _fmt_time(value: object) -> str:
     return text[:5] if len(text) >= 5 else text
 
 
+def _utc_piece(start: datetime, end: datetime) -> str:
+    begin = f"{DAY_NAMES[start.weekday()]} {start:%H:%M}"
+    if end.date() == start.date() or end == datetime.combine(start.date() + timedelta(days=1),
+                                                             time(), tzinfo=UTC):
+        return f"{begin}–{'24:00' if end.date() != start.date() else f'{end:%H:%M}'}"
+    return f"{begin}–{DAY_NAMES[end.weekday()]} {end:%H:%M}"
+
+
 def _weekly_hours(hours: pd.DataFrame, zone: str, reference: date) -> pd.DataFrame:
-    """Each business-hours row in local time and in UTC on the week ending ``reference``."""
+    """One row per weekday: its intervals in local time, and in UTC on the week ending
+    ``reference`` (offsets move with daylight saving)."""
     tz = ZoneInfo(zone)
-    rows: list[dict[str, str]] = []
+    per_day: dict[int, dict[str, list[str]]] = {}
     ordered = hours.sort_values(["day_of_week", "start_time_local"])
     for day, start, end in ordered[["day_of_week", "start_time_local", "end_time_local"]] \
             .itertuples(index=False):
         on = reference - timedelta(days=(reference.weekday() - int(day)) % 7)
         start_t = start if isinstance(start, time) else time.fromisoformat(str(start))
         end_t = end if isinstance(end, time) else time.fromisoformat(str(end))
-        start_local = datetime.combine(on, start_t, tzinfo=tz)
         until_midnight = end_t >= time(23, 59)
-        end_day = on if (end_t > start_t and not until_midnight) else on + timedelta(days=1)
+        overnight = not until_midnight and end_t <= start_t
+        start_local = datetime.combine(on, start_t, tzinfo=tz)
+        end_day = on + timedelta(days=1) if (until_midnight or overnight) else on
         end_local = datetime.combine(end_day, time() if until_midnight else end_t, tzinfo=tz)
-        start_utc, end_utc = start_local.astimezone(UTC), end_local.astimezone(UTC)
-        rows.append({
-            "day": DAY_NAMES[int(day)],
-            "local": f"{_fmt_time(start)}–{'24:00' if until_midnight else _fmt_time(end)}"
-                     + (" (+1 d)" if end_day > on and not until_midnight else ""),
-            "utc": f"{DAY_NAMES[start_utc.weekday()]} {start_utc:%H:%M}–"
-                   f"{DAY_NAMES[end_utc.weekday()]} {end_utc:%H:%M}",
-            "utc_offset": start_local.strftime("%z")[:3] + ":" + start_local.strftime("%z")[3:],
-        })
+        offset = start_local.strftime("%z")
+        entry = per_day.setdefault(int(day), {"local": [], "utc": [], "offset": []})
+        entry["local"].append(
+            f"{_fmt_time(start)}–{'24:00' if until_midnight else _fmt_time(end)}"
+            + (" (+1 d)" if overnight else ""))
+        entry["utc"].append(_utc_piece(start_local.astimezone(UTC), end_local.astimezone(UTC)))
+        entry["offset"].append(f"UTC{offset[:3]}:{offset[3:]}")
+    rows = [
+        {"day": DAY_NAMES[day], "local": ", ".join(e["local"]), "utc": ", ".join(e["utc"]),
+         "utc_offset": ", ".join(dict.fromkeys(e["offset"]))}
+        for day, e in sorted(per_day.items())
+    ]
     return pd.DataFrame(rows, columns=["day", "local", "utc", "utc_offset"])
 
 

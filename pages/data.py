@@ -91,10 +91,10 @@ st.dataframe(loads, hide_index=True, key="data_loads", column_config={
     "feed": st.column_config.TextColumn("Feed"),
     "file_name": st.column_config.TextColumn("File"),
     "source": st.column_config.TextColumn("Source"),
-    "rows_read": st.column_config.NumberColumn("Read", format="%d"),
-    "rows_loaded": st.column_config.NumberColumn("Loaded", format="%d"),
-    "rows_duplicate": st.column_config.NumberColumn("Duplicates", format="%d"),
-    "rows_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
+    "rows_read": st.column_config.NumberColumn("Read", format="localized"),
+    "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+    "rows_duplicate": st.column_config.NumberColumn("Duplicates", format="localized"),
+    "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
     "duration_s": st.column_config.NumberColumn("Took (s)", format="%.2f"),
 })
 

@@ -90,8 +90,7 @@ if selected:
             current = jobs.get_report(con, selected)
         st.markdown(f"**Report** `{current.report_id}` · status **{current.status}** · created "
                     f"{current.created_at:%Y-%m-%d %H:%M:%S} UTC")
-        base = (st.context.url or "").split("?")[0]
-        st.caption(f"Shareable link: `{base}?{QUERY_KEY}={current.report_id}`")
+        st.caption(f"Shareable link: `{dashboard_data.report_link(st.context.url, current.report_id)}`")
         if current.status is ReportState.RUNNING:
             _render_running(current.report_id)
         else:
@@ -169,7 +168,7 @@ else:
             "as_of": st.column_config.DatetimeColumn("As-of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
             "status": st.column_config.TextColumn("Status"),
             "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
-            "stores": st.column_config.NumberColumn("Stores", format="%d"),
+            "stores": st.column_config.NumberColumn("Stores", format="localized"),
             "error": st.column_config.TextColumn("Error"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },

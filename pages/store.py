@@ -106,7 +106,7 @@ st.caption("Shaded: business hours. Bars: the status every business instant take
            "nearest poll inside business hours (boundaries at midpoints). Hollow markers: "
            "polls outside business hours, which are not used.")
 
-left, right = st.columns([3, 2])
+left, right = st.columns([1, 1])
 with left:
     st.subheader("Uptime per day")
     if view.daily.empty:
@@ -121,10 +121,10 @@ with right:
         st.dataframe(
             view.hours, hide_index=True, key="store_hours",
             column_config={
-                "day": st.column_config.TextColumn("Day"),
+                "day": st.column_config.TextColumn("Day", width="small"),
                 "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
                 "utc": st.column_config.TextColumn("UTC"),
-                "utc_offset": st.column_config.TextColumn("Offset"),
+                "utc_offset": st.column_config.TextColumn("Offset", width="small"),
             },
         )
         st.caption(f"UTC times as in the week ending {view.hours_reference:%a %Y-%m-%d} "

@@ -164,6 +164,13 @@ def test_the_download_file_name_carries_the_as_of(con: duckdb.DuckDBPyConnection
     assert history.loc[0, "report_id"] == report_id and history.loc[0, "stores"] == 200
 
 
+def test_a_report_link_keeps_the_page_and_replaces_the_query() -> None:
+    link = dashboard_data.report_link("http://host:8501/reports?report_id=old&x=1", "a-b_c")
+    assert link == "http://host:8501/reports?report_id=a-b_c"
+    assert dashboard_data.report_link("http://host:8501", "id") == "http://host:8501/?report_id=id"
+    assert dashboard_data.report_link(None, "id") == "?report_id=id"
+
+
 def test_the_running_progress_grows_with_time_but_never_reaches_one(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
