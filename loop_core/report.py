@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from loop_core import observations
 from loop_core.models import ReportResult
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_instant
@@ -39,8 +40,10 @@ def resolve_as_of(
 
 def _compute_us(cur: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
     # observations.sql is the start shared with the timeline's spans.sql.
-    query = load_sql("observations") + load_sql("report")
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE report_us AS {query}", [as_of, None, None, None])
+    params = observations.prepare(cur, as_of)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE report_us AS {observations.query('report')}", params
+    )
 
 
 def report_microseconds(

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from loop_core import observations
 from loop_core.errors import InvalidParameterError, UnknownStoreError
 from loop_core.models import StoreTimeline
 from loop_core.report import resolve_as_of
-from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_instant
 
 SPAN_COLUMNS = ["kind", "store_id", "start_utc", "end_utc", "start_local", "end_local",
@@ -37,9 +37,9 @@ def status_spans(
     end_dt = parse_instant(end) if end is not None else None
     if start_dt is not None and end_dt is not None and end_dt <= start_dt:
         raise InvalidParameterError("the end of the range must come after its start")
-    query = load_sql("observations") + load_sql("spans")
     with con.cursor() as cur:
-        frame = cur.execute(query, [now, store_id, start_dt, end_dt, with_polls]).df()
+        params = observations.prepare(cur, now, store_id, start_dt, end_dt)
+        frame = cur.execute(observations.query("spans"), [*params, with_polls]).df()
     return frame if len(frame.columns) else pd.DataFrame(columns=SPAN_COLUMNS)
 
 

@@ -1,5 +1,6 @@
--- Shared start of the report (report.sql) and of the status spans (spans.sql): the
--- polls, the business intervals and the observations with the share of time each owns.
+-- Step 3, shared start of the report (report.sql) and of the status spans (spans.sql):
+-- the polls and the observations with the share of time each owns, over the temp tables
+-- that intervals.sql and interval_buckets.sql filled (observations.py runs all three).
 -- Both queries are this text followed by their own CTEs, so the dashboard's chart and the
 -- CSV cannot disagree. Every business instant takes the status of the nearest observation:
 -- observation i owns [left_mid, right_mid), the midpoints to its neighbours.
@@ -36,27 +37,11 @@ polls AS (
 ),
 
 intervals AS (
-    SELECT *
-    -- Cover every poll (any observation may be the nearest) and the whole asked range.
-    FROM business_intervals(
-        least(
-            (SELECT min(first_poll) FROM stores), (SELECT from_ts FROM bounds)
-        ),
-        (SELECT greatest(now_ts, to_ts) FROM bounds),
-        (SELECT only_store FROM bounds)
-    )
+    SELECT * FROM business_window
 ),
 
--- Each interval is filed under every UTC day it touches, so a poll finds the (at most one,
--- intervals are disjoint) interval holding it with an equality join on (store, day)
--- instead of a sort-based range join.
 day_buckets AS (
-    SELECT
-        store_key,
-        start_us,
-        end_us,
-        unnest(generate_series(start_us // 86400000000, (end_us - 1) // 86400000000)) AS day_bucket
-    FROM intervals
+    SELECT * FROM interval_buckets
 ),
 
 -- Only polls inside business time are observations (a closed store's night polls are not).
@@ -64,7 +49,7 @@ observations AS (
     SELECT p.store_key, p.is_active, p.t_us
     FROM polls AS p
     INNER JOIN day_buckets AS i
-        ON p.store_key = i.store_key AND p.t_us // 86400000000 = i.day_bucket
+        ON p.store_key::BIGINT * 100000 + p.t_us // 86400000000 = i.bucket
     WHERE p.t_us >= i.start_us AND p.t_us < i.end_us
 ),
 

@@ -1,0 +1,33 @@
+"""The start that the report and the timeline share: business intervals and observations.
+
+``intervals.sql`` and ``interval_buckets.sql`` fill two temp tables on the caller's cursor;
+``observations.sql`` is then the first part of the report's and of the spans' query. Temp
+tables belong to one cursor, so concurrent reports never see each other's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from loop_core.sqlfiles import load_sql
+
+
+def prepare(
+    cur: duckdb.DuckDBPyConnection,
+    as_of: datetime | None,
+    store_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[object]:
+    """Fill the temp tables for this range and return the parameters of observations.sql."""
+    params: list[object] = [as_of, store_id, start, end]
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {load_sql('intervals')}", params)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE interval_buckets AS {load_sql('interval_buckets')}")
+    return params
+
+
+def query(tail: str) -> str:
+    """observations.sql followed by the CTEs and final SELECT of ``sql/<tail>.sql``."""
+    return load_sql("observations") + load_sql(tail)
