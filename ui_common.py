@@ -200,6 +200,19 @@ def _warmed_versions() -> set[tuple[str, int]]:
     return set()
 
 
+class _QuietWarmThread(logging.Filter):
+    """Drop Streamlit's "missing ScriptRunContext" warning for the warming thread: the
+    thread fills the shared caches and draws nothing, so the warning means nothing here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == WARM_THREAD and "ScriptRunContext" in record.getMessage())
+
+
+WARM_THREAD = "loop-warm-caches"
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    _QuietWarmThread())
+
+
 def _warm(path: str, version: int) -> None:
     try:
         report = _report(path, version, None)
@@ -224,7 +237,7 @@ def warm_caches() -> None:
     if key in warmed or fleet.freshness(get_con()).latest_poll is None:
         return
     warmed.add(key)
-    threading.Thread(target=_warm, args=key, name="loop-warm-caches", daemon=True).start()
+    threading.Thread(target=_warm, args=key, name=WARM_THREAD, daemon=True).start()
 
 
 def clear_data_caches() -> None:

@@ -43,7 +43,7 @@ if submitted:
         st.rerun()  # the sidebar and every cache pick up the new data version
 for outcome in st.session_state.get("data_outcomes", []):
     if outcome.error:
-        st.error(f"**{outcome.file_name}** refused ({outcome.feed}): {outcome.error}",
+        st.error(f"**Refused, nothing loaded** ({outcome.feed}): {outcome.error}",
                  icon=":material/block:")
     elif outcome.summary is not None and outcome.summary.rows_rejected:
         st.warning(outcome.summary.describe() + " — see the rejected rows below.",
@@ -110,7 +110,7 @@ else:
         "file_name": st.column_config.TextColumn("File"),
         "loaded_at": st.column_config.DatetimeColumn("Loaded (UTC)", format="YYYY-MM-DD HH:mm"),
         "line": st.column_config.NumberColumn("Line", format="%d"),
-        "raw": st.column_config.TextColumn("Raw text"),
+        "raw": st.column_config.TextColumn("Raw text", width="medium"),
         "reason": st.column_config.TextColumn("Reason", width="large"),
     })
     st.download_button(
@@ -129,8 +129,8 @@ checks = (
     ("No polls inside business hours", quality.without_observations,
      "No known status: all report figures are 0."),
 )
-cols = st.columns(4)
-for col, (title, table, meaning) in zip(cols, checks, strict=True):
+metric_cols = st.columns(4)
+for col, (title, table, meaning) in zip(metric_cols, checks, strict=True):
     col.metric(title, f"{len(table):,}", help=meaning)
 for title, table, meaning in checks:
     if len(table):

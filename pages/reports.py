@@ -90,7 +90,8 @@ if selected:
             current = jobs.get_report(con, selected)
         st.markdown(f"**Report** `{current.report_id}` · status **{current.status}** · created "
                     f"{current.created_at:%Y-%m-%d %H:%M:%S} UTC")
-        st.caption(f"Shareable link: `{dashboard_data.report_link(st.context.url, current.report_id)}`")
+        link = dashboard_data.report_link(st.context.url, current.report_id)
+        st.caption(f"Shareable link: `{link}`")
         if current.status is ReportState.RUNNING:
             _render_running(current.report_id)
         else:
@@ -140,7 +141,8 @@ if selected:
         with worst:
             st.markdown("**Most downtime last week**")
             for row in preview.most_downtime.itertuples(index=False):
-                st.page_link(ui_common.PAGE_STORE, label=f"{row.store_id} · {row.downtime_last_week:.1f} h",
+                st.page_link(ui_common.PAGE_STORE,
+                             label=f"{row.store_id} · {row.downtime_last_week:.1f} h",
                              query_params={"store_id": str(row.store_id)},
                              icon=":material/store:")
 

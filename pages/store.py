@@ -89,8 +89,8 @@ if figures is None:
     st.info("This store has no poll at or before the as-of, so it is not in the report.")
 else:
     for kind in ("uptime", "downtime"):
-        cols = st.columns(3)
-        for col, (window, unit) in zip(cols, (("hour", "min"), ("day", "h"), ("week", "h")),
+        figure_cols = st.columns(3)
+        for col, (window, unit) in zip(figure_cols, (("hour", "min"), ("day", "h"), ("week", "h")),
                                        strict=True):
             key = f"{kind}_last_{window}"
             col.metric(f"{kind.capitalize()}, last {window}", f"{figures[key]:.2f} {unit}",

@@ -216,7 +216,8 @@ def test_a_refused_upload_changes_nothing_and_keeps_the_sample(
 ) -> None:
     before = fleet.data_version(con)
     name = "timezones_bad_header.csv"
-    outcomes = dashboard_data.load_uploads(con, {Feed.TIMEZONES: (name, (DATA / name).read_bytes())})
+    outcomes = dashboard_data.load_uploads(
+        con, {Feed.TIMEZONES: (name, (DATA / name).read_bytes())})
     assert outcomes[0].summary is None and "timezone_str" in (outcomes[0].error or "")
     assert fleet.data_version(con) == before and bootstrap.is_sample_only(con)
 
