@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only when a DataFrame is really built
+    import pandas as pd
 
 
 class Feed(StrEnum):
@@ -70,9 +73,21 @@ class ReportResult:
     """A computed report: its "now", its rows (SPEC columns) and the CSV text."""
 
     as_of: datetime
-    rows: pd.DataFrame
+    table: list[tuple[object, ...]]  # the CSV's rows, figures as Decimal
     csv: str
     stores_without_observations: int
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The rows as a DataFrame with float figures (built on first use)."""
+        import pandas as pd
+
+        from loop_core.report import REPORT_COLUMNS
+
+        frame = pd.DataFrame(self.table, columns=REPORT_COLUMNS)
+        for column in REPORT_COLUMNS[1:]:
+            frame[column] = frame[column].astype("float64")
+        return frame
 
 
 @dataclass(frozen=True)

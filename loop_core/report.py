@@ -7,7 +7,6 @@ import io
 from datetime import datetime
 
 import duckdb
-import pandas as pd
 
 from loop_core import observations
 from loop_core.models import ReportResult
@@ -76,12 +75,9 @@ def compute_report(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     writer.writerows(table)
-    rows = pd.DataFrame(table, columns=REPORT_COLUMNS)
-    for column in REPORT_COLUMNS[1:]:
-        rows[column] = rows[column].astype("float64")
     return ReportResult(
         as_of=now if now is not None else datetime.fromtimestamp(0).astimezone(),
-        rows=rows,
+        table=table,
         csv=buffer.getvalue(),
         stores_without_observations=missing,
     )

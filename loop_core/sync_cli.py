@@ -11,13 +11,13 @@ import os
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loop_core import db
-from loop_core.drive import load_sync_config, make_source
 from loop_core.errors import DatabaseLockedError, LoopCoreError
-from loop_core.sources import FolderSource, Source
-from loop_core.sync import SyncOutcome, sync_once
+
+if TYPE_CHECKING:
+    from loop_core.sources import Source
 
 DEFAULT_SECRETS = db.PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     except LoopCoreError as e:
         print(f"sync: {e}", file=sys.stderr)
         return EXIT_UNUSABLE
+    from loop_core.sync import SyncOutcome, sync_once
+
     try:
         result = sync_once(con, source, triggered_by="cli")
     finally:
@@ -83,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace) -> Source:
+    # Imported here: the Google client takes ~0.6 s to import, and every other
+    # `python -m loop_core` command registers this subcommand.
+    from loop_core.drive import load_sync_config, make_source
+    from loop_core.sources import FolderSource
+
     if args.folder:
         return FolderSource(args.folder)
     secrets_path = Path(args.secrets) if args.secrets else DEFAULT_SECRETS
