@@ -73,7 +73,7 @@ class ReportResult:
     """A computed report: its "now", its rows (SPEC columns) and the CSV text."""
 
     as_of: datetime
-    table: list[tuple[object, ...]]  # the CSV's rows, figures as Decimal
+    table: list[tuple[object, ...]]  # the CSV's rows, figures as exact text ('1.74')
     csv: str
     stores_without_observations: int
 

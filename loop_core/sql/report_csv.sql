@@ -17,6 +17,7 @@ rounded AS (
     FROM report_us AS r, units AS u
 ),
 
+-- Exact text for the hundredths: 174 -> '1.74', 5 -> '0.05' (no float, no Decimal objects).
 final AS (
     SELECT
         -- Spreadsheet-safe: a cell starting with = + - @ (or tab/CR) would be a formula.
@@ -25,12 +26,12 @@ final AS (
                 THEN '''' || store_id
             ELSE store_id
         END AS store_id,
-        (up_hour / 100)::DECIMAL(18, 2) AS uptime_last_hour,
-        (up_day / 100)::DECIMAL(18, 2) AS uptime_last_day,
-        (up_week / 100)::DECIMAL(18, 2) AS uptime_last_week,
-        (down_hour / 100)::DECIMAL(18, 2) AS downtime_last_hour,
-        (down_day / 100)::DECIMAL(18, 2) AS downtime_last_day,
-        (down_week / 100)::DECIMAL(18, 2) AS downtime_last_week
+        format('{}.{:02d}', up_hour // 100, up_hour % 100) AS uptime_last_hour,
+        format('{}.{:02d}', up_day // 100, up_day % 100) AS uptime_last_day,
+        format('{}.{:02d}', up_week // 100, up_week % 100) AS uptime_last_week,
+        format('{}.{:02d}', down_hour // 100, down_hour % 100) AS downtime_last_hour,
+        format('{}.{:02d}', down_day // 100, down_day % 100) AS downtime_last_day,
+        format('{}.{:02d}', down_week // 100, down_week % 100) AS downtime_last_week
     FROM rounded
 )
 
