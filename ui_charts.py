@@ -97,58 +97,66 @@ def store_timeline(view: StoreView, *, local: bool) -> go.Figure:
     """Business hours shaded, interpolated up/down spans, and every poll as a marker."""
     zone = view.timeline.timezone
     where = f"store-local, {zone}" if local else "UTC"
-    fig = go.Figure()
-    for start, end in zip(_times(view.business, "start", local),
-                          _times(view.business, "end", local), strict=True):
-        fig.add_vrect(x0=start, x1=end, fillcolor=BUSINESS, line_width=0, layer="below")
+    # Shapes and traces are collected first and handed to plotly once: add_vrect and
+    # add_trace validate the whole figure on every call (hundreds of ms for a week).
+    shapes = [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+         "y1": 1, "fillcolor": BUSINESS, "line": {"width": 0}, "layer": "below"}
+        for start, end in zip(_times(view.business, "start", local),
+                              _times(view.business, "end", local), strict=True)
+    ]
     # A legend entry for the shading (shapes have none).
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Business hours",
-                             marker={"symbol": "square", "size": 14, "color": BUSINESS}))
+    traces: list[dict[str, object]] = [{
+        "type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "Business hours",
+        "marker": {"symbol": "square", "size": 14, "color": BUSINESS},
+    }]
 
     spans = view.spans
-    starts = _times(spans, "start", local) if len(spans) else pd.Series(dtype="datetime64[ns]")
-    ends = _times(spans, "end", local) if len(spans) else pd.Series(dtype="datetime64[ns]")
     for status, name, color in (("active", "Up (interpolated)", UP),
                                 ("inactive", "Down (interpolated)", DOWN)):
-        mask = spans["status"] == status if len(spans) else pd.Series(dtype=bool)
-        if not mask.any():
+        part = spans[spans["status"] == status] if len(spans) else spans
+        if part.empty:
             continue
-        dur_ms = (ends[mask] - starts[mask]).dt.total_seconds() * 1000
-        fig.add_trace(go.Bar(
-            base=starts[mask], x=dur_ms, y=["Status"] * int(mask.sum()), orientation="h",
-            marker={"color": color}, name=name, width=0.6,
-            customdata=list(zip(spans.loc[mask, "start_utc"].dt.strftime("%Y-%m-%d %H:%M"),
-                                spans.loc[mask, "end_utc"].dt.strftime("%Y-%m-%d %H:%M"),
-                                spans.loc[mask, "minutes"], strict=True)),
-            hovertemplate=name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
-                          "<br>UTC %{customdata[0]} → %{customdata[1]}"
-                          "<br>%{customdata[2]} min<extra></extra>",
-        ))
+        starts, ends = _times(part, "start", local), _times(part, "end", local)
+        traces.append({
+            "type": "bar", "orientation": "h", "name": name, "width": 0.6,
+            "base": starts, "x": (ends - starts).dt.total_seconds() * 1000,
+            "y": ["Status"] * len(part), "marker": {"color": color},
+            "customdata": list(zip(part["start_utc"].dt.strftime("%Y-%m-%d %H:%M"),
+                                   part["end_utc"].dt.strftime("%Y-%m-%d %H:%M"),
+                                   part["minutes"], strict=True)),
+            "hovertemplate": name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
+                             "<br>UTC %{customdata[0]} → %{customdata[1]}"
+                             "<br>%{customdata[2]} min<extra></extra>",
+        })
 
     polls = view.polls
     for in_hours in (True, False):
         for status, color in (("active", UP), ("inactive", DOWN)):
-            mask = (polls["status"] == status) & (polls["in_hours"] == in_hours)
-            if not mask.any():
+            part = polls[(polls["status"] == status) & (polls["in_hours"] == in_hours)]
+            if part.empty:
                 continue
             label = f"Poll {status}" + ("" if in_hours else " (outside hours, ignored)")
-            fig.add_trace(go.Scatter(
-                x=_times(polls.loc[mask], "timestamp", local),
-                y=["Polls" if in_hours else "Polls outside hours"] * int(mask.sum()),
-                mode="markers", name=label,
-                marker={"color": color if in_hours else "white", "size": 9,
-                        "symbol": "circle" if status == "active" else "x",
-                        "line": {"color": color, "width": 2}},
-                customdata=polls.loc[mask, "timestamp_utc"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                hovertemplate=label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
-                              "<br>UTC %{customdata}<extra></extra>",
-            ))
-    # Explicit: the legend-only trace first has no data, so plotly would guess "linear".
-    fig.update_yaxes(type="category", categoryorder="array",
-                     categoryarray=["Polls outside hours", "Status", "Polls"], title=None)
-    fig.update_xaxes(title=f"Time ({where})", type="date", tickformat="%a %d %b\n%H:%M")
-    fig.update_layout(barmode="overlay", bargap=0.3, hovermode="closest")
-    return _layout(fig, height=360)
+            traces.append({
+                "type": "scatter", "mode": "markers", "name": label,
+                "x": _times(part, "timestamp", local),
+                "y": ["Polls" if in_hours else "Polls outside hours"] * len(part),
+                "marker": {"color": color if in_hours else "white", "size": 9,
+                           "symbol": "circle" if status == "active" else "x",
+                           "line": {"color": color, "width": 2}},
+                "customdata": part["timestamp_utc"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                "hovertemplate": label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
+                                 "<br>UTC %{customdata}<extra></extra>",
+            })
+    layout = {
+        "shapes": shapes, "barmode": "overlay", "bargap": 0.3, "hovermode": "closest",
+        # Explicit: the legend-only trace first has no data, so plotly would guess "linear".
+        "yaxis": {"type": "category", "categoryorder": "array", "title": None,
+                  "categoryarray": ["Polls outside hours", "Status", "Polls"]},
+        "xaxis": {"title": {"text": f"Time ({where})"}, "type": "date",
+                  "tickformat": "%a %d %b\n%H:%M"},
+    }
+    return _layout(go.Figure(data=traces, layout=layout), height=360)
 
 
 def daily_uptime(daily: pd.DataFrame) -> go.Figure:

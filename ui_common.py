@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import streamlit as st
+from streamlit import config
 
 from loop_core import bootstrap, dashboard_data, db, fleet
 from loop_core.errors import LoopCoreError
@@ -126,7 +127,9 @@ def freshness() -> fleet.Freshness:
         return _freshness(db_path(), data_version())
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Computing the report…", max_entries=16)
+# show_spinner is off on every cached function: the warming thread calls them without a
+# page to draw on. The accessors below show a spinner around the call instead.
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
 def _report(path: str, version: int, as_of: datetime | None) -> ReportResult:
     from loop_core.report import compute_report
 
@@ -135,7 +138,7 @@ def _report(path: str, version: int, as_of: datetime | None) -> ReportResult:
 
 def current_report(as_of: datetime | None = None) -> ReportResult:
     """The report at ``as_of`` (default: the latest poll), cached per data version."""
-    with guard("Could not compute the report"):
+    with guard("Could not compute the report"), st.spinner("Computing the report…"):
         return _report(db_path(), data_version(), as_of)
 
 
@@ -146,29 +149,29 @@ def _overview(path: str, version: int, as_of: datetime | None) -> fleet.FleetOve
 
 def fleet_overview(as_of: datetime | None = None) -> fleet.FleetOverview:
     """Fleet KPIs, weekly uptime distribution and worst stores (cached)."""
-    with guard("Could not compute the fleet overview"):
+    with guard("Could not compute the fleet overview"), st.spinner("Computing the report…"):
         return _overview(db_path(), data_version(), as_of)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Computing downtime by hour…", max_entries=16)
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
 def _downtime(path: str, version: int, as_of: datetime) -> fleet.FleetDowntime:
     return fleet.fleet_downtime(_connection(path), as_of)
 
 
 def fleet_downtime(as_of: datetime) -> fleet.FleetDowntime:
     """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
-    with guard("Could not compute downtime by hour"):
+    with guard("Could not compute downtime by hour"), st.spinner("Computing downtime by hour…"):
         return _downtime(db_path(), data_version(), as_of)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Checking data quality…", max_entries=4)
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
 def _quality(path: str, version: int) -> dashboard_data.DataQuality:
     return dashboard_data.data_quality(_connection(path))
 
 
 def data_quality() -> dashboard_data.DataQuality:
     """Invalid/missing timezones, stores without hours or observations (cached)."""
-    with guard("Could not check data quality"):
+    with guard("Could not check data quality"), st.spinner("Checking data quality…"):
         return _quality(db_path(), data_version())
 
 
@@ -230,7 +233,7 @@ def warm_caches() -> None:
     for the report and the hourly downtime (seconds at 14,000 stores). Streamlit's caches
     compute each key once even when a page asks while this thread is at it.
     """
-    if st.get_option("global.appTest"):
+    if config.get_option("global.appTest"):
         return  # AppTest replaces the runtime per run; a thread would outlive it
     key = (db_path(), data_version())
     warmed = _warmed_versions()
