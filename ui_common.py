@@ -25,7 +25,10 @@ from streamlit import config
 
 from loop_core import bootstrap, dashboard_data, db, fleet
 from loop_core.errors import LoopCoreError
+from loop_core.drive import load_sync_config, make_source
+from loop_core.freshness import format_lag, staleness
 from loop_core.models import ReportResult
+from loop_core.sync import SyncScheduler
 
 LOGGER = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
@@ -249,17 +252,7 @@ def clear_data_caches() -> None:
         cached.clear()
 
 
-# ---------------------------------------------------------------- sync (optional module)
-
-
-def sync_available() -> bool:
-    """True when the Drive/folder sync module is installed in this tree."""
-    try:
-        import loop_core.drive  # noqa: F401
-        import loop_core.sync  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# ---------------------------------------------------------------- sync
 
 
 def _secrets() -> dict[str, Any]:
@@ -270,10 +263,7 @@ def _secrets() -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False)
-def _scheduler(path: str) -> Any:
-    from loop_core.drive import load_sync_config, make_source
-    from loop_core.sync import SyncScheduler
-
+def _scheduler(path: str) -> SyncScheduler | None:
     config = load_sync_config(_secrets(), os.environ)
     if not config.configured:
         return None
@@ -282,10 +272,8 @@ def _scheduler(path: str) -> Any:
     return scheduler
 
 
-def sync_scheduler() -> Any:
+def sync_scheduler() -> SyncScheduler | None:
     """The background sync thread (one per server), or None when no source is configured."""
-    if not sync_available():
-        return None
     with guard("Sync configuration"):
         return _scheduler(db_path())
 
@@ -307,7 +295,7 @@ def render_sidebar() -> None:
             f"Latest poll: **{_utc(fresh.latest_poll)}**  \n"
             f"Reports' as-of: **{_utc(fresh.latest_poll)}**  \n"
             f"Last load: **{_utc(fresh.last_load)}**  \n"
-            f"Lag vs wall clock: **{fleet.format_lag(lag)}**  \n"
+            f"Lag vs wall clock: **{'—' if lag is None else format_lag(lag)}**  \n"
             f"{fresh.stores:,} stores · {fresh.polls:,} polls"
         )
         if fresh.sample_only:
@@ -319,10 +307,6 @@ def render_sidebar() -> None:
 
 
 def _staleness_warning() -> None:
-    try:
-        from loop_core.freshness import staleness
-    except ImportError:
-        return
     with guard():
         state = staleness(get_con())
     if state.warning:

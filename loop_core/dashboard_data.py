@@ -20,11 +20,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import duckdb
 import pandas as pd
 
-from loop_core import bootstrap, jobs
+from loop_core import bootstrap, fleet, jobs
 from loop_core.models import Feed, LoadSummary, ReportState, ReportStatus
 from loop_core.sqlfiles import load_sql
+from loop_core.sync import last_syncs
 
-WINDOWS = ("hour", "day", "week")
 DEFAULT_EXPECTED_S = 3.0
 
 
@@ -92,21 +92,12 @@ class ReportPreview:
     most_downtime: pd.DataFrame  # the 10 stores with the most downtime last week
 
 
-def _pct(up: float, down: float) -> float | None:
-    total = up + down
-    return None if total <= 0 else round(100.0 * up / total, 2)
-
-
 def report_preview(
     csv_text: str, contains: str = "", min_downtime_week_h: float = 0.0
 ) -> ReportPreview:
     """Parse a report CSV (ids kept as text) and filter it by store id and weekly downtime."""
     rows = pd.read_csv(io.StringIO(csv_text), dtype={"store_id": "string"})
-    week_total = rows["uptime_last_week"] + rows["downtime_last_week"]
-    rows["uptime_pct_week"] = (100.0 * rows["uptime_last_week"]
-                               / week_total.where(week_total > 0)).round(2)
-    uptime = {w: _pct(float(rows[f"uptime_last_{w}"].sum()),
-                      float(rows[f"downtime_last_{w}"].sum())) for w in WINDOWS}
+    rows["uptime_pct_week"] = fleet.weekly_uptime_pct(rows)
     most = (rows.sort_values(["downtime_last_week", "store_id"], ascending=[False, True])
             .head(10).loc[:, ["store_id", "downtime_last_week", "uptime_pct_week"]]
             .reset_index(drop=True))
@@ -119,8 +110,8 @@ def report_preview(
     return ReportPreview(
         rows=shown.reset_index(drop=True),
         total_rows=len(rows),
-        uptime_pct=uptime,
-        stores_all_zero=int((week_total <= 0).sum()),
+        uptime_pct=fleet.fleet_uptime_pct(rows),
+        stores_all_zero=int(rows["uptime_pct_week"].isna().sum()),
         most_downtime=most[most["downtime_last_week"] > 0].reset_index(drop=True),
     )
 
@@ -252,13 +243,11 @@ def load_uploads(
     return outcomes
 
 
-# ---------------------------------------------------------------- sync (optional module)
+# ---------------------------------------------------------------- sync
 
 
 def sync_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
     """The newest sync runs, one row per run with each feed's outcome in a column."""
-    from loop_core.sync import last_syncs
-
     runs = last_syncs(con, limit=limit)
     return pd.DataFrame(
         [

@@ -15,19 +15,14 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from loop_core import report
 from loop_core.bootstrap import SAMPLE_SOURCE
 from loop_core.models import ReportResult, StoreTimeline
 from loop_core.sqlfiles import load_sql
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-REPORT_COLUMNS = (
-    "uptime_last_hour",
-    "uptime_last_day",
-    "uptime_last_week",
-    "downtime_last_hour",
-    "downtime_last_day",
-    "downtime_last_week",
-)
+# The six figures of a report row (the SPEC columns after store_id).
+REPORT_COLUMNS = tuple(report.REPORT_COLUMNS[1:])
 WINDOWS = ("hour", "day", "week")
 
 
@@ -80,23 +75,6 @@ def freshness(con: duckdb.DuckDBPyConnection) -> Freshness:
     )
 
 
-def format_lag(lag: timedelta | None) -> str:
-    """A short human text for a lag: ``"3 h 05 min"``, ``"2 d 4 h"``, ``"in the future"``."""
-    if lag is None:
-        return "no data"
-    seconds = int(lag.total_seconds())
-    if seconds < 0:
-        return "in the future (clock skew?)"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
-
-
 # ---------------------------------------------------------------- fleet overview
 
 
@@ -113,26 +91,28 @@ class FleetOverview:
     worst: pd.DataFrame  # store_id, uptime_pct_week, downtime_last_week, _day, _hour
 
 
-def _pct(up: float, down: float) -> float | None:
-    total = up + down
-    return None if total <= 0 else round(100.0 * up / total, 2)
+def fleet_uptime_pct(rows: pd.DataFrame) -> dict[str, float | None]:
+    """Per window, the share of all stores' business time that was up (None: no time)."""
+    shares: dict[str, float | None] = {}
+    for window in WINDOWS:
+        up = float(rows[f"uptime_last_{window}"].sum())
+        total = up + float(rows[f"downtime_last_{window}"].sum())
+        shares[window] = None if total <= 0 else round(100.0 * up / total, 2)
+    return shares
 
 
-def fleet_overview(report: ReportResult, top: int = 15) -> FleetOverview:
+def weekly_uptime_pct(rows: pd.DataFrame) -> pd.Series:
+    """Each store's uptime last week in % of its business time (NaN: no business time)."""
+    business = rows["uptime_last_week"] + rows["downtime_last_week"]
+    return (100.0 * rows["uptime_last_week"] / business.where(business > 0)).round(2)
+
+
+def fleet_overview(result: ReportResult, top: int = 15) -> FleetOverview:
     """KPIs, the weekly uptime distribution and the ``top`` stores with most downtime."""
-    rows = report.rows
-    uptime = {
-        window: _pct(float(rows[f"uptime_last_{window}"].sum()),
-                     float(rows[f"downtime_last_{window}"].sum()))
-        for window in WINDOWS
-    }
-    business_week = rows["uptime_last_week"] + rows["downtime_last_week"]
-    with_time = rows[business_week > 0]
-    pct_week = (100.0 * with_time["uptime_last_week"] / business_week[business_week > 0]).round(2)
-    weekly = pd.DataFrame({"store_id": with_time["store_id"], "uptime_pct_week": pct_week})
+    rows = result.rows.assign(uptime_pct_week=weekly_uptime_pct(result.rows))
+    weekly = rows.loc[rows["uptime_pct_week"].notna(), ["store_id", "uptime_pct_week"]]
     worst = (
-        rows.assign(uptime_pct_week=weekly.set_index("store_id")["uptime_pct_week"]
-                    .reindex(rows["store_id"]).to_numpy())
+        rows[rows["downtime_last_week"] > 0]
         .sort_values(["downtime_last_week", "downtime_last_day", "store_id"],
                      ascending=[False, False, True])
         .head(top)
@@ -140,12 +120,11 @@ def fleet_overview(report: ReportResult, top: int = 15) -> FleetOverview:
                  "downtime_last_hour"]]
         .reset_index(drop=True)
     )
-    worst = worst[worst["downtime_last_week"] > 0].reset_index(drop=True)
     return FleetOverview(
-        as_of=report.as_of,
+        as_of=result.as_of,
         stores=len(rows),
-        stores_without_data=report.stores_without_observations,
-        uptime_pct=uptime,
+        stores_without_data=result.stores_without_observations,
+        uptime_pct=fleet_uptime_pct(rows),
         weekly_uptime=weekly.reset_index(drop=True),
         uptime_bins=_uptime_bins(weekly["uptime_pct_week"]),
         worst=worst,
@@ -218,12 +197,12 @@ def fleet_downtime(
 # ---------------------------------------------------------------- store drill-down
 
 
-def find_stores(report: ReportResult, text: str, limit: int = 20) -> list[str]:
+def find_stores(result: ReportResult, text: str, limit: int = 20) -> list[str]:
     """Store ids of the report containing ``text`` (case-insensitive), prefix matches first."""
     needle = text.strip().lower()
     if not needle:
         return []
-    ids = report.rows["store_id"].astype(str)
+    ids = result.rows["store_id"].astype(str)
     lowered = ids.str.lower()
     hits = ids[lowered.str.contains(needle, regex=False)]
     starts = hits[hits.str.lower().str.startswith(needle)]
@@ -231,9 +210,9 @@ def find_stores(report: ReportResult, text: str, limit: int = 20) -> list[str]:
     return ordered[:limit]
 
 
-def store_figures(report: ReportResult, store_id: str) -> dict[str, float] | None:
+def store_figures(result: ReportResult, store_id: str) -> dict[str, float] | None:
     """The store's six figures, exactly as in its report row; None if it is not in the report."""
-    match = report.rows[report.rows["store_id"] == store_id]
+    match = result.rows[result.rows["store_id"] == store_id]
     if match.empty:
         return None
     row = match.iloc[0]

@@ -52,34 +52,33 @@ for outcome in st.session_state.get("data_outcomes", []):
         st.success(outcome.summary.describe(), icon=":material/check_circle:")
 
 # ---------------------------------------------------------------- sync
-if ui_common.sync_available():
-    st.subheader("Sync")
-    scheduler = ui_common.sync_scheduler()
-    if scheduler is None:
-        st.info("No sync source is configured. Set the Google Drive file ids and credentials "
-                "(or a folder) in `.streamlit/secrets.toml` — see `secrets.toml.example` — "
-                "and restart the dashboard.", icon=":material/cloud_off:")
-    else:
-        left, right = st.columns([1, 3], vertical_alignment="center")
-        if left.button("Sync now", icon=":material/sync:", key="data_sync_now"):
-            with st.spinner("Syncing…"):
-                result = scheduler.run_now()
-            st.session_state["data_sync_result"] = result.describe()
-            st.rerun()
-        next_run = scheduler.next_run_at
-        right.caption("Next scheduled sync: " + ("—" if next_run is None
-                                                  else f"{next_run:%Y-%m-%d %H:%M} UTC"))
-        if "data_sync_result" in st.session_state:
-            st.code(st.session_state["data_sync_result"], language=None)
-    with ui_common.guard():
-        syncs = dashboard_data.sync_history(con)
-    if not syncs.empty:
-        st.dataframe(syncs, hide_index=True, key="data_syncs", column_config={
-            "started_at": st.column_config.DatetimeColumn("Started (UTC)",
-                                                          format="YYYY-MM-DD HH:mm"),
-            "finished_at": st.column_config.DatetimeColumn("Finished (UTC)",
-                                                           format="YYYY-MM-DD HH:mm"),
-        })
+st.subheader("Sync")
+scheduler = ui_common.sync_scheduler()
+if scheduler is None:
+    st.info("No sync source is configured. Set the Google Drive file ids and credentials "
+            "(or a folder) in `.streamlit/secrets.toml` — see `secrets.toml.example` — "
+            "and restart the dashboard.", icon=":material/cloud_off:")
+else:
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    if left.button("Sync now", icon=":material/sync:", key="data_sync_now"):
+        with st.spinner("Syncing…"):
+            result = scheduler.run_now()
+        st.session_state["data_sync_result"] = result.describe()
+        st.rerun()
+    next_run = scheduler.next_run_at
+    right.caption("Next scheduled sync: " + ("—" if next_run is None
+                                              else f"{next_run:%Y-%m-%d %H:%M} UTC"))
+    if "data_sync_result" in st.session_state:
+        st.code(st.session_state["data_sync_result"], language=None)
+with ui_common.guard():
+    syncs = dashboard_data.sync_history(con)
+if not syncs.empty:
+    st.dataframe(syncs, hide_index=True, key="data_syncs", column_config={
+        "started_at": st.column_config.DatetimeColumn("Started (UTC)",
+                                                      format="YYYY-MM-DD HH:mm"),
+        "finished_at": st.column_config.DatetimeColumn("Finished (UTC)",
+                                                       format="YYYY-MM-DD HH:mm"),
+    })
 
 # ---------------------------------------------------------------- history and rejects
 st.subheader("Load history")

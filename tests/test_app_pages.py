@@ -204,3 +204,21 @@ def test_rows_that_cannot_be_read_are_listed_with_their_reason(sample_db: Path) 
     rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert set(rejects["line"]) == {4, 5, 7}
     assert len(at.get("download_button")) == 1
+
+
+def test_sync_now_loads_from_the_configured_folder_and_lists_the_run(
+    sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(DATA / "timezones_good.csv", feeds / "timezones.csv")
+    monkeypatch.setenv("LOOP_SYNC_FOLDER", str(feeds))
+    monkeypatch.setenv("LOOP_SYNC_INTERVAL_MINUTES", "600")
+    at = _open("pages/data.py")
+    at.button(key="data_sync_now").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("sync #" in c.value for c in at.code)
+    runs = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    assert len(runs) >= 1 and set(runs["outcome"]) <= {"ok", "partial", "failed"}
+    # the folder's timezones file is now the snapshot: its invalid zone is reported
+    assert any("Invalid timezones" in m.label and m.value == "1" for m in at.metric)
