@@ -169,7 +169,7 @@ def fleet_downtime(as_of: datetime) -> fleet.FleetDowntime:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
 def _quality(path: str, version: int) -> dashboard_data.DataQuality:
-    return dashboard_data.data_quality(_connection(path))
+    return dashboard_data.data_quality(_connection(path), _report(path, version, None))
 
 
 def data_quality() -> dashboard_data.DataQuality:

@@ -34,6 +34,12 @@ def _ingest(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     con = db.connect(args.db)
+    from loop_core import bootstrap
+
+    if bootstrap.is_sample_only(con):
+        # As the dashboard's upload does: real polls are never mixed with synthetic ones.
+        bootstrap.remove_sample_data(con)
+        print("removed the built-in sample data before loading real files", file=sys.stderr)
     refused = 0
     # Each file is its own transaction: a refused file does not stop the others.
     for feed, path in given:

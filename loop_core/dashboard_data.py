@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from loop_core import bootstrap, fleet, jobs
-from loop_core.models import Feed, LoadSummary, ReportState, ReportStatus
+from loop_core.models import Feed, LoadSummary, ReportResult, ReportState, ReportStatus
 from loop_core.sqlfiles import load_sql
 from loop_core.sync import last_syncs
 
@@ -152,15 +152,12 @@ class DataQuality:
                                     self.without_hours, self.without_observations))
 
 
-def data_quality(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
-) -> DataQuality:
-    """Invalid or missing timezones, stores without hours, stores without observations."""
-    from loop_core.report import report_microseconds  # the engine's own definition
-
+def data_quality(con: duckdb.DuckDBPyConnection, report: ReportResult) -> DataQuality:
+    """Invalid or missing timezones, stores without hours, and the report's stores without
+    observations (pass the report the dashboard already computed: no second run)."""
     with con.cursor() as cur:
         found = cur.execute(load_sql("fleet_quality")).df()
-    without = [r[0] for r in report_microseconds(con, as_of) if not r[7]]
+    without = list(report.unobserved_store_ids)
     no_obs = pd.DataFrame({
         "store_id": pd.Series(without, dtype="object"),
         "detail": "no poll inside its business hours: all report figures are 0",

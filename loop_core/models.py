@@ -76,6 +76,8 @@ class ReportResult:
     table: list[tuple[object, ...]]  # the CSV's rows, figures as exact text ('1.74')
     csv: str
     stores_without_observations: int
+    # Stores polled but never inside their business hours: all six figures are 0 (SPEC).
+    unobserved_store_ids: tuple[str, ...] = ()
 
     @cached_property
     def rows(self) -> pd.DataFrame:

@@ -67,10 +67,12 @@ def compute_report(
     with con.cursor() as cur:
         _compute_us(cur, now)
         table = cur.execute(load_sql("report_csv")).fetchall()
-        missing_row = cur.execute(
-            "SELECT count(*) FILTER (WHERE NOT has_observations) FROM report_us"
-        ).fetchone()
-    missing = int(missing_row[0]) if missing_row else 0
+        unobserved = tuple(
+            str(r[0])
+            for r in cur.execute(
+                "SELECT store_id FROM report_us WHERE NOT has_observations ORDER BY store_id"
+            ).fetchall()
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
@@ -79,5 +81,6 @@ def compute_report(
         as_of=now if now is not None else datetime.fromtimestamp(0).astimezone(),
         table=table,
         csv=buffer.getvalue(),
-        stores_without_observations=missing,
+        stores_without_observations=len(unobserved),
+        unobserved_store_ids=unobserved,
     )

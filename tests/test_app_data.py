@@ -13,7 +13,7 @@ import pytest
 
 from loop_core import bootstrap, dashboard_data, db, fleet, jobs
 from loop_core.models import Feed, ReportResult
-from loop_core.report import compute_report
+from loop_core.report import compute_report, report_microseconds
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "app"
@@ -227,12 +227,16 @@ def test_data_quality_lists_invalid_and_missing_timezones_and_stores_without_hou
     name = "timezones_good.csv"
     dashboard_data.load_uploads(con, {Feed.TIMEZONES: (name, (DATA / name).read_bytes())},
                                 replace_sample=False)
-    quality = dashboard_data.data_quality(con)
+    result = compute_report(con)
+    quality = dashboard_data.data_quality(con, result)
     assert quality.invalid_timezones["store_id"].tolist() == ["1002"]
     # the sample's 200 polled stores have no timezone row any more (the snapshot replaced it)
     assert len(quality.missing_timezones) == 200
     assert len(quality.without_hours) > 0
-    assert len(quality.without_observations) == compute_report(con).stores_without_observations
+    assert len(quality.without_observations) == result.stores_without_observations
+    # The same stores the engine itself lists with all-zero figures.
+    zero = [r[0] for r in report_microseconds(con) if not r[7]]
+    assert quality.without_observations["store_id"].tolist() == zero
 
 
 def test_the_store_view_splits_its_spans_into_local_days_that_add_up_to_the_report(

@@ -59,3 +59,23 @@ def test_report_with_a_bad_as_of_exits_two_with_a_message(tmp_path: Path) -> Non
     out = run("report", "--db", str(tmp_path / "x.duckdb"), "--as-of", "soon")
     assert out.returncode == 2
     assert out.stderr.startswith("error: cannot read 'soon' as an instant")
+
+
+def test_ingest_into_a_sample_only_database_replaces_the_sample(tmp_path: Path) -> None:
+    from loop_core import bootstrap, db
+
+    path = tmp_path / "x.duckdb"
+    con = db.connect(path)
+    bootstrap.ensure_sample_data(con)
+    assert bootstrap.is_sample_only(con)
+    db.close(path)
+    out = run("ingest", "--db", str(path), "--store-status", str(DATA / "spec" / "store_status.csv"))
+    assert out.returncode == 0, out.stderr
+    assert "removed the built-in sample data" in out.stderr
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT DISTINCT store_id FROM store_status ORDER BY 1").fetchall() == [
+            ("allday",), ("mon",),
+        ]
+    finally:
+        db.close(path)
