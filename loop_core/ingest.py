@@ -13,6 +13,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,23 +200,19 @@ def ingest_file(
             if _unchanged(cur, feed, sha):
                 cur.execute("DROP TABLE staged")
                 return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
-            return _commit_load(cur, feed, layout, file_path, name, sha, counts, source, started)
+            return _in_transaction(
+                cur,
+                name,
+                lambda: _load(cur, feed, layout, file_path, name, sha, counts, source, started),
+            )
 
 
-def _commit_load(
-    cur: duckdb.DuckDBPyConnection,
-    feed: Feed,
-    layout: _Layout,
-    path: Path,
-    name: str,
-    sha: str,
-    counts: tuple[int, int],
-    source: str,
-    started: float,
+def _in_transaction(
+    cur: duckdb.DuckDBPyConnection, name: str, work: Callable[[], LoadSummary]
 ) -> LoadSummary:
     try:
         cur.execute("BEGIN TRANSACTION")
-        summary = _load(cur, feed, layout, path, name, sha, counts, source, started)
+        summary = work()
         cur.execute("COMMIT")
     except duckdb.Error as e:
         cur.execute("ROLLBACK")

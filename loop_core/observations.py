@@ -23,11 +23,12 @@ def prepare(
 ) -> list[object]:
     """Fill the temp tables for this range and return the parameters of observations.sql."""
     params: list[object] = [as_of, store_id, start, end]
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {load_sql('intervals')}", params)
+    intervals = load_sql("params") + load_sql("intervals")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {intervals}", params)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE interval_buckets AS {load_sql('interval_buckets')}")
     return params
 
 
 def query(tail: str) -> str:
-    """observations.sql followed by the CTEs and final SELECT of ``sql/<tail>.sql``."""
-    return load_sql("observations") + load_sql(tail)
+    """params.sql and observations.sql, then the CTEs and final SELECT of ``sql/<tail>.sql``."""
+    return load_sql("params") + load_sql("observations") + load_sql(tail)

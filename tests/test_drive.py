@@ -55,13 +55,6 @@ class FlakyHttp(HttpMockSequence):  # type: ignore[misc]
 
 
 @pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = db.connect(":memory:")
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def sleeps() -> list[float]:
     return []
 

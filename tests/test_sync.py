@@ -38,13 +38,6 @@ NUM_STORE = "8139926242460185114"
 
 
 @pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = db.connect(":memory:")
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def inbox(tmp_path: Path) -> Path:
     """A folder holding the first version of the three feeds."""
     folder = tmp_path / "inbox"

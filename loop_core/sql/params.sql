@@ -1,0 +1,27 @@
+-- The range every report and timeline query works on; the start of intervals.sql and of
+-- observations.sql (observations.py puts it in front of both).
+-- Parameters: as_of (NULL = latest poll), only_store (NULL = all), from, to (NULL = the
+-- week before now, the report's range).
+WITH params AS (
+    SELECT
+        coalesce(?::TIMESTAMPTZ, (SELECT max(timestamp_utc) FROM store_status)) AS now_ts,
+        ?::VARCHAR AS only_store,
+        ?::TIMESTAMPTZ AS from_arg,
+        ?::TIMESTAMPTZ AS to_arg
+),
+
+bounds AS (
+    SELECT
+        now_ts,
+        only_store,
+        -- Filtering polls by integer key never reads the store_id text of millions of rows.
+        (SELECT store_key FROM stores WHERE store_id = only_store) AS only_key,
+        coalesce(from_arg, now_ts - INTERVAL 7 DAY) AS from_ts,
+        coalesce(to_arg, now_ts) AS to_ts,
+        epoch_us(now_ts) AS now_us,
+        epoch_us(now_ts) - 3600000000 AS hour_us,
+        epoch_us(now_ts) - 86400000000 AS day_us,
+        epoch_us(now_ts) - 604800000000 AS week_us
+    FROM params
+),
+
