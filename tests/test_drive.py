@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import duckdb
 import pytest
 from googleapiclient.http import HttpMockSequence
 
-from loop_core import db
 from loop_core.drive import (
     DriveConfig,
     DriveSource,

@@ -10,14 +10,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from loop_core import db
 from loop_core.errors import SyncError
 from loop_core.freshness import staleness
 from loop_core.models import Feed
