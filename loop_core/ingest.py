@@ -114,22 +114,38 @@ def _lines_query(layout: _Layout, positions: list[int], path: Path) -> tuple[str
     return source + load_sql(layout.stage_sql), [*positions, str(path), len(positions), len(positions)]
 
 
+@dataclass(frozen=True)
+class _Staged:
+    rows_read: int
+    rows_rejected: int
+    unreadable: list[tuple[int, str]]  # (line, text) of lines that are not UTF-8 text
+
+
 def _stage(
     cur: duckdb.DuckDBPyConnection, layout: _Layout, positions: list[int], width: int, path: Path
-) -> tuple[int, int]:
-    """Stage the file into the temp table ``staged``; return (rows read, rows rejected)."""
+) -> _Staged:
+    """Stage the file into the temp table ``staged``."""
     query, params = _native_query(layout, positions, width, path)
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
         counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
     except duckdb.InvalidInputException:  # a malformed line: take the careful path
         counts = None
+    unreadable: list[tuple[int, str]] = []
     if counts is None or counts[1]:
         query, params = _lines_query(layout, positions, path)
         cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
         counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
+        unreadable = [
+            (int(line), str(text))
+            for line, text in cur.execute(
+                "SELECT line, csv_line FROM reject_errors ORDER BY line"
+            ).fetchall()
+        ]
     assert counts is not None
-    return int(counts[0]), int(counts[1])
+    return _Staged(
+        int(counts[0]) + len(unreadable), int(counts[1]) + len(unreadable), unreadable
+    )
 
 
 def _line_numbers(path: Path, rejected: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
@@ -195,7 +211,11 @@ def ingest_file(
         with con.cursor() as cur:
             # Staging only fills a temp table: it runs before the transaction, so a malformed
             # line failing the fast reader cannot abort the load itself.
-            counts = _stage(cur, layout, positions, width, file_path)
+            try:
+                staged = _stage(cur, layout, positions, width, file_path)
+            except duckdb.Error as e:  # nothing was written yet: refuse the file whole
+                reason = str(e).splitlines()[0]
+                raise FeedRefusedError(f"{name}: cannot be read as CSV: {reason}") from e
             sha = sha_future.result()
             if _unchanged(cur, feed, sha):
                 cur.execute("DROP TABLE staged")
@@ -203,7 +223,7 @@ def ingest_file(
             return _in_transaction(
                 cur,
                 name,
-                lambda: _load(cur, feed, layout, file_path, name, sha, counts, source, started),
+                lambda: _load(cur, feed, layout, file_path, name, sha, staged, source, started),
             )
 
 
@@ -230,11 +250,11 @@ def _load(
     path: Path,
     name: str,
     sha: str,
-    counts: tuple[int, int],
+    staged: _Staged,
     source: str,
     started: float,
 ) -> LoadSummary:
-    rows_read, rows_rejected = counts
+    rows_read, rows_rejected = staged.rows_read, staged.rows_rejected
     load_row = cur.execute("SELECT nextval('load_id_seq')").fetchone()
     assert load_row is not None
     load_id = int(load_row[0])
@@ -242,12 +262,11 @@ def _load(
         rejected = cur.execute(
             "SELECT raw, reason FROM staged WHERE reason IS NOT NULL"
         ).fetchall()
+        found = _line_numbers(path, rejected) if rejected else []
+        found += [(line, text, "not valid UTF-8 text") for line, text in staged.unreadable]
         cur.executemany(
             "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (load_id, feed.value, name, line, raw, reason)
-                for line, raw, reason in _line_numbers(path, rejected)
-            ],
+            [(load_id, feed.value, name, line, raw, reason) for line, raw, reason in found],
         )
     cols = layout.table_columns
     if feed is Feed.STORE_STATUS:

@@ -223,3 +223,16 @@ def test_an_empty_status_in_an_otherwise_clean_file_is_rejected_not_loaded(
     summary = ingest_file(con, Feed.STORE_STATUS, path)
     assert (summary.rows_loaded, summary.rows_rejected) == (0, 1)
     assert table_rows(con, "SELECT line, reason FROM rejects") == [(2, 'unknown status ""')]
+
+
+def test_a_line_that_is_not_utf8_is_rejected_with_its_line_and_the_rest_loads(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = tmp_path / "polls.csv"
+    path.write_bytes(
+        b"store_id,status,timestamp_utc\n1,active,2024-01-08 10:00:00 UTC\n"
+        b"2,act\xff\xfeive,2024-01-08 10:00:00 UTC\n3,inactive,2024-01-08 11:00:00 UTC\n"
+    )
+    summary = ingest_file(con, Feed.STORE_STATUS, path)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (3, 2, 1)
+    assert table_rows(con, "SELECT line, reason FROM rejects") == [(3, "not valid UTF-8 text")]

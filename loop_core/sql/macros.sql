@@ -132,13 +132,16 @@ final AS (
 
 SELECT * FROM final;
 
--- Every non-blank line of a feed file after the header, read whole (one VARCHAR, no
+-- Every non-blank, readable line of a feed file after the header, read whole (one VARCHAR, no
 -- quoting) so that a malformed row can be kept aside verbatim instead of stopping the load.
 -- Double quotes (spreadsheet exports) are dropped: no field of these feeds contains a comma.
 CREATE OR REPLACE MACRO feed_lines(path) AS TABLE
 SELECT raw, replace(raw, '"', '') AS unquoted
 FROM read_csv(
     path, header = false, columns = {'raw': 'VARCHAR'}, delim = chr(31),
-    quote = '', escape = '', auto_detect = false, skip = 1
+    quote = '', escape = '', auto_detect = false, skip = 1,
+    -- A line that is not valid UTF-8 is skipped here and kept in the temp table
+    -- reject_errors with its line number; the load turns it into a reject.
+    ignore_errors = true, store_rejects = true
 )
 WHERE raw IS NOT NULL AND trim(raw) <> '';
