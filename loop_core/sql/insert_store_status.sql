@@ -1,11 +1,19 @@
 -- Append the readable polls of the temp table `staged`, skipping exact duplicates (within
--- the file and against what is already stored). Only stored polls inside the file's time
--- range are compared, so the probe reads a small part of a large table.
+-- the file and against what is already stored). Duplicates are found on the integer store
+-- key (the id text follows its key), and only stored polls inside the file's time range
+-- are compared, so the probe reads a small part of a large table.
 -- Run after insert_stores.sql. Parameters: load_id.
-WITH new_polls AS (
-    SELECT DISTINCT store_id, is_active, timestamp_utc
-    FROM staged
-    WHERE reason IS NULL
+WITH keyed AS (
+    SELECT k.store_key, s.store_id, s.is_active, s.timestamp_utc
+    FROM staged AS s
+    INNER JOIN stores AS k USING (store_id)
+    WHERE s.reason IS NULL
+),
+
+new_polls AS (
+    SELECT store_key, is_active, timestamp_utc, any_value(store_id) AS store_id
+    FROM keyed
+    GROUP BY store_key, is_active, timestamp_utc
 ),
 
 file_range AS (
@@ -13,16 +21,15 @@ file_range AS (
 ),
 
 stored AS (
-    SELECT s.store_id, s.is_active, s.timestamp_utc
+    SELECT s.store_key, s.is_active, s.timestamp_utc
     FROM store_status AS s, file_range AS r
     WHERE s.timestamp_utc BETWEEN r.lo AND r.hi
 ),
 
 final AS (
-    SELECT n.store_id, k.store_key, n.is_active, n.timestamp_utc
+    SELECT n.*
     FROM new_polls AS n
-    INNER JOIN stores AS k USING (store_id)
-    ANTI JOIN stored AS s USING (store_id, is_active, timestamp_utc)
+    ANTI JOIN stored AS s USING (store_key, is_active, timestamp_utc)
 )
 
 INSERT INTO store_status

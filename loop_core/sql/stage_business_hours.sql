@@ -6,10 +6,10 @@ fields AS (
     SELECT
         raw,
         n_fields,
-        trim(coalesce(f1, '')) AS store_id,
-        trim(coalesce(f2, '')) AS day_text,
-        trim(coalesce(f3, '')) AS start_text,
-        trim(coalesce(f4, '')) AS end_text
+        tidy(f1) AS store_id,
+        tidy(f2) AS day_text,
+        tidy(f3) AS start_text,
+        tidy(f4) AS end_text
     FROM source
 ),
 

@@ -6,16 +6,22 @@ fields AS (
     SELECT
         raw,
         n_fields,
-        trim(coalesce(f1, '')) AS store_id,
-        lower(trim(coalesce(f2, ''))) AS status,
-        trim(coalesce(f3, '')) AS timestamp_text
+        tidy(f1) AS store_id,
+        tidy(f2) AS status_text,
+        -- Not trimmed: every timestamp holds a blank, and both parsers below skip padding.
+        coalesce(f3, '') AS timestamp_text
     FROM source
 ),
 
 parsed AS (
     SELECT
         *,
-        CASE status WHEN 'active' THEN true WHEN 'inactive' THEN false END AS is_active,
+        -- Exact spelling first (cheap), any case second (SPEC: any case is allowed).
+        CASE status_text
+            WHEN 'active' THEN true
+            WHEN 'inactive' THEN false
+            ELSE CASE lower(status_text) WHEN 'active' THEN true WHEN 'inactive' THEN false END
+        END AS is_active,
         -- The real feeds' format first (fast), then any ISO 8601 form (Z, +00:00, ...).
         coalesce(
             try_strptime(timestamp_text, ['%Y-%m-%d %H:%M:%S.%f UTC', '%Y-%m-%d %H:%M:%S UTC']),
@@ -33,7 +39,7 @@ final AS (
         CASE
             WHEN n_fields < ? THEN 'expected ' || ? || ' fields, found ' || n_fields
             WHEN store_id = '' THEN 'empty store_id'
-            WHEN is_active IS NULL THEN 'unknown status "' || status || '"'
+            WHEN is_active IS NULL THEN 'unknown status "' || lower(status_text) || '"'
             WHEN timestamp_utc IS NULL THEN 'unparseable timestamp "' || timestamp_text || '"'
         END AS reason
     FROM parsed

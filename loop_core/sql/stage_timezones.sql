@@ -9,8 +9,8 @@ fields AS (
     SELECT
         raw,
         n_fields,
-        trim(coalesce(f1, '')) AS store_id,
-        trim(coalesce(f2, '')) AS timezone_str
+        tidy(f1) AS store_id,
+        tidy(f2) AS timezone_str
     FROM source
 ),
 
