@@ -20,6 +20,16 @@ from loop_core.models import Feed
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The straightforward query (sql/bench_naive.sql), run the same way as the report; it also
+# checks that it gives exactly the engine's figures.
+_NAIVE = (
+    "import sys; from loop_core import db, report; from loop_core.sqlfiles import load_sql; "
+    "con = db.connect(sys.argv[1]); rows = con.execute(load_sql('bench_naive')).fetchall(); "
+    "same = [tuple(r[:7]) for r in report.report_microseconds(con)] == "
+    "[(r[0], *map(int, r[1:])) for r in rows] if len(sys.argv) > 2 else None; "
+    "print(same); sys.exit(0 if same is not False else 1)"
+)
+
 _SCAN = (
     "import duckdb, sys; con = duckdb.connect(); con.execute(\"SET TimeZone='UTC'\"); "
     "print(con.execute('SELECT count(*), max(timestamp_utc) FROM read_csv(?)', "
@@ -67,7 +77,11 @@ def _measure(phase: str, args: list[str], runs: int, fresh: Path | None = None) 
 
 
 def run_bench(
-    stores: int = 14_000, days: int = 8, workdir: str | None = None, runs: int = 3
+    stores: int = 14_000,
+    days: int = 8,
+    workdir: str | None = None,
+    runs: int = 3,
+    naive: bool | None = None,
 ) -> int:
     """Generate data for ``stores`` stores, time scan / ingest / report, print the table."""
     from loop_core.sample import write_sample
@@ -103,10 +117,18 @@ def run_bench(
         [python, "-m", "loop_core", "report", "--db", str(db_path), "--out", str(base / "report.csv")],
         runs,
     )
+    phases = [scan, ingest, report]
+    if naive if naive is not None else stores <= 20_000:
+        # Timed alone, then once more to check it agrees with the engine to the microsecond.
+        phases.append(_measure(
+            "straightforward SQL (baseline)", [python, "-c", _NAIVE, str(db_path)], runs
+        ))
+        _run([python, "-c", _NAIVE, str(db_path), "check"])
+        print("straightforward SQL gives exactly the engine's figures for every store")
     print(f"\n{stores} stores, {days} days, ~{polls:,} polls ({size_mb:,.0f} MB CSV), "
           f"{os.cpu_count()} cores, median of {runs} whole-process runs\n")
     print(f"{'phase':<30} {'seconds':>8} {'x scan':>7} {'peak MB':>8}")
-    for m in (scan, ingest, report):
+    for m in phases:
         print(f"{m.phase:<30} {m.seconds:>8.2f} {m.seconds / scan.seconds:>7.2f} {m.peak_mb:>8.0f}")
     print("\ntargets: report <= 1.0x scan and ingest <= 3.0x scan at 14,000 stores; "
           "report <= 10 s and <= 2,048 MB at 140,000 stores")

@@ -81,7 +81,9 @@ def _sample(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from loop_core.bench import run_bench
 
-    return run_bench(stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs)
+    return run_bench(
+        stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs, naive=args.naive
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--days", type=int, default=8)
     bench.add_argument("--workdir", default=None, help="where to write data (default: temp)")
     bench.add_argument("--runs", type=int, default=3, help="runs per phase (median)")
+    bench.add_argument(
+        "--naive", action=argparse.BooleanOptionalAction, default=None,
+        help="also time the straightforward SQL baseline (default: up to 20,000 stores)",
+    )
     bench.set_defaults(func=_bench)
 
     try:
