@@ -24,7 +24,7 @@ import streamlit as st
 from streamlit import config
 
 from loop_core import bootstrap, dashboard_data, db, fleet
-from loop_core.errors import LoopCoreError
+from loop_core.errors import LoopCoreError, NoDataError
 from loop_core.drive import load_sync_config, make_source
 from loop_core.freshness import format_lag, staleness
 from loop_core.models import ReportResult
@@ -169,7 +169,11 @@ def fleet_downtime(as_of: datetime) -> fleet.FleetDowntime:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
 def _quality(path: str, version: int) -> dashboard_data.DataQuality:
-    return dashboard_data.data_quality(_connection(path), _report(path, version, None))
+    try:
+        report: ReportResult | None = _report(path, version, None)
+    except NoDataError:  # hours and zones can be checked before any poll is loaded
+        report = None
+    return dashboard_data.data_quality(_connection(path), report)
 
 
 def data_quality() -> dashboard_data.DataQuality:

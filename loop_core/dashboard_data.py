@@ -152,12 +152,12 @@ class DataQuality:
                                     self.without_hours, self.without_observations))
 
 
-def data_quality(con: duckdb.DuckDBPyConnection, report: ReportResult) -> DataQuality:
+def data_quality(con: duckdb.DuckDBPyConnection, report: ReportResult | None) -> DataQuality:
     """Invalid or missing timezones, stores without hours, and the report's stores without
     observations (pass the report the dashboard already computed: no second run)."""
     with con.cursor() as cur:
         found = cur.execute(load_sql("fleet_quality")).df()
-    without = list(report.unobserved_store_ids)
+    without = list(report.unobserved_store_ids) if report is not None else []
     no_obs = pd.DataFrame({
         "store_id": pd.Series(without, dtype="object"),
         "detail": "no poll inside its business hours: all report figures are 0",

@@ -22,6 +22,10 @@ class UnknownStoreError(LoopCoreError):
     """No store has that store_id."""
 
 
+class NoDataError(LoopCoreError):
+    """There is nothing to compute from yet (no poll was ever loaded)."""
+
+
 class InvalidParameterError(LoopCoreError):
     """A caller passed a value the engine cannot use (an unparseable as-of, a bad range)."""
 

@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from loop_core import observations
+from loop_core.errors import NoDataError
 from loop_core.models import ReportResult
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_instant
@@ -62,8 +63,14 @@ def report_microseconds(
 def compute_report(
     con: duckdb.DuckDBPyConnection, as_of: datetime | str | None = None
 ) -> ReportResult:
-    """Compute the SPEC report. ``as_of`` overrides "now" (default: the latest poll)."""
+    """Compute the SPEC report. ``as_of`` overrides "now" (default: the latest poll).
+
+    Raises ``NoDataError`` when no poll was ever loaded and no ``as_of`` is given: there is
+    no "now" to measure from.
+    """
     now = resolve_as_of(con, as_of)
+    if now is None:
+        raise NoDataError("no polls loaded yet: load the store status feed first")
     with con.cursor() as cur:
         _compute_us(cur, now)
         table = cur.execute(load_sql("report_csv")).fetchall()
@@ -78,7 +85,7 @@ def compute_report(
     writer.writerow(REPORT_COLUMNS)
     writer.writerows(table)
     return ReportResult(
-        as_of=now if now is not None else datetime.fromtimestamp(0).astimezone(),
+        as_of=now,
         table=table,
         csv=buffer.getvalue(),
         stores_without_observations=len(unobserved),

@@ -105,3 +105,11 @@ def test_reports_persist_in_the_database_file(tmp_path: Path) -> None:
         assert get_report(con, report_id).csv is not None
     finally:
         db.close(path)
+
+
+def test_a_report_on_an_empty_database_fails_with_a_clear_reason(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    status = wait_for_report(con, trigger_report(con))
+    assert status.status is ReportState.FAILED
+    assert status.error == "NoDataError: no polls loaded yet: load the store status feed first"
