@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from loop_core.errors import DatabaseLockedError, LoopCoreError
+from loop_core.jobs import fail_orphaned_reports
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
@@ -80,9 +81,7 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET memory_limit = ?", [os.environ.get("LOOP_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
     migrate(con)
     install_macros(con)
-    # Imported here: jobs imports db for connect(); recovery needs the schema first.
-    from loop_core.jobs import fail_orphaned_reports
-
+    # A process that died mid-report left rows Running that nothing will finish.
     fail_orphaned_reports(con)
     return con
 
