@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from loop_core import api, db
+from loop_core import api, bootstrap, db
 
 DASHBOARD = Path(__file__).resolve().with_name("app.py")
 
@@ -37,6 +37,10 @@ def api_token() -> str | None:
         return None
     return str(token).strip() or None
 
+
+# First start happens here too, not only on the first page view: an API caller must not
+# find an empty database just because nobody has opened the dashboard yet.
+bootstrap.ensure_sample_data(db.connect())
 
 app = st.App(DASHBOARD, routes=api.routes(db.connect, token=api_token()))
 
