@@ -46,3 +46,13 @@ sequenced AS (
     -- Ties at one instant: inactive sorts first, so each still owns half a gap.
     WINDOW w AS (PARTITION BY store_key ORDER BY t_us, is_active)
 ),
+
+-- Business time inside the asked range [from, to) (the report's range is the week).
+range_intervals AS (
+    SELECT
+        i.store_key,
+        greatest(i.start_us, epoch_us(b.from_ts)) AS start_us,
+        least(i.end_us, epoch_us(b.to_ts)) AS end_us
+    FROM intervals AS i, bounds AS b
+    WHERE i.end_us > epoch_us(b.from_ts) AND i.start_us < epoch_us(b.to_ts)
+),

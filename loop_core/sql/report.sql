@@ -1,5 +1,6 @@
 -- The uptime report in exact microseconds: one row per store with a poll at or before now.
--- Follows observations.sql (the shared start; see report.py).
+-- Follows observations.sql (the shared start; see report.py), always with from/to NULL, so
+-- its range_intervals are the week before now.
 --
 -- How it stays fast and exact: with C(x) = business time in [week start, x), the uptime
 -- in a window starting at w is  sum over active i of  clamp(C(right_mid)) - clamp(C(left_mid)),
@@ -36,22 +37,13 @@ transitions AS (
     WHERE next_active <> is_active
 ),
 
-week_intervals AS (
-    SELECT
-        i.store_key,
-        greatest(i.start_us, b.week_us) AS start_us,
-        least(i.end_us, b.now_us) AS end_us
-    FROM intervals AS i, bounds AS b
-    WHERE i.end_us > b.week_us AND i.start_us < b.now_us
-),
-
 business AS (
     SELECT
         w.store_key,
         sum(w.end_us - w.start_us) AS week_biz,
         sum(greatest(0, w.end_us - greatest(w.start_us, b.day_us))) AS day_biz,
         sum(greatest(0, w.end_us - greatest(w.start_us, b.hour_us))) AS hour_biz
-    FROM week_intervals AS w, bounds AS b
+    FROM range_intervals AS w, bounds AS b
     GROUP BY w.store_key
 ),
 
@@ -63,7 +55,7 @@ valued AS (
         t.mid_us,
         coalesce(sum(greatest(0, least(t.mid_us, w.end_us) - w.start_us)), 0) AS c_mid
     FROM transitions AS t
-    LEFT JOIN week_intervals AS w ON t.store_key = w.store_key AND w.start_us < t.mid_us
+    LEFT JOIN range_intervals AS w ON t.store_key = w.store_key AND w.start_us < t.mid_us
     GROUP BY t.store_key, t.sign, t.mid_us
 ),
 

@@ -10,15 +10,6 @@ shown AS (
     FROM bounds
 ),
 
-shown_intervals AS (
-    SELECT
-        i.store_key,
-        greatest(i.start_us, s.from_us) AS start_us,
-        least(i.end_us, s.range_end_us) AS end_us
-    FROM intervals AS i, shown AS s
-    WHERE i.end_us > s.from_us AND i.start_us < s.range_end_us
-),
-
 -- A run of observations with one status owns one stretch of time: from the midpoint where
 -- the status became this one to the midpoint where it changed again.
 change_points AS (
@@ -48,7 +39,7 @@ spans AS (
         greatest(b.start_us, r.own_start) AS start_us,
         least(b.end_us, r.own_end, s.to_us) AS end_us,
         r.is_active
-    FROM shown_intervals AS b
+    FROM range_intervals AS b
     INNER JOIN runs AS r
         ON b.store_key = r.store_key AND r.own_start < b.end_us AND r.own_end > b.start_us,
         shown AS s
@@ -68,7 +59,7 @@ shown_polls AS (
 all_rows AS (
     SELECT 'business' AS kind, store_key, start_us, end_us, NULL::BOOLEAN AS is_active,
            NULL::BOOLEAN AS in_hours
-    FROM shown_intervals
+    FROM range_intervals
     UNION ALL
     SELECT 'span', store_key, start_us, end_us, is_active, NULL FROM spans
     UNION ALL
