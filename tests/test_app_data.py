@@ -205,7 +205,7 @@ def test_a_real_upload_replaces_the_sample_instead_of_mixing_with_it(
     name = "store_status_some_bad.csv"
     dashboard_data.load_uploads(con, {Feed.STORE_STATUS: (name, (DATA / name).read_bytes())})
     assert not bootstrap.is_sample_only(con)
-    stores = {r[0] for r in con.execute("SELECT DISTINCT store_id FROM store_status").fetchall()}
+    stores = {r[0] for r in con.execute("SELECT DISTINCT store_id FROM store_polls").fetchall()}
     assert stores == {"1001", "=cmd"}
     assert fleet.freshness(con).stores == 2
 

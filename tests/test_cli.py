@@ -74,7 +74,7 @@ def test_ingest_into_a_sample_only_database_replaces_the_sample(tmp_path: Path) 
     assert "removed the built-in sample data" in out.stderr
     con = db.connect(path)
     try:
-        assert con.execute("SELECT DISTINCT store_id FROM store_status ORDER BY 1").fetchall() == [
+        assert con.execute("SELECT DISTINCT store_id FROM store_polls ORDER BY 1").fetchall() == [
             ("allday",), ("mon",),
         ]
     finally:

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from tests.conftest import DATA, SHARED, table_rows
+from loop_core import db, ingest
 from loop_core.errors import FeedRefusedError
 from loop_core.ingest import ingest_file, ingest_files
 from loop_core.models import Feed
@@ -44,7 +45,7 @@ def test_real_v1_feed_with_day_column_and_no_final_newline_loads_completely(
     ]
     # 19-digit ids survive as text, never as floats.
     assert table_rows(
-        con, "SELECT store_id FROM store_status WHERE store_id = '8419537941919820732'"
+        con, "SELECT store_id FROM store_polls WHERE store_id = '8419537941919820732'"
     ) == [("8419537941919820732",)]
 
 
@@ -76,7 +77,7 @@ def test_timestamps_with_any_fraction_iso_forms_crlf_and_loose_status_all_load(
     assert table_rows(
         con,
         "SELECT store_id, is_active, strftime(timestamp_utc, '%Y-%m-%d %H:%M:%S.%f') "
-        "FROM store_status ORDER BY timestamp_utc",
+        "FROM store_polls ORDER BY timestamp_utc",
     ) == [
         ("8419537941919820732", True, "2023-01-22 12:09:39.388884"),
         ("8419537941919820732", False, "2023-01-22 13:09:39.000000"),
@@ -97,7 +98,7 @@ def test_unreadable_poll_rows_are_kept_aside_with_line_and_reason(
         (5, ",active,2023-01-22 12:00:00 UTC", "empty store_id"),
         (6, "4,active", "expected 3 fields, found 2"),
     ]
-    assert table_rows(con, "SELECT store_id FROM store_status ORDER BY 1") == [("1",), ("5",)]
+    assert table_rows(con, "SELECT store_id FROM store_polls ORDER BY 1") == [("1",), ("5",)]
 
 
 def test_bad_days_and_times_in_business_hours_are_rejected_with_reasons(
@@ -236,3 +237,23 @@ def test_a_line_that_is_not_utf8_is_rejected_with_its_line_and_the_rest_loads(
     summary = ingest_file(con, Feed.STORE_STATUS, path)
     assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (3, 2, 1)
     assert table_rows(con, "SELECT line, reason FROM rejects") == [(3, "not valid UTF-8 text")]
+
+
+def test_the_typed_fast_reader_and_the_line_by_line_reader_store_the_same_polls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The mixed-format file loads through DuckDB's typed CSV reader; the same lines plus
+    # one bad line go through the careful reader. Both must store exactly the same polls.
+    good = (DATA / "formats" / "store_status_mixed.csv").read_text()
+    with_bad = tmp_path / "store_status_with_bad.csv"
+    with_bad.write_text(good.rstrip("\n") + "\n9,active,not a time\n")
+    polls = "SELECT store_id, is_active, timestamp_utc FROM store_polls ORDER BY ALL"
+    fast, careful = db.connect(":memory:"), db.connect(":memory:")
+    careful_summary = ingest_file(careful, Feed.STORE_STATUS, with_bad)
+    with monkeypatch.context() as m:  # prove the clean file never needs the careful reader
+        m.setattr(ingest, "_lines_query", lambda *a: pytest.fail("careful path taken"))
+        fast_summary = ingest_file(fast, Feed.STORE_STATUS, DATA / "formats" / "store_status_mixed.csv")
+    assert (fast_summary.rows_loaded, careful_summary.rows_loaded) == (5, 5)
+    assert careful_summary.rows_rejected == 1
+    assert table_rows(fast, polls) == table_rows(careful, polls)
+    assert len(table_rows(fast, polls)) == 5

@@ -67,7 +67,7 @@ def outcomes(result_files: object) -> dict[str, str]:
 def polls(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool, str]]:
     rows = con.execute(
         "SELECT store_id, is_active, strftime(timestamp_utc, '%Y-%m-%d %H:%M:%S') "
-        "FROM store_status ORDER BY ALL"
+        "FROM store_polls ORDER BY ALL"
     ).fetchall()
     return [(str(r[0]), bool(r[1]), str(r[2])) for r in rows]
 

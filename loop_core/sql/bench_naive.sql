@@ -22,9 +22,11 @@ intervals AS (
     INNER JOIN stores AS k USING (store_key)
 ),
 
+-- Polls are stored by integer store key (migration 004); the id comes from `stores`.
 polls AS (
-    SELECT s.store_id, s.is_active, epoch_us(s.timestamp_utc) AS t_us
-    FROM store_status AS s, params AS p
+    SELECT k.store_id, s.is_active, epoch_us(s.timestamp_utc) AS t_us
+    FROM store_status AS s
+    INNER JOIN stores AS k USING (store_key), params AS p
     WHERE s.timestamp_utc <= p.now_ts
 ),
 

@@ -4,7 +4,7 @@ WITH polls AS (
     SELECT
         max(timestamp_utc)        AS latest_poll,
         count(*)                  AS polls,
-        count(DISTINCT store_id)  AS stores
+        count(DISTINCT store_key) AS stores
     FROM store_status
 ),
 

@@ -4,7 +4,7 @@
 --   no_hours         : a polled store without business-hours rows (open 24x7)
 -- Stores with no polls inside their hours come from the report itself (has_observations).
 WITH polled AS (
-    SELECT DISTINCT store_id FROM store_status
+    SELECT store_id FROM stores
 ),
 
 zones AS (

@@ -1,19 +1,18 @@
 -- Append the readable polls of the temp table `staged`, skipping exact duplicates (within
 -- the file and against what is already stored). Duplicates are found on the integer store
--- key (the id text follows its key), and only stored polls inside the file's time range
--- are compared, so the probe reads a small part of a large table.
+-- key, and only stored polls inside the file's time range are compared, so the probe
+-- reads a small part of a large table.
 -- Run after insert_stores.sql. Parameters: load_id.
 WITH keyed AS (
-    SELECT k.store_key, s.store_id, s.is_active, s.timestamp_utc
+    SELECT k.store_key, s.is_active, s.timestamp_utc
     FROM staged AS s
     INNER JOIN stores AS k USING (store_id)
     WHERE s.reason IS NULL
 ),
 
 new_polls AS (
-    SELECT store_key, is_active, timestamp_utc, any_value(store_id) AS store_id
+    SELECT DISTINCT store_key, is_active, timestamp_utc
     FROM keyed
-    GROUP BY store_key, is_active, timestamp_utc
 ),
 
 file_range AS (
@@ -33,4 +32,4 @@ final AS (
 )
 
 INSERT INTO store_status
-SELECT store_id, store_key, is_active, timestamp_utc, ? FROM final
+SELECT store_key, is_active, timestamp_utc, ? FROM final
