@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from loop_core import derived
 from loop_core.errors import DatabaseLockedError, LoopCoreError
 from loop_core.jobs import fail_orphaned_reports
 
@@ -81,6 +82,8 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET memory_limit = ?", [os.environ.get("LOOP_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
     migrate(con)
     install_macros(con)
+    # Fills what a migration added and redoes it all after a change of zone rules.
+    derived.ensure_current(con)
     # A process that died mid-report left rows Running that nothing will finish.
     fail_orphaned_reports(con)
     return con

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from loop_core import derived
 from loop_core.errors import FeedRefusedError, LoopCoreError
 from loop_core.models import Feed, LoadSummary
 from loop_core.sqlfiles import load_sql, quote_identifier
@@ -33,9 +34,11 @@ class _Layout:
     stage_sql: str
     table: str
     table_columns: str
-    # A whole-file query with typed columns for the fast path (polls only: the big feed).
+    # A whole-file query with typed columns for the fast path (polls only: the big feed),
+    # and the condition that sends a row it read to the careful path.
     native_sql: str | None = None
     native_types: tuple[str, ...] = ()
+    native_check: str = ""
 
 
 _LAYOUTS = {
@@ -46,6 +49,7 @@ _LAYOUTS = {
         "store_key, is_active, timestamp_utc",
         native_sql="stage_store_status_native",
         native_types=("VARCHAR", "VARCHAR", "TIMESTAMPTZ"),
+        native_check="store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL",
     ),
     Feed.BUSINESS_HOURS: _Layout(
         (("store_id",), ("dayofweek", "day"), ("start_time_local",), ("end_time_local",)),
@@ -131,26 +135,38 @@ class _Staged:
 def _stage(
     cur: duckdb.DuckDBPyConnection, layout: _Layout, positions: list[int], width: int, path: Path
 ) -> _Staged:
-    """Stage the file into the temp table ``staged``."""
+    """Stage the file into the temp table ``staged`` and its readable rows into the temp
+    view ``readable`` (what the load inserts)."""
     query, params = _native_query(layout, positions, width, path)
+    check = layout.native_check or "reason IS NOT NULL"
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
-        counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
+        counts = cur.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {check}) FROM staged"
+        ).fetchone()
     # A malformed line or a value the typed reader cannot convert: take the careful path.
     except (duckdb.InvalidInputException, duckdb.ConversionException):
         counts = None
-    unreadable: list[tuple[int, str]] = []
-    if counts is None or counts[1]:
-        query, params = _lines_query(layout, positions, path)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
-        counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
-        unreadable = [
-            (int(line), str(text))
-            for line, text in cur.execute(
-                "SELECT line, csv_line FROM reject_errors ORDER BY line"
-            ).fetchall()
-        ]
+    if counts is not None and not counts[1]:
+        # A typed fast path stages no raw/reason columns: 2.6M empty strings cost 0.15 s.
+        keep = "*" if layout.native_sql else "* EXCLUDE (raw, reason)"
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW readable AS SELECT {keep} FROM staged")
+        return _Staged(int(counts[0]), 0, [])
+    # The careful path: every line whole, each bad one with its reason.
+    query, params = _lines_query(layout, positions, path)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
+    counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
+    unreadable = [
+        (int(line), str(text))
+        for line, text in cur.execute(
+            "SELECT line, csv_line FROM reject_errors ORDER BY line"
+        ).fetchall()
+    ]
     assert counts is not None
+    cur.execute(
+        "CREATE OR REPLACE TEMP VIEW readable AS "
+        "SELECT * EXCLUDE (raw, reason) FROM staged WHERE reason IS NULL"
+    )
     return _Staged(
         int(counts[0]) + len(unreadable), int(counts[1]) + len(unreadable), unreadable
     )
@@ -226,7 +242,7 @@ def ingest_file(
                 raise FeedRefusedError(f"{name}: cannot be read as CSV: {reason}") from e
             sha = sha_future.result()
             if _unchanged(cur, feed, sha):
-                cur.execute("DROP TABLE staged")
+                _drop_staging(cur)
                 return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
             return _in_transaction(
                 cur,
@@ -278,15 +294,17 @@ def _load(
         )
     cols = layout.table_columns
     if feed is Feed.STORE_STATUS:
+        _drop_repeated_rows(cur)
         cur.execute(load_sql("insert_stores"))
         inserted = cur.execute(load_sql("insert_store_status"), [load_id]).fetchone()
     else:
         cur.execute(f"DELETE FROM {layout.table}")
         inserted = cur.execute(
-            f"INSERT INTO {layout.table} SELECT DISTINCT {cols}, ? FROM staged "
-            "WHERE reason IS NULL",
+            f"INSERT INTO {layout.table} SELECT DISTINCT {cols}, ? FROM readable",
             [load_id],
         ).fetchone()
+        # New hours or zones: reclassify the polls of the stores whose hours changed.
+        derived.refresh(cur)
     rows_loaded = int(inserted[0]) if inserted else 0
     rows_duplicate = rows_read - rows_rejected - rows_loaded
     cur.execute(
@@ -296,10 +314,29 @@ def _load(
             rows_duplicate, rows_rejected, time.perf_counter() - started,
         ],
     )
-    cur.execute("DROP TABLE staged")
+    _drop_staging(cur)
     return LoadSummary(
         feed, name, sha, rows_read, rows_loaded, rows_duplicate, rows_rejected, load_id=load_id
     )
+
+
+def _drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute("DROP VIEW IF EXISTS readable")
+    cur.execute("DROP TABLE IF EXISTS deduplicated")
+    cur.execute("DROP TABLE IF EXISTS staged")
+
+
+def _drop_repeated_rows(cur: duckdb.DuckDBPyConnection) -> None:
+    """Keep one of each exact duplicate row of ``readable`` (an exact duplicate poll counts
+    once). Distinct hashes prove there is none; only otherwise (a duplicate, or a hash
+    collision) is the exact DISTINCT paid: 0.15 s instead of 0.35 s for 2.6M clean polls."""
+    row = cur.execute(
+        "SELECT count(*) = count(DISTINCT hash(store_id, is_active, timestamp_utc)) "
+        "FROM readable"
+    ).fetchone()
+    if not (row and row[0]):
+        cur.execute("CREATE OR REPLACE TEMP TABLE deduplicated AS SELECT DISTINCT * FROM readable")
+        cur.execute("CREATE OR REPLACE TEMP VIEW readable AS SELECT * FROM deduplicated")
 
 
 def ingest_files(

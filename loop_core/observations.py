@@ -1,8 +1,9 @@
 """The start that the report and the timeline share: business intervals and observations.
 
-``intervals.sql`` and ``interval_buckets.sql`` fill two temp tables on the caller's cursor;
+``intervals.sql`` fills the temp table ``business_window`` on the caller's cursor;
 ``observations.sql`` is then the first part of the report's and of the spans' query. Temp
-tables belong to one cursor, so concurrent reports never see each other's.
+tables belong to one cursor, so concurrent reports never see each other's. Which polls are
+observations was decided when they were loaded (``derived.py``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ def prepare(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[object]:
-    """Fill the temp tables for this range and return the parameters of observations.sql."""
+    """Fill the temp table for this range and return the parameters of observations.sql."""
     params: list[object] = [as_of, store_id, start, end]
     intervals = load_sql("params") + load_sql("intervals")
     cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {intervals}", params)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE interval_buckets AS {load_sql('interval_buckets')}")
     return params
 
 

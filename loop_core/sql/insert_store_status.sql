@@ -1,22 +1,18 @@
--- Append the readable polls of the temp table `staged`, skipping exact duplicates (within
--- the file and against what is already stored). Duplicates are found on the integer store
--- key, and only stored polls inside the file's time range are compared, so the probe
--- reads a small part of a large table.
--- Run after insert_stores.sql. Parameters: load_id.
-WITH keyed AS (
-    SELECT k.store_key, s.is_active, s.timestamp_utc
-    FROM staged AS s
-    INNER JOIN stores AS k USING (store_id)
-    WHERE s.reason IS NULL
+-- Append the readable polls of the temp view `readable` (ingest.py), each marked in_hours
+-- when it lies inside its store's business hours (an observation, SPEC), so reports never
+-- classify polls. `readable` holds no duplicate rows (ingest.py removes them first when
+-- its cheap check finds any); polls already stored are skipped here. Only stored polls
+-- inside the file's time range are compared, so the probe reads a small part of a large
+-- table. Run after insert_stores.sql. Parameters: load_id.
+WITH file_range AS (
+    SELECT min(timestamp_utc) AS lo, max(timestamp_utc) AS hi
+    FROM readable
 ),
 
 new_polls AS (
-    SELECT DISTINCT store_key, is_active, timestamp_utc
-    FROM keyed
-),
-
-file_range AS (
-    SELECT min(timestamp_utc) AS lo, max(timestamp_utc) AS hi FROM new_polls
+    SELECT k.store_key, k.hours_hash, s.is_active, s.timestamp_utc
+    FROM readable AS s
+    INNER JOIN stores AS k USING (store_id)
 ),
 
 stored AS (
@@ -25,11 +21,27 @@ stored AS (
     WHERE s.timestamp_utc BETWEEN r.lo AND r.hi
 ),
 
-final AS (
-    SELECT n.*
+fresh AS (
+    SELECT n.*, epoch_us(n.timestamp_utc) AS t_us
     FROM new_polls AS n
     ANTI JOIN stored AS s USING (store_key, is_active, timestamp_utc)
+),
+
+-- Same join as classify_polls.sql: at most one interval can hold a poll.
+buckets AS (
+    SELECT *
+    FROM group_day_buckets((SELECT lo FROM file_range), (SELECT hi FROM file_range))
+),
+
+final AS (
+    SELECT f.store_key, f.is_active, f.timestamp_utc, b.day IS NOT NULL AS in_hours
+    FROM fresh AS f
+    LEFT JOIN buckets AS b
+        ON f.hours_hash = b.hours_hash
+        AND f.t_us // 86400000000 = b.day
+        AND f.t_us >= b.start_us
+        AND f.t_us < b.end_us
 )
 
-INSERT INTO store_status
-SELECT store_key, is_active, timestamp_utc, ? FROM final
+INSERT INTO store_status BY NAME
+SELECT store_key, is_active, timestamp_utc, ?::BIGINT AS load_id, in_hours FROM final

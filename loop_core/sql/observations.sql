@@ -1,6 +1,6 @@
--- Step 3, shared start of the report (report.sql) and of the status spans (spans.sql):
--- the polls and the observations with the share of time each owns, over the temp tables
--- that intervals.sql and interval_buckets.sql filled (observations.py runs all three).
+-- Step 2, shared start of the report (report.sql) and of the status spans (spans.sql):
+-- the polls and the observations with the share of time each owns, over the temp table
+-- `business_window` that intervals.sql filled (observations.py runs both).
 -- Both queries are this text followed by their own CTEs, so the dashboard's chart and the
 -- CSV cannot disagree. Every business instant takes the status of the nearest observation:
 -- observation i owns the time between the midpoints to its neighbours (right_mid is the
@@ -10,7 +10,7 @@
 -- Scalar subqueries rather than a join with `bounds`: the filter then runs inside the scan
 -- (measured 30% faster over 2.6M polls). A NULL only_key keeps every store.
 polls AS (
-    SELECT store_key, is_active, epoch_us(timestamp_utc) AS t_us
+    SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) AS t_us
     FROM store_status
     WHERE
         timestamp_utc <= (SELECT now_ts FROM bounds)
@@ -21,17 +21,12 @@ intervals AS (
     SELECT * FROM business_window
 ),
 
-day_buckets AS (
-    SELECT * FROM interval_buckets
-),
-
--- Only polls inside business time are observations (a closed store's night polls are not).
+-- Only polls inside business time are observations (a closed store's night polls are
+-- not); ingest marked each poll when it was loaded (derived.py, classify_polls.sql).
 observations AS (
-    SELECT p.store_key, p.is_active, p.t_us
-    FROM polls AS p
-    INNER JOIN day_buckets AS i
-        ON p.store_key::BIGINT * 100000 + p.t_us // 86400000000 = i.bucket
-    WHERE p.t_us >= i.start_us AND p.t_us < i.end_us
+    SELECT store_key, is_active, t_us
+    FROM polls
+    WHERE in_hours
 ),
 
 sequenced AS (

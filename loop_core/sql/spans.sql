@@ -47,11 +47,9 @@ spans AS (
 ),
 
 shown_polls AS (
-    SELECT p.store_key, p.t_us, p.is_active, o.t_us IS NOT NULL AS in_hours
+    SELECT p.store_key, p.t_us, p.is_active, p.in_hours
     FROM polls AS p
     CROSS JOIN shown AS s
-    LEFT JOIN observations AS o
-        ON p.store_key = o.store_key AND p.t_us = o.t_us AND p.is_active = o.is_active
     -- Inclusive at the end: the latest poll (which defines now) is shown.
     WHERE p.t_us >= s.from_us AND p.t_us <= s.range_end_us AND ?::BOOLEAN
 ),

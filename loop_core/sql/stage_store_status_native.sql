@@ -1,9 +1,9 @@
 -- Fast path for a polls file: DuckDB's strict CSV reader parses the timestamps itself
 -- (f3 is typed TIMESTAMPTZ: the real "... UTC" form and any ISO 8601 form). A value it
--- cannot parse makes it fail, and a row with a reason here sends the load to the careful
--- path (source_lines.sql + stage_store_status.sql), which keeps each bad line's raw text.
--- Same output columns as stage_store_status.sql. {fields} lists f1..f3.
--- Parameters: path, columns (a struct of column name -> type, in header order).
+-- cannot parse makes it fail, and a row failing ingest.py's native_check (empty id,
+-- unknown status) sends the load to the careful path (source_lines.sql +
+-- stage_store_status.sql), which keeps each bad line's raw text and reason.
+-- {fields} lists f1..f3. Parameters: path, columns (column name -> type, header order).
 WITH source AS (
     SELECT {fields}
     FROM read_csv(
@@ -12,7 +12,7 @@ WITH source AS (
     )
 ),
 
-parsed AS (
+final AS (
     SELECT
         tidy(f1) AS store_id,
         -- Exact spelling first (cheap), any case second (SPEC: any case is allowed).
@@ -23,19 +23,6 @@ parsed AS (
         END AS is_active,
         f3 AS timestamp_utc
     FROM source
-),
-
-final AS (
-    SELECT
-        NULL::VARCHAR AS raw,
-        store_id,
-        is_active,
-        timestamp_utc,
-        CASE
-            WHEN store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL
-                THEN 'read again line by line'
-        END AS reason
-    FROM parsed
 )
 
 SELECT * FROM final
