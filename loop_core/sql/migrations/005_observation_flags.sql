@@ -7,6 +7,11 @@
 ALTER TABLE stores ADD COLUMN hours_hash UBIGINT;
 ALTER TABLE store_status ADD COLUMN in_hours BOOLEAN;
 
+CREATE OR REPLACE VIEW store_polls AS
+SELECT k.store_id, s.is_active, s.timestamp_utc, s.in_hours, s.load_id
+FROM store_status AS s
+INNER JOIN stores AS k USING (store_key);
+
 -- What the classification was computed with (DuckDB's zone rules change with its tzdata).
 CREATE TABLE derived_state (
     rules_version  VARCHAR NOT NULL

@@ -1,0 +1,157 @@
+"""Which polls are observations is decided when they are loaded (loop_core/derived.py).
+Whatever the order and history of the loads, the report must be the reference's for the
+data in place at the end: polls split over several files, hours and zones replaced after
+the polls arrived, an older database opened after a change of zone rules.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loop_core import db, derived, ingest, report
+from loop_core.models import Feed
+from tests.test_engine_matches_reference import Feeds, feeds, write_csv
+
+
+def _polls_csv(path: Path, data: Feeds, part: slice) -> Path:
+    return write_csv(
+        path,
+        ["store_id", "status", "timestamp_utc"],
+        [
+            [store, "active" if active else "inactive", f"{t:%Y-%m-%d %H:%M:%S.%f} UTC"]
+            for store, active, t in data.polls[part]
+        ],
+    )
+
+
+def _hours_csv(path: Path, data: Feeds) -> Path:
+    return write_csv(
+        path,
+        ["store_id", "dayOfWeek", "start_time_local", "end_time_local"],
+        [[store, str(d), f"{s:%H:%M:%S}", f"{e:%H:%M:%S}"] for store, d, s, e in data.hours],
+    )
+
+
+def _zones_csv(path: Path, data: Feeds) -> Path:
+    return write_csv(
+        path, ["store_id", "timezone_str"], [[s, z] for s, z in data.zones.items()]
+    )
+
+
+def _figures(con: duckdb.DuckDBPyConnection, data: Feeds) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in report.report_microseconds(con, data.as_of)]
+
+
+def _load_out_of_order(con: duckdb.DuckDBPyConnection, final: Feeds, old: Feeds, cut: int, folder: Path) -> None:
+    """Old snapshots, the first polls, the new hours, the other polls, the new zones."""
+    steps = [
+        (Feed.TIMEZONES, _zones_csv(folder / "old_zones.csv", old)),
+        (Feed.BUSINESS_HOURS, _hours_csv(folder / "old_hours.csv", old)),
+        (Feed.STORE_STATUS, _polls_csv(folder / "polls_1.csv", final, slice(0, cut))),
+        (Feed.BUSINESS_HOURS, _hours_csv(folder / "hours.csv", final)),
+        (Feed.STORE_STATUS, _polls_csv(folder / "polls_2.csv", final, slice(cut, None))),
+        (Feed.TIMEZONES, _zones_csv(folder / "zones.csv", final)),
+    ]
+    for feed, path in steps:
+        ingest.ingest_file(con, feed, path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(final=feeds(), old=feeds(), cut=st.integers(0, 40))
+def test_snapshots_replaced_after_the_polls_give_the_reference_report(
+    final: Feeds, old: Feeds, cut: int
+) -> None:
+    con = db.connect(":memory:")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            _load_out_of_order(con, final, old, cut, Path(folder))
+        assert _figures(con, final) == final.reference().rows()
+    finally:
+        con.close()
+
+
+def test_polls_loaded_before_any_hours_are_reclassified_when_hours_arrive(
+    tmp_path: Path, spec_db: duckdb.DuckDBPyConnection
+) -> None:
+    # Without hours a store is open 24x7, so every poll is first an observation; the
+    # SPEC example's hours (09:00-12:00 UTC) then leave the 08:30 poll outside them. Had
+    # it stayed an observation, it would own 09:00-09:22 as inactive.
+    spec = Path(__file__).parent / "data" / "spec"
+    polls = tmp_path / "store_status.csv"
+    polls.write_text((spec / "store_status.csv").read_text() + "mon,inactive,2024-01-08 08:30:00 UTC\n")
+    con = db.connect(":memory:")
+    try:
+        ingest.ingest_file(con, Feed.STORE_STATUS, polls)
+        flags = "SELECT hour(timestamp_utc), in_hours FROM store_polls WHERE store_id = 'mon' ORDER BY 1"
+        assert con.execute(flags).fetchall() == [(8, True), (10, True), (11, True)]
+        ingest.ingest_file(con, Feed.BUSINESS_HOURS, spec / "menu_hours.csv")
+        ingest.ingest_file(con, Feed.TIMEZONES, spec / "timezones.csv")
+        assert con.execute(flags).fetchall() == [(8, False), (10, True), (11, True)]
+        as_of = "2024-01-08 12:00:00+00:00"
+        assert report.report_microseconds(con, as_of) == report.report_microseconds(spec_db, as_of)
+    finally:
+        con.close()
+
+
+def _spec_example(folder: Path) -> Path:
+    """The SPEC example in a database file, closed again."""
+    path = folder / "loop.duckdb"
+    data = Path(__file__).parent / "data" / "spec"
+    con = db.connect(path)
+    ingest.ingest_files(
+        con,
+        store_status=data / "store_status.csv",
+        business_hours=data / "menu_hours.csv",
+        timezones=data / "timezones.csv",
+    )
+    db.close(path)
+    return path
+
+
+def test_a_file_built_with_other_zone_rules_is_reclassified_on_open(tmp_path: Path) -> None:
+    path = _spec_example(tmp_path)
+    con = db.connect(path)
+    expected = report.report_microseconds(con)
+    flags = con.execute("SELECT in_hours FROM store_status ORDER BY timestamp_utc").fetchall()
+    # As if written by another DuckDB or tzdata, with every derived value wrong.
+    con.execute("UPDATE derived_state SET rules_version = 'duckdb 0.0; tzdata 1999a'")
+    con.execute("UPDATE store_status SET in_hours = NOT in_hours")
+    con.execute("UPDATE stores SET hours_hash = 0")
+    db.close(path)
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT rules_version FROM derived_state").fetchall() == [
+            (derived.rules_version(),)
+        ]
+        assert con.execute(
+            "SELECT in_hours FROM store_status ORDER BY timestamp_utc"
+        ).fetchall() == flags
+        assert report.report_microseconds(con) == expected
+    finally:
+        db.close(path)
+
+
+def test_polls_left_unclassified_by_an_older_version_are_classified_on_open(
+    tmp_path: Path,
+) -> None:
+    path = _spec_example(tmp_path)
+    con = db.connect(path)
+    expected = report.report_microseconds(con)
+    # What migration 005 leaves behind in a file written before it.
+    con.execute("UPDATE store_status SET in_hours = NULL")
+    con.execute("UPDATE stores SET hours_hash = NULL")
+    db.close(path)
+    con = db.connect(path)
+    try:
+        assert con.execute(
+            "SELECT count(*) FROM store_status WHERE in_hours IS NULL"
+        ).fetchone() == (0,)
+        assert report.report_microseconds(con) == expected
+        assert derived.ensure_current(con) is False  # nothing left to do on the next open
+    finally:
+        db.close(path)
