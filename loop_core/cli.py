@@ -61,7 +61,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).write_text(result.csv, encoding="utf-8")
         print(
-            f"wrote {len(result.table)} stores as of {result.as_of.isoformat()} to {args.out}",
+            f"wrote {result.row_count} stores as of {result.as_of.isoformat()} to {args.out}",
             file=sys.stderr,
         )
     else:

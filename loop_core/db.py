@@ -8,6 +8,7 @@ every public engine function takes that root connection and works on its own
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -114,17 +115,30 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the SQL macros shared by the report and the timeline (code, not data)."""
+    """(Re)create the SQL macros shared by the report and the timeline (code, not data),
+    unless this very code and zone list are installed already."""
     text = resources.files("loop_core").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
+    fingerprint = hashlib.sha256(f"{text}\n{derived.rules_version()}".encode()).hexdigest()
     with con.cursor() as cur:
-        # A zone is valid when it is an IANA name (SPEC) that DuckDB can convert with:
-        # pg_timezone_names() alone also lists old ICU aliases such as IST or PST.
-        cur.execute(
-            "CREATE OR REPLACE TABLE known_zones AS "
-            "SELECT name FROM pg_timezone_names() WHERE list_contains(?::VARCHAR[], name)",
-            [sorted(zoneinfo.available_timezones())],
-        )
-        cur.execute(text)
+        row = cur.execute("SELECT any_value(fingerprint) FROM installed_code").fetchone()
+        if row and row[0] == fingerprint:
+            return
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            # A zone is valid when it is an IANA name (SPEC) that DuckDB can convert with:
+            # pg_timezone_names() alone also lists old ICU aliases such as IST or PST.
+            cur.execute(
+                "CREATE OR REPLACE TABLE known_zones AS "
+                "SELECT name FROM pg_timezone_names() WHERE list_contains(?::VARCHAR[], name)",
+                [sorted(zoneinfo.available_timezones())],
+            )
+            cur.execute(text)
+            cur.execute("DELETE FROM installed_code")
+            cur.execute("INSERT INTO installed_code VALUES (?)", [fingerprint])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

@@ -27,11 +27,14 @@ def rules_version() -> str:
     return f"duckdb {duckdb.__version__}; tzdata {tzdata.IANA_VERSION}"
 
 
-def refresh(cur: duckdb.DuckDBPyConnection) -> None:
-    """Recompute hours hashes and reclassify the polls of stores whose hash changed (and
-    any unclassified poll). Runs inside the caller's transaction."""
+def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
+    """Recompute hours hashes and reclassify the polls of stores whose hash changed (and,
+    with ``unclassified``, any poll without a flag). Runs inside the caller's transaction."""
     cur.execute(load_sql("refresh_hours_hash"))
-    cur.execute(load_sql("classify_polls"))
+    row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
+    # Planning the classification costs ~20 ms: skip it when no store changed.
+    if unclassified or (row and row[0]):
+        cur.execute(load_sql("classify_polls"))
     cur.execute("DROP TABLE IF EXISTS changed_stores")
 
 
@@ -49,13 +52,16 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
         stored_version, unhashed, unclassified = row
         if stored_version == version and not unhashed and not unclassified:
             return False
+        has_stores = bool(cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0])
         cur.execute("BEGIN TRANSACTION")
         try:
-            if stored_version != version:
-                # Other rules may move any interval: recompute every store from scratch.
-                cur.execute("UPDATE stores SET hours_hash = NULL")
-                cur.execute("UPDATE store_status SET in_hours = NULL")
-            refresh(cur)
+            # A new file has nothing derived yet: only the version is recorded.
+            if has_stores:
+                if stored_version != version:
+                    # Other rules may move any interval: recompute every store from scratch.
+                    cur.execute("UPDATE stores SET hours_hash = NULL")
+                    cur.execute("UPDATE store_status SET in_hours = NULL")
+                refresh(cur, unclassified=True)
             cur.execute("DELETE FROM derived_state")
             cur.execute("INSERT INTO derived_state VALUES (?)", [version])
             cur.execute("COMMIT")

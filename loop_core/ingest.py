@@ -34,8 +34,8 @@ class _Layout:
     stage_sql: str
     table: str
     table_columns: str
-    # A whole-file query with typed columns for the fast path (polls only: the big feed),
-    # and the condition that sends a row it read to the careful path.
+    # A whole-file query with typed columns for the fast path, and the condition that
+    # sends a row it read to the careful path.
     native_sql: str | None = None
     native_types: tuple[str, ...] = ()
     native_check: str = ""
@@ -56,6 +56,12 @@ _LAYOUTS = {
         "stage_business_hours",
         "business_hours",
         "store_id, day_of_week, start_time_local, end_time_local",
+        native_sql="stage_business_hours_native",
+        native_types=("VARCHAR", "TINYINT", "TIME", "TIME"),
+        native_check=(
+            "store_id = '' OR day_of_week IS NULL OR day_of_week NOT BETWEEN 0 AND 6 "
+            "OR start_time_local IS NULL OR end_time_local IS NULL"
+        ),
     ),
     Feed.TIMEZONES: _Layout(
         (("store_id",), ("timezone_str",)),

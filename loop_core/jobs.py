@@ -69,7 +69,7 @@ def _run(con: duckdb.DuckDBPyConnection, report_id: str, as_of: datetime | None)
                 [
                     ReportState.COMPLETE.value,
                     result.as_of,
-                    len(result.table),
+                    result.row_count,
                     time.perf_counter() - started,
                     result.csv,
                     report_id,

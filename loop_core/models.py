@@ -73,11 +73,19 @@ class ReportResult:
     """A computed report: its "now", its rows (SPEC columns) and the CSV text."""
 
     as_of: datetime
-    table: list[tuple[object, ...]]  # the CSV's rows, figures as exact text ('1.74')
     csv: str
+    row_count: int
     stores_without_observations: int
     # Stores polled but never inside their business hours: all six figures are 0 (SPEC).
     unobserved_store_ids: tuple[str, ...] = ()
+
+    @cached_property
+    def table(self) -> list[tuple[str, ...]]:
+        """The CSV's rows (without header), figures as exact text ('1.74')."""
+        import csv
+        import io
+
+        return [tuple(row) for row in csv.reader(io.StringIO(self.csv))][1:]
 
     @cached_property
     def rows(self) -> pd.DataFrame:

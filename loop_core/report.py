@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 import duckdb
@@ -73,21 +71,17 @@ def compute_report(
         raise NoDataError("no polls loaded yet: load the store status feed first")
     with con.cursor() as cur:
         _compute_us(cur, now)
-        table = cur.execute(load_sql("report_csv")).fetchall()
+        lines = [str(r[0]) for r in cur.execute(load_sql("report_csv")).fetchall()]
         unobserved = tuple(
             str(r[0])
             for r in cur.execute(
                 "SELECT store_id FROM report_us WHERE NOT has_observations ORDER BY store_id"
             ).fetchall()
         )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    writer.writerows(table)
     return ReportResult(
         as_of=now,
-        table=table,
-        csv=buffer.getvalue(),
+        csv="\n".join([",".join(REPORT_COLUMNS), *lines, ""]),
+        row_count=len(lines),
         stores_without_observations=len(unobserved),
         unobserved_store_ids=unobserved,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -227,3 +229,35 @@ def test_uptime_plus_downtime_equals_business_time_in_each_window(load: Loader) 
     # The week (Berlin Wed 2024-01-03 12:17 -> Wed 01-10 12:17): Wed 3rd 12:17-24:00
     # (11 h 43), Mon 8th 09:00-17:30 (8 h 30), Tue 9th 22:00 -> Wed 10th 12:17 (14 h 17).
     assert up_w + down_w == 34 * H + 30 * M
+
+
+def test_the_csv_text_is_what_pythons_csv_module_writes_for_the_rounded_figures(
+    load: Loader,
+) -> None:
+    # Quoted ids reach the fast reader whole: a comma, a quote, a line break inside an id.
+    con = load(
+        polls=[
+            '"a,b",active,2024-01-08 10:00:00 UTC',
+            '"say ""hi""",inactive,2024-01-08 10:20:00 UTC',
+            '"two\nlines",active,2024-01-08 10:40:00 UTC',
+            "-1,inactive,2024-01-08 10:50:00 UTC",
+            "plain,active,2024-01-08 09:00:00.000001 UTC",
+        ],
+        hours=["plain,0,09:00:00,10:59:59"],
+    )
+    result = compute_report(con)
+
+    def hundredths(us: int, unit: int) -> str:
+        h = (us * 100 + unit // 2) // unit
+        return f"{h // 100}.{h % 100:02d}"
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for store, *us, _ in report_microseconds(con):
+        safe = "'" + store if store[0] in "=+-@\t\r" else store
+        units = [M, H, H, M, H, H]
+        writer.writerow([safe, *(hundredths(u, unit) for u, unit in zip(us, units))])
+    assert result.csv == buffer.getvalue()
+    assert result.row_count == 5
+    assert [row[0] for row in result.table] == ["'-1", "a,b", "plain", 'say "hi"', "two\nlines"]

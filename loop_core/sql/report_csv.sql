@@ -1,4 +1,4 @@
--- The SPEC CSV rows from the temp table `report_us` (see report.sql).
+-- The SPEC CSV's lines from the temp table `report_us` (see report.sql).
 -- Rounding is done on integers: hundredths = (us * 100 + unit / 2) // unit, i.e. half up,
 -- so 2-decimal figures never suffer float error. Hour figures are minutes, others hours.
 WITH units AS (
@@ -18,7 +18,7 @@ rounded AS (
 ),
 
 -- Exact text for the hundredths: 174 -> '1.74', 5 -> '0.05' (no float, no Decimal objects).
-final AS (
+figures AS (
     SELECT
         -- Spreadsheet-safe: a cell starting with = + - @ (or tab/CR) would be a formula.
         CASE
@@ -26,13 +26,31 @@ final AS (
                 THEN '''' || store_id
             ELSE store_id
         END AS store_id,
-        format('{}.{:02d}', up_hour // 100, up_hour % 100) AS uptime_last_hour,
-        format('{}.{:02d}', up_day // 100, up_day % 100) AS uptime_last_day,
-        format('{}.{:02d}', up_week // 100, up_week % 100) AS uptime_last_week,
-        format('{}.{:02d}', down_hour // 100, down_hour % 100) AS downtime_last_hour,
-        format('{}.{:02d}', down_day // 100, down_day % 100) AS downtime_last_day,
-        format('{}.{:02d}', down_week // 100, down_week % 100) AS downtime_last_week
+        (up_hour // 100)::VARCHAR || '.' || lpad((up_hour % 100)::VARCHAR, 2, '0') AS up_hour,
+        (up_day // 100)::VARCHAR || '.' || lpad((up_day % 100)::VARCHAR, 2, '0') AS up_day,
+        (up_week // 100)::VARCHAR || '.' || lpad((up_week % 100)::VARCHAR, 2, '0') AS up_week,
+        (down_hour // 100)::VARCHAR || '.' || lpad((down_hour % 100)::VARCHAR, 2, '0')
+            AS down_hour,
+        (down_day // 100)::VARCHAR || '.' || lpad((down_day % 100)::VARCHAR, 2, '0') AS down_day,
+        (down_week // 100)::VARCHAR || '.' || lpad((down_week % 100)::VARCHAR, 2, '0')
+            AS down_week
     FROM rounded
+),
+
+-- One CSV line per store, quoted as Python's csv module does (QUOTE_MINIMAL): only a field
+-- holding a comma, a quote or a line break is quoted, with its quotes doubled. Only the id
+-- can hold one; the figures are digits and a dot.
+final AS (
+    SELECT
+        store_id,
+        CASE
+            WHEN regexp_matches(store_id, '[,"' || chr(13) || chr(10) || ']')
+                THEN '"' || replace(store_id, '"', '""') || '"'
+            ELSE store_id
+        END
+        || ',' || up_hour || ',' || up_day || ',' || up_week
+        || ',' || down_hour || ',' || down_day || ',' || down_week AS line
+    FROM figures
 )
 
-SELECT * FROM final ORDER BY store_id
+SELECT line FROM final ORDER BY store_id
