@@ -63,17 +63,30 @@ def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float
     return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
-def _measure(phase: str, args: list[str], runs: int, fresh: Path | None = None) -> Measure:
-    times: list[float] = []
-    peaks: list[float] = []
+@dataclass(frozen=True)
+class _Phase:
+    name: str
+    args: list[str]
+    fresh: Path | None = None  # a database file deleted before each run
+
+
+def _measure(phases: list[_Phase], runs: int) -> list[Measure]:
+    """Run the phases in turn, ``runs`` rounds: a slower spell of a shared machine then
+    slows every phase of a round alike instead of skewing one phase's median."""
+    times: dict[str, list[float]] = {p.name: [] for p in phases}
+    peaks: dict[str, list[float]] = {p.name: [] for p in phases}
     for _ in range(runs):
-        if fresh is not None:
-            for suffix in ("", ".wal"):
-                Path(f"{fresh}{suffix}").unlink(missing_ok=True)
-        seconds, peak = _run(args)
-        times.append(seconds)
-        peaks.append(peak)
-    return Measure(phase, statistics.median(times), max(peaks), runs)
+        for phase in phases:
+            if phase.fresh is not None:
+                for suffix in ("", ".wal"):
+                    Path(f"{phase.fresh}{suffix}").unlink(missing_ok=True)
+            seconds, peak = _run(phase.args)
+            times[phase.name].append(seconds)
+            peaks[phase.name].append(peak)
+    return [
+        Measure(p.name, statistics.median(times[p.name]), max(peaks[p.name]), runs)
+        for p in phases
+    ]
 
 
 def run_bench(
@@ -102,33 +115,35 @@ def run_bench(
     size_mb = files[Feed.STORE_STATUS].stat().st_size / 1e6
     db_path = base / f"bench-{stores}.duckdb"
     python = sys.executable
-    scan = _measure("scan polls CSV (DuckDB)", [python, "-c", _SCAN, str(files[Feed.STORE_STATUS])], runs)
-    ingest = _measure(
-        "ingest (3 feeds, fresh db)",
-        [python, "-m", "loop_core", "ingest", "--db", str(db_path),
-         "--store-status", str(files[Feed.STORE_STATUS]),
-         "--business-hours", str(files[Feed.BUSINESS_HOURS]),
-         "--timezones", str(files[Feed.TIMEZONES])],
-        runs,
-        fresh=db_path,
-    )
-    report = _measure(
-        "report (CSV to file)",
-        [python, "-m", "loop_core", "report", "--db", str(db_path), "--out", str(base / "report.csv")],
-        runs,
-    )
-    phases = [scan, ingest, report]
-    if naive if naive is not None else stores <= 20_000:
-        # Timed alone, then once more to check it agrees with the engine to the microsecond.
-        phases.append(_measure(
-            "straightforward SQL (baseline)", [python, "-c", _NAIVE, str(db_path)], runs
-        ))
+    phases = [
+        _Phase("scan polls CSV (DuckDB)", [python, "-c", _SCAN, str(files[Feed.STORE_STATUS])]),
+        _Phase(
+            "ingest (3 feeds, fresh db)",
+            [python, "-m", "loop_core", "ingest", "--db", str(db_path),
+             "--store-status", str(files[Feed.STORE_STATUS]),
+             "--business-hours", str(files[Feed.BUSINESS_HOURS]),
+             "--timezones", str(files[Feed.TIMEZONES])],
+            fresh=db_path,
+        ),
+        _Phase(
+            "report (CSV to file)",
+            [python, "-m", "loop_core", "report", "--db", str(db_path),
+             "--out", str(base / "report.csv")],
+        ),
+    ]
+    with_naive = naive if naive is not None else stores <= 20_000
+    if with_naive:
+        phases.append(_Phase("straightforward SQL (baseline)", [python, "-c", _NAIVE, str(db_path)]))
+    measured = _measure(phases, runs)
+    scan = measured[0]
+    if with_naive:
+        # Once more, to check it agrees with the engine to the microsecond.
         _run([python, "-c", _NAIVE, str(db_path), "check"])
         print("straightforward SQL gives exactly the engine's figures for every store")
     print(f"\n{stores} stores, {days} days, ~{polls:,} polls ({size_mb:,.0f} MB CSV), "
-          f"{os.cpu_count()} cores, median of {runs} whole-process runs\n")
+          f"{os.cpu_count()} cores, median of {runs} rounds of whole-process runs, phases interleaved\n")
     print(f"{'phase':<30} {'seconds':>8} {'x scan':>7} {'peak MB':>8}")
-    for m in phases:
+    for m in measured:
         print(f"{m.phase:<30} {m.seconds:>8.2f} {m.seconds / scan.seconds:>7.2f} {m.peak_mb:>8.0f}")
     print("\ntargets: report <= 1.0x scan and ingest <= 3.0x scan at 14,000 stores; "
           "report <= 10 s and <= 2,048 MB at 140,000 stores")

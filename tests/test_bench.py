@@ -22,3 +22,29 @@ def test_the_straightforward_baseline_query_gives_the_engines_figures(
     assert len(engine) == 60
     assert any(r[4] + r[5] + r[6] > 0 for r in engine)  # some downtime, or the test is idle
     assert naive == engine
+
+
+def test_bench_prints_every_phase_with_its_ratio_to_the_scan(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "loop_core", "bench", "--stores", "30", "--runs", "1",
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, check=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    assert "straightforward SQL gives exactly the engine's figures for every store" in out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("phase"))
+    table = lines[header + 1 : lines.index("", header)]
+    rows = {line[:30].strip(): line[30:].split() for line in table}
+    assert list(rows) == [
+        "scan polls CSV (DuckDB)",
+        "ingest (3 feeds, fresh db)",
+        "report (CSV to file)",
+        "straightforward SQL (baseline)",
+    ]
+    assert rows["scan polls CSV (DuckDB)"][1] == "1.00"
+    for seconds, ratio, peak in rows.values():
+        assert float(seconds) > 0 and float(ratio) > 0 and int(peak) > 0
