@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import threading
-import zoneinfo
 from importlib import resources
 from pathlib import Path
 
@@ -114,6 +113,12 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+def _iana_zone_names() -> list[str]:
+    # The list shipped with the pinned tzdata package: the same on every machine, and one
+    # file read instead of zoneinfo.available_timezones() walking the system's zone files.
+    return resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the SQL macros shared by the report and the timeline (code, not data),
     unless this very code and zone list are installed already."""
@@ -130,7 +135,7 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
             cur.execute(
                 "CREATE OR REPLACE TABLE known_zones AS "
                 "SELECT name FROM pg_timezone_names() WHERE list_contains(?::VARCHAR[], name)",
-                [sorted(zoneinfo.available_timezones())],
+                [_iana_zone_names()],
             )
             cur.execute(text)
             cur.execute("DELETE FROM installed_code")
@@ -142,22 +147,26 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration in ``sql/migrations`` newer than the database; return the version."""
+    """Apply every migration in ``sql/migrations`` newer than the database; return the version.
+
+    All pending migrations run in one transaction: a failure leaves the file as it was.
+    """
     current = schema_version(con)
+    pending = [m for m in _migrations() if m[0] > current]
+    if not pending:
+        return current
     with con.cursor() as cur:
         cur.execute("SET TimeZone='UTC'")
-        for version, name, text in _migrations():
-            if version <= current:
-                continue
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute(text)
-                cur.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name]
-                )
-                cur.execute("COMMIT")
-            except duckdb.Error as e:
-                cur.execute("ROLLBACK")
-                raise LoopCoreError(f"migration {name} failed: {e}") from e
-            current = version
-    return current
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for version, name, text in pending:
+                try:
+                    cur.execute(text)
+                except duckdb.Error as e:
+                    raise LoopCoreError(f"migration {name} failed: {e}") from e
+                cur.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    return pending[-1][0]
