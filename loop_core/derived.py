@@ -5,6 +5,8 @@
 * ``store_status.in_hours``: whether a poll is an observation (inside business hours).
   Classifying 2.6M polls is the costliest join of the report; done once at load time, a
   report only reads the flag.
+* ``interval_cache``: the business intervals of every hash over the polls' range and two
+  days ahead. Polls are classified against it, and reports read it when it covers them.
 
 New stores get their hash and new polls their flag as they are inserted
 (``insert_stores.sql``, ``insert_store_status.sql``). A snapshot
@@ -15,6 +17,8 @@ and redoes everything if it was built with other zone rules or by an older versi
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import tzdata  # type: ignore[import-untyped]
 
@@ -22,9 +26,45 @@ from loop_core.sqlfiles import load_sql
 
 
 def rules_version() -> str:
-    """What the classification depends on besides the data: DuckDB's zone rules and the
-    list of valid IANA names (``known_zones``, from the pinned tzdata package)."""
-    return f"duckdb {duckdb.__version__}; tzdata {tzdata.IANA_VERSION}"
+    """What the derived state depends on besides the data: DuckDB's zone rules, the list of
+    valid IANA names (``known_zones``, from the pinned tzdata package) and the definitions
+    of business time and of the hours hash in ``sql/macros.sql``."""
+    digest = hashlib.sha256(load_sql("macros").encode()).hexdigest()[:12]
+    return f"duckdb {duckdb.__version__}; tzdata {tzdata.IANA_VERSION}; macros {digest}"
+
+
+DAY_US = 86_400_000_000
+# The cache reaches this far past the newest poll, so hourly loads rebuild it about once
+# every two days, and back to a day before the report's week.
+AHEAD_US = 2 * DAY_US
+BEHIND_US = 8 * DAY_US
+
+_GROUPS_FP = "SELECT bit_xor(hours_hash) FROM (SELECT DISTINCT hours_hash FROM stores)"
+
+
+def cache_covers(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> bool:
+    """Whether interval_cache is exact over [lo_us, hi_us] for every store's hours."""
+    row = cur.execute(
+        f"SELECT lo_us <= ? AND hi_us >= ? AND groups_fp IS NOT DISTINCT FROM ({_GROUPS_FP}) "
+        "FROM interval_cache_range",
+        [lo_us, hi_us],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> None:
+    """Make interval_cache exact over [lo_us, hi_us] (polls about to be classified). When
+    it is not, it is rebuilt wide enough to serve the next report and hourly loads too."""
+    if cache_covers(cur, lo_us, hi_us):
+        return
+    row = cur.execute("SELECT epoch_us(max(timestamp_utc)) FROM store_status").fetchone()
+    newest = max(hi_us, int(row[0])) if row and row[0] is not None else hi_us
+    lo, hi = min(lo_us, newest - BEHIND_US), newest + AHEAD_US
+    fp = cur.execute(_GROUPS_FP).fetchone()
+    cur.execute("DELETE FROM interval_cache")
+    cur.execute("DELETE FROM interval_cache_range")
+    cur.execute(load_sql("rebuild_interval_cache"), [lo, hi])
+    cur.execute("INSERT INTO interval_cache_range VALUES (?, ?, ?)", [lo, hi, fp[0] if fp else None])
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
@@ -34,7 +74,14 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> No
     row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
     # Planning the classification costs ~20 ms: skip it when no store changed.
     if unclassified or (row and row[0]):
-        cur.execute(load_sql("classify_polls"))
+        pending = cur.execute(
+            "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) "
+            "FROM store_status "
+            "WHERE in_hours IS NULL OR store_key IN (SELECT store_key FROM changed_stores)"
+        ).fetchone()
+        if pending and pending[0] is not None:
+            cover(cur, int(pending[0]), int(pending[1]))
+            cur.execute(load_sql("classify_polls"))
     cur.execute("DROP TABLE IF EXISTS changed_stores")
 
 
@@ -61,6 +108,7 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
                     # Other rules may move any interval: recompute every store from scratch.
                     cur.execute("UPDATE stores SET hours_hash = NULL")
                     cur.execute("UPDATE store_status SET in_hours = NULL")
+                    cur.execute("DELETE FROM interval_cache_range")
                 refresh(cur, unclassified=True)
             cur.execute("DELETE FROM derived_state")
             cur.execute("INSERT INTO derived_state VALUES (?)", [version])

@@ -302,6 +302,11 @@ def _load(
     if feed is Feed.STORE_STATUS:
         _drop_repeated_rows(cur)
         cur.execute(load_sql("insert_stores"))
+        file_range = cur.execute(
+            "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM readable"
+        ).fetchone()
+        if file_range and file_range[0] is not None:  # polls are classified against it
+            derived.cover(cur, int(file_range[0]), int(file_range[1]))
         inserted = cur.execute(load_sql("insert_store_status"), [load_id]).fetchone()
     else:
         cur.execute(f"DELETE FROM {layout.table}")

@@ -1,6 +1,7 @@
 """The start that the report and the timeline share: business intervals and observations.
 
-``intervals.sql`` fills the temp table ``business_window`` on the caller's cursor;
+``intervals.sql`` (or ``intervals_cached.sql``, when ``interval_cache`` covers the range)
+fills the temp table ``business_window`` on the caller's cursor;
 ``observations.sql`` is then the first part of the report's and of the spans' query. Temp
 tables belong to one cursor, so concurrent reports never see each other's. Which polls are
 observations was decided when they were loaded (``derived.py``).
@@ -8,11 +9,14 @@ observations was decided when they were loaded (``derived.py``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from loop_core import derived
 from loop_core.sqlfiles import load_sql
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def prepare(
@@ -24,9 +28,21 @@ def prepare(
 ) -> list[object]:
     """Fill the temp table for this range and return the parameters of observations.sql."""
     params: list[object] = [as_of, store_id, start, end]
-    intervals = load_sql("params") + load_sql("intervals")
+    source = "intervals"
+    if as_of is not None:
+        # The same range params.sql derives: [from, to), by default the week before now.
+        lo = start if start is not None else as_of - timedelta(days=7)
+        hi = end if end is not None else as_of
+        if derived.cache_covers(cur, _epoch_us(lo), _epoch_us(hi)):
+            source = "intervals_cached"
+    intervals = load_sql("params") + load_sql(source)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {intervals}", params)
     return params
+
+
+def _epoch_us(when: datetime) -> int:
+    delta = when - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def query(tail: str) -> str:

@@ -7,6 +7,8 @@ the polls arrived, an older database opened after a change of zone rules.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 
 from loop_core import db, derived, ingest, report
 from loop_core.models import Feed
+from tests.reference import to_us
 from tests.test_engine_matches_reference import Feeds, feeds, write_csv
 
 
@@ -155,3 +158,53 @@ def test_polls_left_unclassified_by_an_older_version_are_classified_on_open(
         assert derived.ensure_current(con) is False  # nothing left to do on the next open
     finally:
         db.close(path)
+
+
+def test_reports_read_from_the_interval_cache_give_what_computing_the_hours_gives(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from loop_core.sample import write_sample
+    from loop_core.timeline import status_spans
+
+    files = write_sample(tmp_path, stores=40, days=9, seed=5)
+    ingest.ingest_files(con, **{feed.value: path for feed, path in files.items()})  # type: ignore[arg-type]
+    newest = report.resolve_as_of(con)
+    assert newest is not None
+    # Covered: the default week, and an as-of a day back; not covered: a year later.
+    as_ofs = [None, newest - timedelta(days=1), newest + timedelta(days=365)]
+    with con.cursor() as cur:
+        covered = [
+            derived.cache_covers(cur, *(to_us(t) for t in (when - timedelta(days=7), when)))
+            for when in (newest, newest - timedelta(days=1), newest + timedelta(days=365))
+        ]
+    assert covered == [True, True, False]
+    cached = [report.report_microseconds(con, when) for when in as_ofs]
+    spans = status_spans(con, with_polls=False)
+    con.execute("DELETE FROM interval_cache_range")  # every range now computed from hours
+    assert [report.report_microseconds(con, when) for when in as_ofs] == cached
+    assert status_spans(con, with_polls=False).equals(spans)
+    assert any(row[4] + row[5] + row[6] for row in cached[0])  # some downtime: not idle
+
+
+def test_stores_share_an_hours_hash_only_when_their_zone_and_hours_are_the_same(
+    load: Callable[..., duckdb.DuckDBPyConnection],
+) -> None:
+    # Zero-valued rows are the trap: DuckDB's hash() maps 0 (and a 128-bit -1) to 0.
+    con = load(
+        polls=[f"{s},active,2024-01-08 10:00:00 UTC" for s in "abcdefgh"],
+        hours=[
+            "a,0,00:00:00,00:00:00",  # Monday around the clock
+            # b: no rows (open 24x7)
+            "c,0,00:00:00,00:00:00", "c,1,00:00:00,00:00:00",
+            "d,1,00:00:00,00:00:00", "d,0,00:00:00,00:00:00",  # c in another order
+            "e,0,00:00:00,00:00:00",  # a in another zone
+            "f,0,09:00:00,17:00:00",
+            "g,0,09:00:00,17:00:00",  # f again
+            # h: no rows, like b
+        ],
+        zones=["a,UTC", "b,UTC", "c,UTC", "d,UTC", "e,Europe/Berlin", "f,UTC", "g,UTC", "h,UTC"],
+    )
+    groups = con.execute(
+        "SELECT list(store_id ORDER BY store_id) FROM stores GROUP BY hours_hash ORDER BY 1"
+    ).fetchall()
+    assert [g[0] for g in groups] == [["a"], ["b", "h"], ["c", "d"], ["e"], ["f", "g"]]

@@ -2,6 +2,7 @@
 -- the polls of the stores in `changed_stores` (their hours or zone changed) and any poll
 -- not classified yet. New polls are classified as they are inserted (insert_store_status
 -- .sql, same join); this is the path for snapshot loads and for opening an older file.
+-- derived.py first makes interval_cache cover every poll.
 UPDATE store_status
 SET in_hours = f.in_hours
 FROM (
@@ -12,14 +13,8 @@ FROM (
         WHERE p.in_hours IS NULL OR p.store_key IN (SELECT store_key FROM changed_stores)
     ),
 
-    covered AS (
-        SELECT make_timestamptz(min(t_us)) AS lo, make_timestamptz(max(t_us)) AS hi
-        FROM pending
-    ),
-
     buckets AS (
-        SELECT *
-        FROM group_day_buckets((SELECT lo FROM covered), (SELECT hi FROM covered))
+        SELECT * FROM cached_day_buckets()
     ),
 
     final AS (

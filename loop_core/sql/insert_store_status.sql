@@ -3,7 +3,8 @@
 -- classify polls. `readable` holds no duplicate rows (ingest.py removes them first when
 -- its cheap check finds any); polls already stored are skipped here. Only stored polls
 -- inside the file's time range are compared, so the probe reads a small part of a large
--- table. Run after insert_stores.sql. Parameters: load_id.
+-- table. Run after insert_stores.sql, with interval_cache covering the file (derived.py).
+-- Parameters: load_id.
 WITH file_range AS (
     SELECT min(timestamp_utc) AS lo, max(timestamp_utc) AS hi
     FROM readable
@@ -29,8 +30,7 @@ fresh AS (
 
 -- Same join as classify_polls.sql: at most one interval can hold a poll.
 buckets AS (
-    SELECT *
-    FROM group_day_buckets((SELECT lo FROM file_range), (SELECT hi FROM file_range))
+    SELECT * FROM cached_day_buckets()
 ),
 
 final AS (

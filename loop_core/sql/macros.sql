@@ -31,10 +31,15 @@ SELECT * FROM final;
 -- the America/Chicago fallback) and its set of hours rows (none = open 24x7). The 14,000
 -- stores of the real feed share about 3,300 of them, so business time is computed once per
 -- hash (group_intervals), and a snapshot load only reclassifies the polls of stores whose
--- hash changed. Rows are summed as exact 128-bit integers, so their order does not matter;
--- two different hours sets sharing a 64-bit hash is a ~1e-11 event at 30,000 distinct sets.
+-- hash changed. Rows are hashed as text and summed as exact 128-bit integers, so their order
+-- does not matter; the sum goes into the final hash as text too, because DuckDB's hash()
+-- of a number maps 0, and a 128-bit -1, to 0 (a test caught Monday 00:00-00:00 hashing like
+-- "no rows"). Two different hours sets sharing a 64-bit hash: ~1e-11 at 30,000 sets.
+CREATE OR REPLACE MACRO hours_row_hash(day_of_week, start_time_local, end_time_local) AS
+    hash(day_of_week::VARCHAR || ' ' || start_time_local::VARCHAR || '-' || end_time_local::VARCHAR);
+
 CREATE OR REPLACE MACRO hours_hash_value(zone, rows_sum) AS
-    hash(zone, coalesce(rows_sum, -1::HUGEINT));
+    hash(zone || '|' || coalesce(rows_sum::VARCHAR, 'open 24x7'));
 
 -- The hash of every store id named by the snapshots (an id in neither has the value
 -- hours_hash_value('America/Chicago', NULL)).
@@ -52,7 +57,9 @@ zoned AS (
 ),
 
 row_sums AS (
-    SELECT store_id, sum(hash(day_of_week, start_time_local, end_time_local)::HUGEINT) AS rows_sum
+    SELECT
+        store_id,
+        sum(hours_row_hash(day_of_week, start_time_local, end_time_local)::HUGEINT) AS rows_sum
     FROM business_hours
     GROUP BY store_id
 ),
@@ -189,16 +196,17 @@ FROM group_intervals(lo_ts, hi_ts, only_store) AS g
 INNER JOIN stores AS k USING (hours_hash)
 WHERE only_store IS NULL OR k.store_id = only_store;
 
--- Each group interval filed under every UTC day it touches, so that a poll finds the (at
--- most one: intervals are disjoint) interval holding it with an equality join on (hours
--- hash, day) instead of a range join. Used by the two statements that classify polls.
-CREATE OR REPLACE MACRO group_day_buckets(lo_ts, hi_ts) AS TABLE
+-- Each cached group interval (derived.py keeps interval_cache covering the polls) filed
+-- under every UTC day it touches, so that a poll finds the (at most one: intervals are
+-- disjoint) interval holding it with an equality join on (hours hash, day) instead of a
+-- range join. Used by the two statements that classify polls.
+CREATE OR REPLACE MACRO cached_day_buckets() AS TABLE
 SELECT
     hours_hash,
     unnest(generate_series(start_us // 86400000000, (end_us - 1) // 86400000000)) AS day,
     start_us,
     end_us
-FROM group_intervals(lo_ts, hi_ts, NULL);
+FROM interval_cache;
 
 -- Every non-blank, readable line of a feed file after the header, read whole (one VARCHAR, no
 -- quoting) so that a malformed row can be kept aside verbatim instead of stopping the load.
