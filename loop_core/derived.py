@@ -70,6 +70,8 @@ def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> None:
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
     """Recompute hours hashes and reclassify the polls of stores whose hash changed (and,
     with ``unclassified``, any poll without a flag). Runs inside the caller's transaction."""
+    if not cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0]:
+        return  # no store yet (snapshots loaded before any poll): nothing to derive
     cur.execute(load_sql("refresh_hours_hash"))
     row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
     # Planning the classification costs ~20 ms: skip it when no store changed.

@@ -49,7 +49,10 @@ _LAYOUTS = {
         "store_key, is_active, timestamp_utc",
         native_sql="stage_store_status_native",
         native_types=("VARCHAR", "VARCHAR", "TIMESTAMPTZ"),
-        native_check="store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL",
+        native_check=(
+            "store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL "
+            "OR contains(store_id, ' ')"
+        ),
     ),
     Feed.BUSINESS_HOURS: _Layout(
         (("store_id",), ("dayofweek", "day"), ("start_time_local",), ("end_time_local",)),
