@@ -51,7 +51,7 @@ _LAYOUTS = {
         native_types=("VARCHAR", "VARCHAR", "TIMESTAMPTZ"),
         native_check=(
             "store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL "
-            "OR contains(store_id, ' ')"
+            "OR starts_with(store_id, ' ') OR ends_with(store_id, ' ')"
         ),
     ),
     Feed.BUSINESS_HOURS: _Layout(
