@@ -18,6 +18,7 @@ import duckdb
 from loop_core.errors import LoopCoreError
 from loop_core.models import LoadSummary
 from loop_core.sqlfiles import quote_identifier
+from loop_core.transaction import transaction
 
 SAMPLE_SOURCE = "sample"
 SAMPLE_STORES = 200
@@ -97,24 +98,23 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
     ones (polls are appended, not replaced). One transaction: all of it goes or none.
     """
     with con.cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
         try:
-            ids = [int(r[0]) for r in cur.execute(
-                "SELECT load_id FROM loads WHERE source = ?", [SAMPLE_SOURCE]).fetchall()]
-            if ids:
-                for table in ("store_status", "business_hours", "timezones", "rejects"):
+            with transaction(cur):
+                ids = [int(r[0]) for r in cur.execute(
+                    "SELECT load_id FROM loads WHERE source = ?", [SAMPLE_SOURCE]).fetchall()]
+                if ids:
+                    for table in ("store_status", "business_hours", "timezones", "rejects"):
+                        cur.execute(
+                            f"DELETE FROM {quote_identifier(table)} "
+                            "WHERE list_contains(?, load_id)",
+                            [ids],
+                        )
+                    cur.execute("DELETE FROM loads WHERE list_contains(?, load_id)", [ids])
+                    # Store keys stand for "ever polled": forget the ids only the sample polled.
                     cur.execute(
-                        f"DELETE FROM {quote_identifier(table)} WHERE list_contains(?, load_id)",
-                        [ids],
+                        "DELETE FROM stores WHERE store_key NOT IN "
+                        "(SELECT DISTINCT store_key FROM store_status)"
                     )
-                cur.execute("DELETE FROM loads WHERE list_contains(?, load_id)", [ids])
-                # Store keys stand for "ever polled": forget the ids only the sample polled.
-                cur.execute(
-                    "DELETE FROM stores WHERE store_key NOT IN "
-                    "(SELECT DISTINCT store_key FROM store_status)"
-                )
-            cur.execute("COMMIT")
         except duckdb.Error as e:
-            cur.execute("ROLLBACK")
             raise LoopCoreError(f"could not remove the sample data: {e}") from e
     return len(ids)

@@ -20,6 +20,7 @@ import duckdb
 from loop_core import derived
 from loop_core.errors import DatabaseLockedError, LoopCoreError
 from loop_core.jobs import fail_orphaned_reports
+from loop_core.transaction import transaction
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
@@ -128,8 +129,7 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         row = cur.execute("SELECT any_value(fingerprint) FROM installed_code").fetchone()
         if row and row[0] == fingerprint:
             return
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             # A zone is valid when it is an IANA name (SPEC) that DuckDB can convert with:
             # pg_timezone_names() alone also lists old ICU aliases such as IST or PST.
             cur.execute(
@@ -140,10 +140,6 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
             cur.execute(text)
             cur.execute("DELETE FROM installed_code")
             cur.execute("INSERT INTO installed_code VALUES (?)", [fingerprint])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -157,16 +153,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         return current
     with con.cursor() as cur:
         cur.execute("SET TimeZone='UTC'")
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             for version, name, text in pending:
                 try:
                     cur.execute(text)
                 except duckdb.Error as e:
                     raise LoopCoreError(f"migration {name} failed: {e}") from e
                 cur.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
     return pending[-1][0]

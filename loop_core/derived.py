@@ -23,6 +23,7 @@ import duckdb
 import tzdata  # type: ignore[import-untyped]
 
 from loop_core.sqlfiles import load_sql
+from loop_core.transaction import transaction
 
 
 def rules_version() -> str:
@@ -102,8 +103,7 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
         if stored_version == version and not unhashed and not unclassified:
             return False
         has_stores = bool(cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0])
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             # A new file has nothing derived yet: only the version is recorded.
             if has_stores:
                 if stored_version != version:
@@ -114,8 +114,4 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
                 refresh(cur, unclassified=True)
             cur.execute("DELETE FROM derived_state")
             cur.execute("INSERT INTO derived_state VALUES (?)", [version])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
     return True

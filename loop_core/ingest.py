@@ -24,6 +24,7 @@ from loop_core import derived
 from loop_core.errors import FeedRefusedError, LoopCoreError
 from loop_core.models import Feed, LoadSummary
 from loop_core.sqlfiles import load_sql, quote_identifier
+from loop_core.transaction import transaction
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def _native_query(layout: _Layout, positions: list[int], width: int, path: Path)
     select = ", ".join(quote_identifier(f"f{k}") for k in range(1, len(positions) + 1))
     if layout.native_sql:
         # The reader parses typed columns itself: no text copy of millions of values.
-        return load_sql(layout.native_sql).replace("{fields}", select), [str(path), columns]
+        source = load_sql("source_typed").replace("{fields}", select)
+        return source + load_sql(layout.native_sql), [str(path), columns]
     source = load_sql("source_native").replace("{fields}", select)
     return source + load_sql(layout.stage_sql), [str(path), columns, len(positions), len(positions)]
 
@@ -264,16 +266,10 @@ def _in_transaction(
     cur: duckdb.DuckDBPyConnection, name: str, work: Callable[[], LoadSummary]
 ) -> LoadSummary:
     try:
-        cur.execute("BEGIN TRANSACTION")
-        summary = work()
-        cur.execute("COMMIT")
+        with transaction(cur):
+            return work()
     except duckdb.Error as e:
-        cur.execute("ROLLBACK")
         raise LoopCoreError(f"{name}: load failed, nothing was changed: {e}") from e
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    return summary
 
 
 def _load(

@@ -1,16 +1,6 @@
--- Fast path for an hours file: DuckDB's strict CSV reader parses the day (TINYINT) and
--- the times (TIME) itself, as try_cast does on the careful path. A value it cannot parse
--- makes it fail, and a row failing ingest.py's native_check sends the load to the careful
--- path (source_lines.sql + stage_business_hours.sql), which keeps raw text and reasons.
--- {fields} lists f1..f4. Parameters: path, columns (column name -> type, header order).
-WITH source AS (
-    SELECT {fields}
-    FROM read_csv(
-        ?, header = true, columns = ?, auto_detect = false, delim = ',', quote = '"',
-        escape = '"', strict_mode = true
-    )
-),
-
+-- Business hours on the typed fast path (follows source_typed.sql): the reader parses the
+-- day (TINYINT) and the times (TIME), as try_cast does on the careful path. Same columns
+-- as stage_business_hours.sql without raw and reason.
 final AS (
     SELECT
         tidy(f1) AS store_id,

@@ -1,17 +1,6 @@
--- Fast path for a polls file: DuckDB's strict CSV reader parses the timestamps itself
--- (f3 is typed TIMESTAMPTZ: the real "... UTC" form and any ISO 8601 form). A value it
--- cannot parse makes it fail, and a row failing ingest.py's native_check (empty id,
--- unknown status) sends the load to the careful path (source_lines.sql +
--- stage_store_status.sql), which keeps each bad line's raw text and reason.
--- {fields} lists f1..f3. Parameters: path, columns (column name -> type, header order).
-WITH source AS (
-    SELECT {fields}
-    FROM read_csv(
-        ?, header = true, columns = ?, auto_detect = false, delim = ',', quote = '"',
-        escape = '"', strict_mode = true
-    )
-),
-
+-- Polls on the typed fast path (follows source_typed.sql): f3 is TIMESTAMPTZ, so the real
+-- "... UTC" form and any ISO 8601 form are parsed by the reader, as try_cast does on the
+-- careful path. Same columns as stage_store_status.sql without raw and reason.
 final AS (
     SELECT
         -- Not trimmed here: an id starting or ending with a blank fails native_check and

@@ -1,0 +1,12 @@
+-- Fast path of a load with typed columns (polls and business hours): DuckDB's strict CSV
+-- reader converts the values itself. A value it cannot convert makes it fail, and a row
+-- failing the layout's native_check (ingest.py) sends the load to the careful path
+-- (source_lines.sql + stage_<feed>.sql), which keeps each bad line's raw text and reason.
+-- {fields} lists f1..fN. Parameters: path, columns (column name -> type, header order).
+WITH source AS (
+    SELECT {fields}
+    FROM read_csv(
+        ?, header = true, columns = ?, auto_detect = false, delim = ',', quote = '"',
+        escape = '"', strict_mode = true
+    )
+),
