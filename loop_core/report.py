@@ -11,6 +11,7 @@ from loop_core.errors import NoDataError
 from loop_core.models import ReportResult
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_instant
+from loop_core.transaction import transaction
 
 REPORT_COLUMNS = [
     "store_id",
@@ -49,7 +50,7 @@ def report_microseconds(
 ) -> list[MicrosecondRow]:
     """Unrounded figures: (store_id, up hour/day/week, down hour/day/week, has_observations)."""
     when = parse_instant(as_of) if as_of is not None else None
-    with con.cursor() as cur:
+    with con.cursor() as cur, transaction(cur):
         _compute_us(cur, when)
         rows = cur.execute("SELECT * FROM report_us ORDER BY store_id").fetchall()
     return [
@@ -69,7 +70,9 @@ def compute_report(
     now = resolve_as_of(con, as_of)
     if now is None:
         raise NoDataError("no polls loaded yet: load the store status feed first")
-    with con.cursor() as cur:
+    # One transaction: every statement reads the same snapshot, even when a load commits
+    # new polls, hours or a rebuilt interval cache while the report runs.
+    with con.cursor() as cur, transaction(cur):
         _compute_us(cur, now)
         lines = [str(r[0]) for r in cur.execute(load_sql("report_csv")).fetchall()]
         unobserved = tuple(

@@ -16,6 +16,7 @@ from loop_core.errors import InvalidParameterError, UnknownStoreError
 from loop_core.models import StoreTimeline
 from loop_core.report import resolve_as_of
 from loop_core.timeutil import parse_instant
+from loop_core.transaction import transaction
 
 SPAN_COLUMNS = ["kind", "store_id", "start_utc", "end_utc", "start_local", "end_local",
                 "is_active", "in_hours"]
@@ -37,7 +38,7 @@ def status_spans(
     end_dt = parse_instant(end) if end is not None else None
     if start_dt is not None and end_dt is not None and end_dt <= start_dt:
         raise InvalidParameterError("the end of the range must come after its start")
-    with con.cursor() as cur:
+    with con.cursor() as cur, transaction(cur):  # one snapshot, as in report.py
         params = observations.prepare(cur, now, store_id, start_dt, end_dt)
         frame = cur.execute(observations.query("spans"), [*params, with_polls]).df()
     return frame if len(frame.columns) else pd.DataFrame(columns=SPAN_COLUMNS)

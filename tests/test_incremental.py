@@ -12,10 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loop_core import db, derived, ingest, report
+from loop_core import db, derived, ingest, observations, report
 from loop_core.models import Feed
 from tests.reference import to_us
 from tests.test_engine_matches_reference import Feeds, feeds, write_csv
@@ -208,3 +209,28 @@ def test_stores_share_an_hours_hash_only_when_their_zone_and_hours_are_the_same(
         "SELECT list(store_id ORDER BY store_id) FROM stores GROUP BY hours_hash ORDER BY 1"
     ).fetchall()
     assert [g[0] for g in groups] == [["a"], ["b", "h"], ["c", "d"], ["e"], ["f", "g"]]
+
+
+def test_a_load_committed_while_a_report_runs_does_not_mix_into_it(
+    spec_db: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # New hours (10:00-11:00) arrive after the report has read its intervals but before it
+    # reads the polls' flags: it must still see one state of the data, the old one.
+    as_of = "2024-01-08T12:00:00Z"
+    before = report.report_microseconds(spec_db, as_of)
+    hours = tmp_path / "menu_hours.csv"
+    hours.write_text("store_id,dayOfWeek,start_time_local,end_time_local\nmon,0,10:00:00,11:00:00\n")
+    prepare = observations.prepare
+
+    def prepare_then_load(*args: object, **kwargs: object) -> list[object]:
+        params = prepare(*args, **kwargs)  # type: ignore[arg-type]
+        ingest.ingest_file(spec_db, Feed.BUSINESS_HOURS, hours)
+        return params
+
+    monkeypatch.setattr(observations, "prepare", prepare_then_load)
+    assert report.report_microseconds(spec_db, as_of) == before
+    monkeypatch.undo()
+    after = report.report_microseconds(spec_db, as_of)
+    assert after != before  # the load did land, for the next report
+    # Only the 10:14 poll (active) is inside the new hours: the business hour is all up.
+    assert {r[0]: (r[3], r[6]) for r in after}["mon"] == (3_600_000_000, 0)
