@@ -21,7 +21,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from loop_core.ingest import ingest_file
+    from loop_core.ingest import ingest_each
     from loop_core.models import Feed
 
     given = [
@@ -42,14 +42,12 @@ def _ingest(args: argparse.Namespace) -> int:
         print("removed the built-in sample data before loading real files", file=sys.stderr)
     refused = 0
     # Each file is its own transaction: a refused file does not stop the others.
-    for feed, path in given:
-        if not path:
-            continue
-        try:
-            print(ingest_file(con, feed, path, source="cli").describe())
-        except FeedRefusedError as e:
-            print(f"refused: {e}", file=sys.stderr)
+    for outcome in ingest_each(con, [(f, p) for f, p in given if p], source="cli"):
+        if isinstance(outcome, FeedRefusedError):
+            print(f"refused: {outcome}", file=sys.stderr)
             refused += 1
+        else:
+            print(outcome.describe())
     return 3 if refused else 0
 
 

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +217,75 @@ def _unchanged(cur: duckdb.DuckDBPyConnection, feed: Feed, sha: str) -> bool:
     return bool(row and row[0] == sha)
 
 
+@dataclass
+class _StagedFile:
+    """A file read into temp tables on its own cursor, not loaded yet (see ingest_file)."""
+
+    feed: Feed
+    path: Path
+    name: str
+    layout: _Layout
+    cur: duckdb.DuckDBPyConnection
+    staged: _Staged
+    sha_pool: ThreadPoolExecutor
+    sha: Future[str]
+    started: float
+
+    def close(self) -> None:
+        self.sha_pool.shutdown(wait=True)
+        self.cur.close()
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, feed: Feed, path: Path, name: str
+) -> _StagedFile:
+    """Check the header and read the file into temp tables of a new cursor. Only temp
+    tables are written, so several files can be staged at once, outside the load lock."""
+    if not path.is_file():
+        raise FeedRefusedError(f"{name}: no such file")
+    positions, width = _header_positions(feed, path, name)
+    layout = _LAYOUTS[feed]
+    started = time.perf_counter()
+    # hashlib releases the GIL: the checksum is computed while DuckDB stages the file.
+    pool = ThreadPoolExecutor(max_workers=1)
+    sha = pool.submit(_sha256, path)
+    cur = con.cursor()
+    try:
+        staged = _stage(cur, layout, positions, width, path)
+    except duckdb.Error as e:  # nothing was written yet: refuse the file whole
+        pool.shutdown(wait=True)
+        cur.close()
+        reason = str(e).splitlines()[0]
+        raise FeedRefusedError(f"{name}: cannot be read as CSV: {reason}") from e
+    except BaseException:
+        pool.shutdown(wait=True)
+        cur.close()
+        raise
+    return _StagedFile(feed, path, name, layout, cur, staged, pool, sha, started)
+
+
+def _load_staged(file: _StagedFile, source: str) -> LoadSummary:
+    """Load a staged file in one transaction (or skip it if identical), then drop it."""
+    try:
+        # Loads of one process run one at a time (the sync thread and an upload may
+        # overlap): DuckDB would otherwise fail one of two transactions writing one table.
+        with _load_lock:
+            cur, sha = file.cur, file.sha.result()
+            if _unchanged(cur, file.feed, sha):
+                return LoadSummary(file.feed, file.name, sha, 0, 0, 0, 0, unchanged=True)
+            return _in_transaction(
+                cur,
+                file.name,
+                lambda: _load(
+                    cur, file.feed, file.layout, file.path, file.name, sha, file.staged,
+                    source, file.started,
+                ),
+            )
+    finally:
+        _drop_staging(file.cur)
+        file.close()
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     feed: Feed | str,
@@ -230,36 +299,41 @@ def ingest_file(
     Raises ``FeedRefusedError`` (nothing loaded) when the header lacks a required column
     or the file cannot be read.
     """
-    feed = Feed(feed)
     file_path = Path(path)
-    name = file_name or file_path.name
-    if not file_path.is_file():
-        raise FeedRefusedError(f"{name}: no such file")
-    positions, width = _header_positions(feed, file_path, name)
-    layout = _LAYOUTS[feed]
-    started = time.perf_counter()
-    # hashlib releases the GIL: the checksum is computed while DuckDB stages the file.
-    # Loads of one process run one at a time (the sync thread and an upload may overlap):
-    # DuckDB would otherwise fail one of two transactions writing the same tables.
-    with _load_lock, ThreadPoolExecutor(max_workers=1) as pool:
-        sha_future = pool.submit(_sha256, file_path)
-        with con.cursor() as cur:
-            # Staging only fills a temp table: it runs before the transaction, so a malformed
-            # line failing the fast reader cannot abort the load itself.
-            try:
-                staged = _stage(cur, layout, positions, width, file_path)
-            except duckdb.Error as e:  # nothing was written yet: refuse the file whole
-                reason = str(e).splitlines()[0]
-                raise FeedRefusedError(f"{name}: cannot be read as CSV: {reason}") from e
-            sha = sha_future.result()
-            if _unchanged(cur, feed, sha):
-                _drop_staging(cur)
-                return LoadSummary(feed, name, sha, 0, 0, 0, 0, unchanged=True)
-            return _in_transaction(
-                cur,
-                name,
-                lambda: _load(cur, feed, layout, file_path, name, sha, staged, source, started),
-            )
+    staged = _stage_file(con, Feed(feed), file_path, file_name or file_path.name)
+    return _load_staged(staged, source)
+
+
+def ingest_each(
+    con: duckdb.DuckDBPyConnection,
+    files: list[tuple[Feed, str | os.PathLike[str]]],
+    *,
+    source: str = "cli",
+) -> list[LoadSummary | FeedRefusedError]:
+    """Load several files, each in its own transaction and in the given order; a refused
+    file does not stop the others. All are read at once first: the small snapshots load
+    while DuckDB is still reading a large polls file (0.1 s of a 1.8 s fresh load)."""
+
+    def stage(item: tuple[Feed, str | os.PathLike[str]]) -> _StagedFile:
+        feed, path = item
+        return _stage_file(con, Feed(feed), Path(path), Path(path).name)
+
+    outcomes: list[LoadSummary | FeedRefusedError] = []
+    with ThreadPoolExecutor(max_workers=max(1, len(files))) as pool:
+        futures = [pool.submit(stage, item) for item in files]
+        try:
+            for future in futures:
+                try:
+                    outcomes.append(_load_staged(future.result(), source))
+                except FeedRefusedError as e:
+                    outcomes.append(e)
+        finally:
+            # After an unexpected error, release the files staged but not loaded.
+            for future in futures[len(outcomes) + 1 :]:
+                if future.exception() is None:
+                    _drop_staging(future.result().cur)
+                    future.result().close()
+    return outcomes
 
 
 def _in_transaction(
@@ -357,10 +431,15 @@ def ingest_files(
     timezones: str | os.PathLike[str] | None = None,
     source: str = "cli",
 ) -> list[LoadSummary]:
-    """Load whichever of the three files are given (each in its own transaction)."""
+    """Load whichever of the three files are given (each in its own transaction); raise the
+    first ``FeedRefusedError`` once the others are loaded."""
     given = [
         (Feed.TIMEZONES, timezones),
         (Feed.BUSINESS_HOURS, business_hours),
         (Feed.STORE_STATUS, store_status),
     ]
-    return [ingest_file(con, feed, p, source=source) for feed, p in given if p is not None]
+    outcomes = ingest_each(con, [(f, p) for f, p in given if p is not None], source=source)
+    for outcome in outcomes:
+        if isinstance(outcome, FeedRefusedError):
+            raise outcome
+    return [o for o in outcomes if isinstance(o, LoadSummary)]

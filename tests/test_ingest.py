@@ -257,3 +257,25 @@ def test_the_typed_fast_reader_and_the_line_by_line_reader_store_the_same_polls(
     assert careful_summary.rows_rejected == 1
     assert table_rows(fast, polls) == table_rows(careful, polls)
     assert len(table_rows(fast, polls)) == 5
+
+
+def test_files_read_together_still_load_in_order_and_a_refused_one_stops_nothing(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    bad_hours = tmp_path / "menu_hours.csv"
+    bad_hours.write_text("store_id,weekday,open,close\nmon,0,09:00,12:00\n")
+    outcomes = ingest.ingest_each(
+        con,
+        [
+            (Feed.TIMEZONES, DATA / "spec" / "timezones.csv"),
+            (Feed.BUSINESS_HOURS, bad_hours),
+            (Feed.STORE_STATUS, DATA / "spec" / "store_status.csv"),
+        ],
+    )
+    assert [type(o).__name__ for o in outcomes] == ["LoadSummary", "FeedRefusedError", "LoadSummary"]
+    assert "missing column(s) dayOfWeek or day" in str(outcomes[1])
+    # Loads are recorded in the given order, whatever order the reads finished in.
+    assert table_rows(con, "SELECT feed FROM loads ORDER BY load_id") == [
+        ("timezones",), ("store_status",)
+    ]
+    assert _counts(con) == (3, 0, 2, 0, 2)
