@@ -8,6 +8,7 @@ for ingestion), so the pages stay a few widget calls each.
 from __future__ import annotations
 
 import io
+import os
 import re
 import statistics
 import tempfile
@@ -213,27 +214,29 @@ def load_uploads(
     rows are deleted once a file has loaded, so real polls never mix with synthetic ones.
     """
     from loop_core.errors import FeedRefusedError
-    from loop_core.ingest import ingest_file
+    from loop_core.ingest import ingest_each
 
     outcomes: list[UploadOutcome] = []
     if not files:
         return outcomes
     sample_only = replace_sample and bootstrap.is_sample_only(con)
+    feeds = [feed for feed in UPLOAD_ORDER if feed in files]
     with tempfile.TemporaryDirectory(prefix="loop-upload-") as tmp:
-        for feed in UPLOAD_ORDER:
-            if feed not in files:
-                continue
+        paths: list[tuple[Feed, str | os.PathLike[str]]] = []
+        for feed in feeds:
             name, content = files[feed]
             folder = Path(tmp) / str(feed)
             folder.mkdir()
             path = folder / _safe_name(name, feed)
             path.write_bytes(content)
-            try:
-                summary = ingest_file(con, feed, path, source=source, file_name=name)
-            except FeedRefusedError as e:
-                outcomes.append(UploadOutcome(feed, name, None, str(e)))
+            paths.append((feed, path))
+        names = [files[feed][0] for feed in feeds]
+        results = ingest_each(con, paths, source=source, file_names=names)
+        for feed, name, result in zip(feeds, names, results, strict=True):
+            if isinstance(result, FeedRefusedError):
+                outcomes.append(UploadOutcome(feed, name, None, str(result)))
             else:
-                outcomes.append(UploadOutcome(feed, name, summary, None))
+                outcomes.append(UploadOutcome(feed, name, result, None))
     # Only once real data landed: a refused upload leaves the working sample in place.
     if sample_only and any(o.summary is not None for o in outcomes):
         bootstrap.remove_sample_data(con)
