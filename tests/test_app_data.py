@@ -252,3 +252,23 @@ def test_the_store_view_splits_its_spans_into_local_days_that_add_up_to_the_repo
     assert view.polls["timestamp_local"].dt.tz is None  # naive local wall time for the chart
     assert view.timeline.start == report.as_of - timedelta(days=7)
     assert isinstance(view.hours_reference, type(datetime.now(UTC).date()))
+
+
+def test_uploaded_files_load_in_feed_order_under_the_names_the_user_gave(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    polls = "store_status_some_bad.csv"
+    outcomes = dashboard_data.load_uploads(
+        con,
+        {
+            Feed.STORE_STATUS: ("polls export (1).csv", (DATA / polls).read_bytes()),
+            Feed.TIMEZONES: ("../zones?.csv", (DATA.parent / "spec" / "timezones.csv").read_bytes()),
+        },
+    )
+    assert [(o.feed, o.file_name, o.error) for o in outcomes] == [
+        (Feed.TIMEZONES, "../zones?.csv", None),
+        (Feed.STORE_STATUS, "polls export (1).csv", None),
+    ]
+    assert con.execute(
+        "SELECT feed, file_name FROM loads WHERE source = 'upload' ORDER BY load_id"
+    ).fetchall() == [("timezones", "../zones?.csv"), ("store_status", "polls export (1).csv")]
