@@ -40,6 +40,10 @@ class _Layout:
     native_sql: str | None = None
     native_types: tuple[str, ...] = ()
     native_check: str = ""
+    # Tried first, with TIMESTAMP in place of TIMESTAMPTZ: the real feeds' one format reads
+    # 0.15 s faster over 2.6M polls than a zone-aware cast of "... UTC". A file with any
+    # other form fails this read and is read again with the cast.
+    timestamp_format: str | None = None
 
 
 _LAYOUTS = {
@@ -54,6 +58,7 @@ _LAYOUTS = {
             "store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL "
             "OR starts_with(store_id, ' ') OR ends_with(store_id, ' ')"
         ),
+        timestamp_format="%Y-%m-%d %H:%M:%S.%f UTC",
     ),
     Feed.BUSINESS_HOURS: _Layout(
         (("store_id",), ("dayofweek", "day"), ("start_time_local",), ("end_time_local",)),
@@ -113,18 +118,33 @@ def _display(name: str) -> str:
     return "dayOfWeek" if name == "dayofweek" else name
 
 
-def _native_query(layout: _Layout, positions: list[int], width: int, path: Path) -> tuple[str, list[object]]:
+def _native_queries(
+    layout: _Layout, positions: list[int], width: int, path: Path
+) -> list[tuple[str, list[object]]]:
+    """The whole-file reads to try in turn before the careful path."""
     # Name the header's columns so the validation SQL sees f1..fN in the feed's order.
     fields = {pos: f"f{k}" for k, pos in enumerate(positions, start=1)}
-    types = {pos: t for pos, t in zip(positions, layout.native_types)}
-    columns = {fields.get(i, f"ignored_{i}"): types.get(i, "VARCHAR") for i in range(1, width + 1)}
     select = ", ".join(quote_identifier(f"f{k}") for k in range(1, len(positions) + 1))
+
+    def columns(native_types: tuple[str, ...]) -> dict[str, str]:
+        types = dict(zip(positions, native_types))
+        return {fields.get(i, f"ignored_{i}"): types.get(i, "VARCHAR") for i in range(1, width + 1)}
+
     if layout.native_sql:
         # The reader parses typed columns itself: no text copy of millions of values.
-        source = load_sql("source_typed").replace("{fields}", select)
-        return source + load_sql(layout.native_sql), [str(path), columns]
+        query = load_sql("source_typed").replace("{fields}", select) + load_sql(layout.native_sql)
+        reads: list[tuple[str, list[object]]] = []
+        if layout.timestamp_format:
+            naive = tuple("TIMESTAMP" if t == "TIMESTAMPTZ" else t for t in layout.native_types)
+            reads.append((
+                query.replace("{options}", ", timestampformat = ?"),
+                [str(path), columns(naive), layout.timestamp_format],
+            ))
+        typed: list[object] = [str(path), columns(layout.native_types)]
+        return [*reads, (query.replace("{options}", ""), typed)]
     source = load_sql("source_native").replace("{fields}", select)
-    return source + load_sql(layout.stage_sql), [str(path), columns, len(positions), len(positions)]
+    params: list[object] = [str(path), columns(()), len(positions), len(positions)]
+    return [(source + load_sql(layout.stage_sql), params)]
 
 
 def _lines_query(layout: _Layout, positions: list[int], path: Path) -> tuple[str, list[object]]:
@@ -148,16 +168,19 @@ def _stage(
 ) -> _Staged:
     """Stage the file into the temp table ``staged`` and its readable rows into the temp
     view ``readable`` (what the load inserts)."""
-    query, params = _native_query(layout, positions, width, path)
     check = layout.native_check or "reason IS NOT NULL"
-    try:
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
-        counts = cur.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {check}) FROM staged"
-        ).fetchone()
-    # A malformed line or a value the typed reader cannot convert: take the careful path.
-    except (duckdb.InvalidInputException, duckdb.ConversionException):
-        counts = None
+    counts = None
+    for query, params in _native_queries(layout, positions, width, path):
+        try:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
+            counts = cur.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {check}) FROM staged"
+            ).fetchone()
+            break
+        # A malformed line or a value this read cannot convert: try the next read, and in
+        # the end the careful path.
+        except (duckdb.InvalidInputException, duckdb.ConversionException):
+            continue
     if counts is not None and not counts[1]:
         # A typed fast path stages no raw/reason columns: 2.6M empty strings cost 0.15 s.
         keep = "*" if layout.native_sql else "* EXCLUDE (raw, reason)"

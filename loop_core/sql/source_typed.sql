@@ -2,11 +2,12 @@
 -- reader converts the values itself. A value it cannot convert makes it fail, and a row
 -- failing the layout's native_check (ingest.py) sends the load to the careful path
 -- (source_lines.sql + stage_<feed>.sql), which keeps each bad line's raw text and reason.
--- {fields} lists f1..fN. Parameters: path, columns (column name -> type, header order).
+-- {fields} lists f1..fN; {options} is empty or ", timestampformat = ?".
+-- Parameters: path, columns (column name -> type, header order)[, timestamp format].
 WITH source AS (
     SELECT {fields}
     FROM read_csv(
         ?, header = true, columns = ?, auto_detect = false, delim = ',', quote = '"',
-        escape = '"', strict_mode = true
+        escape = '"', strict_mode = true{options}
     )
 ),
