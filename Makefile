@@ -29,4 +29,4 @@ test: $(VENV)/.dev-deps
 	exit $$rc
 
 bench: $(VENV)/.run-deps
-	$(PY) -m loop_core bench --stores 14000
+	$(PY) -m loop_core bench --stores 14000 --runs 15

@@ -113,7 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stores", type=int, default=14_000)
     bench.add_argument("--days", type=int, default=8)
     bench.add_argument("--workdir", default=None, help="where to write data (default: temp)")
-    bench.add_argument("--runs", type=int, default=3, help="runs per phase (median)")
+    bench.add_argument(
+        "--runs", type=int, default=3,
+        help="rounds; each phase reports its median (use 15 on a shared machine)",
+    )
     bench.add_argument(
         "--naive", action=argparse.BooleanOptionalAction, default=None,
         help="also time the straightforward SQL baseline (default: up to 20,000 stores)",
