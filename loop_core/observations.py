@@ -9,14 +9,13 @@ observations was decided when they were loaded (``derived.py``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 
 from loop_core import derived
 from loop_core.sqlfiles import load_sql
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from loop_core.timeutil import epoch_us
 
 
 def prepare(
@@ -33,16 +32,12 @@ def prepare(
         # The same range params.sql derives: [from, to), by default the week before now.
         lo = start if start is not None else as_of - timedelta(days=7)
         hi = end if end is not None else as_of
-        if derived.cache_covers(cur, _epoch_us(lo), _epoch_us(hi)):
+        if derived.cache_covers(cur, epoch_us(lo), epoch_us(hi)):
             source = "intervals_cached"
     intervals = load_sql("params") + load_sql(source)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {intervals}", params)
     return params
 
-
-def _epoch_us(when: datetime) -> int:
-    delta = when - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def query(tail: str) -> str:

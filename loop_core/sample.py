@@ -36,6 +36,7 @@ import duckdb
 
 from loop_core.models import Feed
 from loop_core.sqlfiles import load_sql, quote_identifier
+from loop_core.timeutil import epoch_us
 
 IdStyle = Literal["numeric", "uuid"]
 
@@ -57,8 +58,6 @@ _NO_FINAL_NEWLINE: dict[IdStyle, tuple[Feed, ...]] = {
     "numeric": (Feed.STORE_STATUS,),
     "uuid": (Feed.BUSINESS_HOURS, Feed.TIMEZONES),
 }
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def write_sample(
@@ -86,7 +85,7 @@ def write_sample(
         raise ValueError(f"seed must fit in 64 bits, got {seed}")
 
     end_utc = DEFAULT_END if end is None else _as_utc(end)
-    start_us = (end_utc - timedelta(days=days) - _EPOCH) // timedelta(microseconds=1)
+    start_us = epoch_us(end_utc - timedelta(days=days))
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
-"""Parsing instants given by users (CLI flags, URL parameters, widgets)."""
+"""Instants: parsing those given by users (CLI flags, URL parameters, widgets), and the
+epoch microseconds the SQL works in."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from loop_core.errors import InvalidParameterError
 
@@ -24,3 +25,11 @@ def parse_instant(value: datetime | str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_us(when: datetime) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware datetime, exactly (DuckDB's epoch_us)."""
+    return (when - _EPOCH) // timedelta(microseconds=1)
