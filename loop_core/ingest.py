@@ -275,16 +275,14 @@ def _stage_file(
     cur = con.cursor()
     try:
         staged = _stage(cur, layout, positions, width, path)
-        stage_s = time.perf_counter() - started
-    except duckdb.Error as e:  # nothing was written yet: refuse the file whole
+    except BaseException as e:
         pool.shutdown(wait=True)
         cur.close()
-        reason = str(e).splitlines()[0]
-        raise FeedRefusedError(f"{name}: cannot be read as CSV: {reason}") from e
-    except BaseException:
-        pool.shutdown(wait=True)
-        cur.close()
+        if isinstance(e, duckdb.Error):  # nothing was written yet: refuse the file whole
+            reason = str(e).splitlines()[0]
+            raise FeedRefusedError(f"{name}: cannot be read as CSV: {reason}") from e
         raise
+    stage_s = time.perf_counter() - started
     return _StagedFile(feed, path, name, layout, cur, staged, pool, sha, stage_s)
 
 
