@@ -8,7 +8,6 @@ every public engine function takes that root connection and works on its own
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -20,6 +19,7 @@ import duckdb
 from loop_core import derived
 from loop_core.errors import DatabaseLockedError, LoopCoreError
 from loop_core.jobs import fail_orphaned_reports
+from loop_core.sqlfiles import load_sql
 from loop_core.transaction import transaction
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -123,8 +123,10 @@ def _iana_zone_names() -> list[str]:
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the SQL macros shared by the report and the timeline (code, not data),
     unless this very code and zone list are installed already."""
-    text = resources.files("loop_core").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
-    fingerprint = hashlib.sha256(f"{text}\n{derived.rules_version()}".encode()).hexdigest()
+    text = load_sql("macros")
+    # The rules version names exactly what is installed: macros.sql (by digest), the
+    # tzdata zone list and DuckDB's zones.
+    fingerprint = derived.rules_version()
     with con.cursor() as cur:
         row = cur.execute("SELECT any_value(fingerprint) FROM installed_code").fetchone()
         if row and row[0] == fingerprint:
