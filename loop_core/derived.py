@@ -102,16 +102,13 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
         stored_version, unhashed, unclassified = row
         if stored_version == version and not unhashed and not unclassified:
             return False
-        has_stores = bool(cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0])
         with transaction(cur):
-            # A new file has nothing derived yet: only the version is recorded.
-            if has_stores:
-                if stored_version != version:
-                    # Other rules may move any interval: recompute every store from scratch.
-                    cur.execute("UPDATE stores SET hours_hash = NULL")
-                    cur.execute("UPDATE store_status SET in_hours = NULL")
-                    cur.execute("DELETE FROM interval_cache_range")
-                refresh(cur, unclassified=True)
+            if stored_version != version:
+                # Other rules may move any interval: recompute every store from scratch.
+                cur.execute("UPDATE stores SET hours_hash = NULL")
+                cur.execute("UPDATE store_status SET in_hours = NULL")
+                cur.execute("DELETE FROM interval_cache_range")
+            refresh(cur, unclassified=True)  # returns at once in a new, empty file
             cur.execute("DELETE FROM derived_state")
             cur.execute("INSERT INTO derived_state VALUES (?)", [version])
     return True
