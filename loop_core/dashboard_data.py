@@ -146,12 +146,6 @@ class DataQuality:
     without_hours: pd.DataFrame  # store_id, detail
     without_observations: pd.DataFrame  # store_id, detail
 
-    @property
-    def problems(self) -> int:
-        """How many (store, problem) findings there are in all."""
-        return sum(len(t) for t in (self.invalid_timezones, self.missing_timezones,
-                                    self.without_hours, self.without_observations))
-
 
 def data_quality(con: duckdb.DuckDBPyConnection, report: ReportResult | None) -> DataQuality:
     """Invalid or missing timezones, stores without hours, and the report's stores without
