@@ -20,11 +20,11 @@ from loop_core.models import Feed
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The straightforward query (sql/bench_naive.sql), run the same way as the report; it also
+# The straightforward query (report/bench_naive.sql), run the same way as the report; it also
 # checks that it gives exactly the engine's figures.
 _NAIVE = (
     "import sys; from loop_core import db, report; from loop_core.sqlfiles import load_sql; "
-    "con = db.connect(sys.argv[1]); rows = con.execute(load_sql('bench_naive')).fetchall(); "
+    "con = db.connect(sys.argv[1]); rows = con.execute(load_sql('report/bench_naive')).fetchall(); "
     "same = [tuple(r[:7]) for r in report.report_microseconds(con)] == "
     "[(r[0], *map(int, r[1:])) for r in rows] if len(sys.argv) > 2 else None; "
     "print(same); sys.exit(0 if same is not False else 1)"

@@ -123,13 +123,13 @@ def report_preview(
 def load_history(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     """The newest loads: when, which feed and file, from where, and what each did."""
     with con.cursor() as cur:
-        return cur.execute(load_sql("fleet_load_history"), [limit]).df()
+        return cur.execute(load_sql("dashboard/load_history"), [limit]).df()
 
 
 def rejected_rows(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
     """Rejected rows (file, line, raw text, reason), spreadsheet-safe, newest load first."""
     with con.cursor() as cur:
-        return cur.execute(load_sql("fleet_rejects"), [limit]).df()
+        return cur.execute(load_sql("dashboard/rejects"), [limit]).df()
 
 
 def rejected_rows_csv(con: duckdb.DuckDBPyConnection) -> str:
@@ -151,7 +151,7 @@ def data_quality(con: duckdb.DuckDBPyConnection, report: ReportResult | None) ->
     """Invalid or missing timezones, stores without hours, and the report's stores without
     observations (pass the report the dashboard already computed: no second run)."""
     with con.cursor() as cur:
-        found = cur.execute(load_sql("fleet_quality")).df()
+        found = cur.execute(load_sql("dashboard/quality")).df()
     without = list(report.unobserved_store_ids) if report is not None else []
     no_obs = pd.DataFrame({
         "store_id": pd.Series(without, dtype="object"),

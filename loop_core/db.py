@@ -76,10 +76,10 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
         raise LoopCoreError(f"cannot open database {path}: {e}") from e
     con.execute("SET TimeZone='UTC'")
     # Every query that needs an order says ORDER BY; not preserving the scan order lets
-    # DuckDB load and materialise in parallel (2.5x faster bulk loads, measured).
+    # DuckDB load and materialise in parallel (docs/PERFORMANCE.md).
     con.execute("SET preserve_insertion_order = false")
     # DuckDB takes up to 80% of RAM by default; a bounded pool keeps the dashboard's process
-    # small and was even faster (report at 26M polls: 8.2 s / 2.3 GB -> 6.9 s / 1.6 GB).
+    # small and was even faster (docs/PERFORMANCE.md).
     con.execute("SET memory_limit = ?", [os.environ.get("LOOP_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
     migrate(con)
     install_macros(con)
@@ -123,8 +123,8 @@ def _iana_zone_names() -> list[str]:
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the SQL macros shared by the report and the timeline (code, not data),
     unless this very code and zone list are installed already."""
-    text = load_sql("macros")
-    # The rules version names exactly what is installed: macros.sql (by digest), the
+    text = load_sql("rules/macros")
+    # The rules version names exactly what is installed: rules/macros.sql (by digest), the
     # tzdata zone list and DuckDB's zones.
     fingerprint = derived.rules_version()
     with con.cursor() as cur:

@@ -9,7 +9,7 @@
   days ahead. Polls are classified against it, and reports read it when it covers them.
 
 New stores get their hash and new polls their flag as they are inserted
-(``insert_stores.sql``, ``insert_store_status.sql``). A snapshot
+(``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot
 load (hours or timezones) calls :func:`refresh` in its transaction, which reclassifies only
 the polls of stores whose hash changed. :func:`ensure_current` runs when a file is opened
 and redoes everything if it was built with other zone rules or by an older version.
@@ -29,8 +29,8 @@ from loop_core.transaction import transaction
 def rules_version() -> str:
     """What the derived state depends on besides the data: DuckDB's zone rules, the list of
     valid IANA names (``known_zones``, from the pinned tzdata package) and the definitions
-    of business time and of the hours hash in ``sql/macros.sql``."""
-    digest = hashlib.sha256(load_sql("macros").encode()).hexdigest()[:12]
+    of business time and of the hours hash in ``rules/macros.sql``."""
+    digest = hashlib.sha256(load_sql("rules/macros").encode()).hexdigest()[:12]
     return f"duckdb {duckdb.__version__}; tzdata {tzdata.IANA_VERSION}; macros {digest}"
 
 
@@ -64,7 +64,7 @@ def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> None:
     fp = cur.execute(_GROUPS_FP).fetchone()
     cur.execute("DELETE FROM interval_cache")
     cur.execute("DELETE FROM interval_cache_range")
-    cur.execute(load_sql("rebuild_interval_cache"), [lo, hi])
+    cur.execute(load_sql("derived/rebuild_interval_cache"), [lo, hi])
     cur.execute("INSERT INTO interval_cache_range VALUES (?, ?, ?)", [lo, hi, fp[0] if fp else None])
 
 
@@ -73,9 +73,9 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> No
     with ``unclassified``, any poll without a flag). Runs inside the caller's transaction."""
     if not cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0]:
         return  # no store yet (snapshots loaded before any poll): nothing to derive
-    cur.execute(load_sql("refresh_hours_hash"))
+    cur.execute(load_sql("derived/refresh_hours_hash"))
     row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
-    # Planning the classification costs ~20 ms: skip it when no store changed.
+    # Planning the classification has a fixed cost: skip it when no store changed.
     if unclassified or (row and row[0]):
         pending = cur.execute(
             "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) "
@@ -84,7 +84,7 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> No
         ).fetchone()
         if pending and pending[0] is not None:
             cover(cur, int(pending[0]), int(pending[1]))
-            cur.execute(load_sql("classify_polls"))
+            cur.execute(load_sql("derived/classify_polls"))
     cur.execute("DROP TABLE IF EXISTS changed_stores")
 
 

@@ -53,14 +53,14 @@ class Freshness:
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """A number that changes with every load; cheap enough to ask on every rerun."""
     with con.cursor() as cur:
-        row = cur.execute(load_sql("fleet_data_version")).fetchone()
+        row = cur.execute(load_sql("dashboard/data_version")).fetchone()
     return int(row[0]) if row else 0
 
 
 def freshness(con: duckdb.DuckDBPyConnection) -> Freshness:
     """The latest poll, the latest load and the size of the data."""
     with con.cursor() as cur:
-        row = cur.execute(load_sql("fleet_freshness"), [SAMPLE_SOURCE]).fetchone()
+        row = cur.execute(load_sql("dashboard/freshness"), [SAMPLE_SOURCE]).fetchone()
     assert row is not None  # aggregates always return one row
     return Freshness(
         latest_poll=row[0],
@@ -175,7 +175,7 @@ def fleet_downtime(
                          with_polls=False)
     with con.cursor() as cur:
         cur.register("fleet_spans", spans)
-        cells = cur.execute(load_sql("fleet_downtime_by_hour")).df()
+        cells = cur.execute(load_sql("dashboard/downtime_by_hour")).df()
         cur.unregister("fleet_spans")
     by_how = _shares(cells.groupby(["day_of_week", "local_hour"], as_index=False)[
         ["up_h", "down_h"]].sum())

@@ -41,7 +41,7 @@ class _Layout:
     native_types: tuple[str, ...] = ()
     native_check: str = ""
     # Tried first, with TIMESTAMP in place of TIMESTAMPTZ: the real feeds' one format reads
-    # 0.15 s faster over 2.6M polls than a zone-aware cast of "... UTC". A file with any
+    # faster than a zone-aware cast of "... UTC" (docs/PERFORMANCE.md). A file with any
     # other form fails this read and is read again with the cast.
     timestamp_format: str | None = None
 
@@ -49,10 +49,10 @@ class _Layout:
 _LAYOUTS = {
     Feed.STORE_STATUS: _Layout(
         (("store_id",), ("status",), ("timestamp_utc",)),
-        "stage_store_status",
+        "ingest/stage_store_status.part",
         "store_status",
         "store_key, is_active, timestamp_utc",
-        native_sql="stage_store_status_native",
+        native_sql="ingest/stage_store_status_native.part",
         native_types=("VARCHAR", "VARCHAR", "TIMESTAMPTZ"),
         native_check=(
             "store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL "
@@ -62,10 +62,10 @@ _LAYOUTS = {
     ),
     Feed.BUSINESS_HOURS: _Layout(
         (("store_id",), ("dayofweek", "day"), ("start_time_local",), ("end_time_local",)),
-        "stage_business_hours",
+        "ingest/stage_business_hours.part",
         "business_hours",
         "store_id, day_of_week, start_time_local, end_time_local",
-        native_sql="stage_business_hours_native",
+        native_sql="ingest/stage_business_hours_native.part",
         native_types=("VARCHAR", "TINYINT", "TIME", "TIME"),
         native_check=(
             "store_id = '' OR day_of_week IS NULL OR day_of_week NOT BETWEEN 0 AND 6 "
@@ -74,7 +74,7 @@ _LAYOUTS = {
     ),
     Feed.TIMEZONES: _Layout(
         (("store_id",), ("timezone_str",)),
-        "stage_timezones",
+        "ingest/stage_timezones.part",
         "timezones",
         "store_id, timezone_str",
     ),
@@ -86,7 +86,7 @@ _load_lock = threading.Lock()
 
 def _sha256(path: Path) -> str:
     with path.open("rb") as f:
-        # file_digest reads into one reused buffer: 3x faster than update() per block.
+        # file_digest reads into one reused buffer, faster than update() per block.
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
@@ -132,7 +132,7 @@ def _native_queries(
 
     if layout.native_sql:
         # The reader parses typed columns itself: no text copy of millions of values.
-        query = load_sql("source_typed").replace("{fields}", select) + load_sql(layout.native_sql)
+        query = load_sql("ingest/source_typed.part").replace("{fields}", select) + load_sql(layout.native_sql)
         reads: list[tuple[str, list[object]]] = []
         if layout.timestamp_format:
             naive = tuple("TIMESTAMP" if t == "TIMESTAMPTZ" else t for t in layout.native_types)
@@ -142,7 +142,7 @@ def _native_queries(
             ))
         typed: list[object] = [str(path), columns(layout.native_types)]
         return [*reads, (query.replace("{options}", ""), typed)]
-    source = load_sql("source_native").replace("{fields}", select)
+    source = load_sql("ingest/source_native.part").replace("{fields}", select)
     params: list[object] = [str(path), columns(()), len(positions), len(positions)]
     return [(source + load_sql(layout.stage_sql), params)]
 
@@ -152,7 +152,7 @@ def _lines_query(layout: _Layout, positions: list[int], path: Path) -> tuple[str
         f"split_part(unquoted, ',', ?) AS {quote_identifier(f'f{k}')}"
         for k in range(1, len(positions) + 1)
     )
-    source = load_sql("source_lines").replace("{fields}", select)
+    source = load_sql("ingest/source_lines.part").replace("{fields}", select)
     return source + load_sql(layout.stage_sql), [*positions, str(path), len(positions), len(positions)]
 
 
@@ -182,7 +182,7 @@ def _stage(
         except (duckdb.InvalidInputException, duckdb.ConversionException):
             continue
     if counts is not None and not counts[1]:
-        # A typed fast path stages no raw/reason columns: 2.6M empty strings cost 0.15 s.
+        # A typed fast path stages no raw/reason columns: millions of empty strings cost time.
         keep = "*" if layout.native_sql else "* EXCLUDE (raw, reason)"
         cur.execute(f"CREATE OR REPLACE TEMP VIEW readable AS SELECT {keep} FROM staged")
         return _Staged(int(counts[0]), 0, [])
@@ -337,7 +337,7 @@ def ingest_each(
 ) -> list[LoadSummary | FeedRefusedError]:
     """Load several files, each in its own transaction and in the given order; a refused
     file does not stop the others. All are read at once first: the small snapshots load
-    while DuckDB is still reading a large polls file (0.1 s of a 1.8 s fresh load).
+    while DuckDB is still reading a large polls file.
     ``file_names`` (one per file) are the names recorded instead of the paths' names."""
     names = file_names or [Path(path).name for _, path in files]
 
@@ -401,13 +401,13 @@ def _load(
     cols = layout.table_columns
     if feed is Feed.STORE_STATUS:
         _drop_repeated_rows(cur)
-        cur.execute(load_sql("insert_stores"))
+        cur.execute(load_sql("ingest/insert_stores"))
         file_range = cur.execute(
             "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM readable"
         ).fetchone()
         if file_range and file_range[0] is not None:  # polls are classified against it
             derived.cover(cur, int(file_range[0]), int(file_range[1]))
-        inserted = cur.execute(load_sql("insert_store_status"), [load_id]).fetchone()
+        inserted = cur.execute(load_sql("ingest/insert_store_status"), [load_id]).fetchone()
     else:
         cur.execute(f"DELETE FROM {layout.table}")
         inserted = cur.execute(

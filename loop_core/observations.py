@@ -1,8 +1,8 @@
 """The start that the report and the timeline share: business intervals and observations.
 
-``intervals.sql`` (or ``intervals_cached.sql``, when ``interval_cache`` covers the range)
+``report/intervals.part.sql`` (or ``report/intervals_cached.part.sql``, when ``interval_cache`` covers the range)
 fills the temp table ``business_window`` on the caller's cursor;
-``observations.sql`` is then the first part of the report's and of the spans' query. Temp
+``report/observations.part.sql`` is then the first part of the report's and of the spans' query. Temp
 tables belong to one cursor, so concurrent reports never see each other's. Which polls are
 observations was decided when they were loaded (``derived.py``).
 """
@@ -25,21 +25,22 @@ def prepare(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[object]:
-    """Fill the temp table for this range and return the parameters of observations.sql."""
+    """Fill the temp table for this range and return the parameters of report/observations.part.sql."""
     params: list[object] = [as_of, store_id, start, end]
-    source = "intervals"
+    source = "report/intervals.part"
     if as_of is not None:
-        # The same range params.sql derives: [from, to), by default the week before now.
+        # The same range report/params.part.sql derives: [from, to), by default the week before now.
         lo = start if start is not None else as_of - timedelta(days=7)
         hi = end if end is not None else as_of
         if derived.cache_covers(cur, epoch_us(lo), epoch_us(hi)):
-            source = "intervals_cached"
-    intervals = load_sql("params") + load_sql(source)
+            source = "report/intervals_cached.part"
+    intervals = load_sql("report/params.part") + load_sql(source)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {intervals}", params)
     return params
 
 
 
 def query(tail: str) -> str:
-    """params.sql and observations.sql, then the CTEs and final SELECT of ``sql/<tail>.sql``."""
-    return load_sql("params") + load_sql("observations") + load_sql(tail)
+    """report/params.part.sql and report/observations.part.sql, then the CTEs and final SELECT of ``sql/report/<tail>.part.sql``."""
+    return (load_sql("report/params.part") + load_sql("report/observations.part")
+            + load_sql(f"report/{tail}.part"))

@@ -38,7 +38,7 @@ def resolve_as_of(
 
 
 def _compute_us(cur: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
-    # observations.sql is the start shared with the timeline's spans.sql.
+    # report/observations.part.sql is the start shared with the timeline's report/spans.part.sql.
     params = observations.prepare(cur, as_of)
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE report_us AS {observations.query('report')}", params
@@ -74,7 +74,7 @@ def compute_report(
     # new polls, hours or a rebuilt interval cache while the report runs.
     with con.cursor() as cur, transaction(cur):
         _compute_us(cur, now)
-        lines = [str(r[0]) for r in cur.execute(load_sql("report_csv")).fetchall()]
+        lines = [str(r[0]) for r in cur.execute(load_sql("report/report_csv")).fetchall()]
         unobserved = tuple(
             str(r[0])
             for r in cur.execute(

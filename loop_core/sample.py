@@ -22,7 +22,7 @@ Everything is computed by DuckDB from hashes of ``(seed, store, ...)`` rather th
 a random generator, so the same arguments give byte-identical files whatever the number
 of threads (the files depend on the DuckDB version, which requirements.txt pins), and
 140,000 stores over 8 days (~26M polls, 1.5 GB) take well under a minute on two cores.
-The SQL lives in ``loop_core/sql/sample_*.sql``.
+The SQL lives in ``loop_core/sql/sample/*.sql``.
 """
 
 from __future__ import annotations
@@ -97,19 +97,19 @@ def write_sample(
         # Timestamps are formatted from plain UTC values, and the only zone conversion
         # (for the stores polled outside their hours) must start from UTC instants.
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(load_sql("sample_macros"))
-        con.execute(load_sql("sample_slots"), {"n": stores * days * 24})
+        con.execute(load_sql("sample/macros"))
+        con.execute(load_sql("sample/slots"), {"n": stores * days * 24})
         _copy(
             con,
-            load_sql("sample_store_status"),
+            load_sql("sample/store_status"),
             {**common, "start_us": start_us},
             paths[Feed.STORE_STATUS],
         )
-        hours_sql = load_sql("sample_business_hours").replace(
+        hours_sql = load_sql("sample/business_hours").replace(
             "{day_column}", quote_identifier(_DAY_COLUMN[id_style])
         )
         _copy(con, hours_sql, common, paths[Feed.BUSINESS_HOURS])
-        _copy(con, load_sql("sample_timezones"), common, paths[Feed.TIMEZONES])
+        _copy(con, load_sql("sample/timezones"), common, paths[Feed.TIMEZONES])
     finally:
         con.close()
 

@@ -1,6 +1,6 @@
 """Per-store timeline (and fleet-wide status spans) from the report's own SQL.
 
-``spans.sql`` starts with ``observations.sql``, exactly as the report does, so the chart's
+``report/spans.part.sql`` starts with ``report/observations.part.sql``, exactly as the report does, so the chart's
 up/down spans add up to the report's figures for the same store and window.
 """
 

@@ -1,6 +1,6 @@
 -- Fast path of a load: DuckDB's own CSV reader in strict mode. A malformed line makes it
 -- fail, and then (like when any row is rejected) the load re-reads the file through
--- source_lines.sql, which keeps every line's raw text. {fields} lists f1..fN.
+-- ingest/source_lines.part.sql, which keeps every line's raw text. {fields} lists f1..fN.
 -- Parameters: path, columns (a struct of column name -> 'VARCHAR', in header order).
 WITH source AS (
     SELECT NULL::VARCHAR AS raw, NULL::BIGINT AS n_fields, {fields}

@@ -1,5 +1,5 @@
--- The range every report and timeline query works on; the start of intervals.sql and of
--- observations.sql (observations.py puts it in front of both).
+-- The range every report and timeline query works on; the start of report/intervals.part.sql and of
+-- report/observations.part.sql (observations.py puts it in front of both).
 -- Parameters: as_of (NULL = latest poll), only_store (NULL = all), from, to (NULL = the
 -- week before now, the report's range).
 WITH params AS (

@@ -1,6 +1,6 @@
--- Business hours on the typed fast path (follows source_typed.sql): the reader parses the
+-- Business hours on the typed fast path (follows ingest/source_typed.part.sql): the reader parses the
 -- day (TINYINT) and the times (TIME), as try_cast does on the careful path. Same columns
--- as stage_business_hours.sql without raw and reason.
+-- as ingest/stage_business_hours.part.sql without raw and reason.
 final AS (
     SELECT
         tidy(f1) AS store_id,

@@ -1,14 +1,14 @@
--- Step 2, shared start of the report (report.sql) and of the status spans (spans.sql):
+-- Step 2, shared start of the report (report/report.part.sql) and of the status spans (report/spans.part.sql):
 -- the polls and the observations with the share of time each owns, over the temp table
--- `business_window` that intervals.sql filled (observations.py runs both).
+-- `business_window` that report/intervals.part.sql filled (observations.py runs both).
 -- Both queries are this text followed by their own CTEs, so the dashboard's chart and the
 -- CSV cannot disagree. Every business instant takes the status of the nearest observation:
 -- observation i owns the time between the midpoints to its neighbours (right_mid is the
 -- midpoint to the next one; the previous observation's right_mid starts its share).
 --
--- Follows params.sql.
+-- Follows report/params.part.sql.
 -- Scalar subqueries rather than a join with `bounds`: the filter then runs inside the scan
--- (measured 30% faster over 2.6M polls). A NULL only_key keeps every store.
+-- (faster; docs/PERFORMANCE.md). A NULL only_key keeps every store.
 polls AS NOT MATERIALIZED (
     SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) AS t_us
     FROM store_status
@@ -22,7 +22,7 @@ intervals AS (
 ),
 
 -- Only polls inside business time are observations (a closed store's night polls are
--- not); ingest marked each poll when it was loaded (derived.py, classify_polls.sql).
+-- not); ingest marked each poll when it was loaded (derived.py, derived/classify_polls.sql).
 --
 -- Of the observations up to the range start, only each store's last one can own time in
 -- the range: an earlier one's share ends at the midpoint to a next one that is itself

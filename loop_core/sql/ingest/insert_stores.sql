@@ -1,5 +1,5 @@
 -- Give every store id in the temp view `readable` (ingest.py) that has no key yet a new
--- one, with its hours hash (macros.sql; its polls are classified with it), and keep each
+-- one, with its hours hash (rules/macros.sql; its polls are classified with it), and keep each
 -- store's first poll up to date (the report lists stores polled at or before now).
 WITH new_ids AS (
     SELECT store_id, min(timestamp_utc) AS first_poll

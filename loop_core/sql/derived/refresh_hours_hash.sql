@@ -1,5 +1,5 @@
 -- Recompute every store's hours hash (macro hours_hashes) and keep the stores whose hash
--- changed (new stores included) in the temp table `changed_stores`, for classify_polls.sql.
+-- changed (new stores included) in the temp table `changed_stores`, for derived/classify_polls.sql.
 -- Run after a snapshot load or a new store, inside that load's transaction.
 CREATE OR REPLACE TEMP TABLE changed_stores AS
 WITH computed AS (

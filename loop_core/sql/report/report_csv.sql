@@ -1,4 +1,4 @@
--- The SPEC CSV's lines from the temp table `report_us` (see report.sql).
+-- The SPEC CSV's lines from the temp table `report_us` (see report/report.part.sql).
 -- Rounding is done on integers: hundredths = (us * 100 + unit / 2) // unit, i.e. half up,
 -- so 2-decimal figures never suffer float error. Hour figures are minutes, others hours.
 WITH units AS (

@@ -1,5 +1,5 @@
 -- The uptime report in exact microseconds: one row per store with a poll at or before now.
--- Follows observations.sql (the shared start; see report.py), always with from/to NULL, so
+-- Follows report/observations.part.sql (the shared start; see report.py), always with from/to NULL, so
 -- its range_intervals are the week before now.
 --
 -- How it stays fast and exact: with C(x) = business time in [week start, x), the uptime

@@ -2,7 +2,7 @@
 --
 -- Parameters: $seed, $stores, $start_us (window start, epoch microseconds UTC),
 -- $uuid_style. Reads temp table sample_slots(r), holding 0 .. stores * hours - 1
--- (see sample_slots.sql); r enumerates (hour slot t, store s) pairs.
+-- (see sample/slots.sql); r enumerates (hour slot t, store s) pairs.
 --
 -- Each store is polled about once an hour: hour slot t of the window gets one poll at
 -- the store's own minute of the hour (its phase) plus a few minutes of jitter, so polls

@@ -1,6 +1,6 @@
 -- What the timeline draws, from the same observations as the report (follows
--- observations.sql): business intervals, polls, and the up/down spans over [from, to).
--- Extra parameter after those of observations.sql: with_polls (the fleet view skips them).
+-- report/observations.part.sql): business intervals, polls, and the up/down spans over [from, to).
+-- Extra parameter after those of report/observations.part.sql: with_polls (the fleet view skips them).
 -- Output rows: kind ('business' | 'span' | 'poll'), store, start/end (UTC and the store's
 -- local wall time), is_active, in_hours. Spans stop at now: later status is unknown.
 

@@ -1,6 +1,6 @@
 -- Step 1, when the interval cache covers the asked range (observations.py checks): the
--- same rows as intervals.sql, read from interval_cache (derived.py) instead of computed.
--- Follows params.sql.
+-- same rows as report/intervals.part.sql, read from interval_cache (derived.py) instead of computed.
+-- Follows report/params.part.sql.
 final AS (
     SELECT k.store_key, c.start_us, c.end_us
     FROM interval_cache AS c

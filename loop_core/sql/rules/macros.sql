@@ -223,7 +223,7 @@ FROM read_csv(
 WHERE raw IS NOT NULL AND trim(raw) <> '';
 
 -- A field without its surrounding blanks, '' for a missing one. trim() is costly on
--- millions of values, and real fields almost never hold a blank: check first (measured:
--- 0.30 s -> ~0 s per column over 2.6M polls).
+-- millions of values, and real fields almost never hold a blank: check first
+-- (docs/PERFORMANCE.md).
 CREATE OR REPLACE MACRO tidy(field) AS
     CASE WHEN contains(coalesce(field, ''), ' ') THEN trim(field) ELSE coalesce(field, '') END;

@@ -1,6 +1,6 @@
 -- Mark which stored polls are observations (inside their store's business hours, SPEC):
 -- the polls of the stores in `changed_stores` (their hours or zone changed) and any poll
--- not classified yet. New polls are classified as they are inserted (insert_store_status
+-- not classified yet. New polls are classified as they are inserted (ingest/insert_store_status
 -- .sql, same join); this is the path for snapshot loads and for opening an older file.
 -- derived.py first makes interval_cache cover every poll.
 UPDATE store_status

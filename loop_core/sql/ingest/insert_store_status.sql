@@ -3,7 +3,7 @@
 -- classify polls. `readable` holds no duplicate rows (ingest.py removes them first when
 -- its cheap check finds any); polls already stored are skipped here. Only stored polls
 -- inside the file's time range are compared, so the probe reads a small part of a large
--- table. Run after insert_stores.sql, with interval_cache covering the file (derived.py).
+-- table. Run after ingest/insert_stores.sql, with interval_cache covering the file (derived.py).
 -- Parameters: load_id.
 WITH file_range AS (
     SELECT min(timestamp_utc) AS lo, max(timestamp_utc) AS hi
@@ -28,7 +28,7 @@ fresh AS (
     ANTI JOIN stored AS s USING (store_key, is_active, timestamp_utc)
 ),
 
--- Same join as classify_polls.sql: at most one interval can hold a poll.
+-- Same join as derived/classify_polls.sql: at most one interval can hold a poll.
 buckets AS (
     SELECT * FROM cached_day_buckets()
 ),

@@ -2,7 +2,7 @@
 -- the merged business intervals covering the asked range, kept in the temp table
 -- `business_window` (materialised: the planner then knows their exact size).
 -- Polls need none of them: each was marked in_hours when it was loaded (derived.py).
--- Follows params.sql.
+-- Follows report/params.part.sql.
 final AS (
     SELECT *
     FROM business_intervals(
