@@ -1,14 +1,16 @@
-"""Store Uptime Monitor: the dashboard's entry point (``streamlit run app.py``).
+"""Store Uptime Monitor: the dashboard's script, run for every browser session.
 
-Sets up the page, loads sample data on a first start, shows data freshness in the
-sidebar and hands over to the page the user picked. The pages live in ``pages/``.
+``serve.py`` is what the server starts (``st.App`` over this script plus the HTTP API);
+it starts the process's services (database, sample, sync, warm-up) before any page
+opens. This script sets up the page, shows the sidebar and hands over to the page the
+user picked. The pages live in ``pages/``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-import ui_common
+from ui import caches, paths, sidebar
 
 st.set_page_config(
     page_title="Store Uptime Monitor",
@@ -17,18 +19,18 @@ st.set_page_config(
 )
 
 pages = [
-    st.Page(ui_common.PAGE_REPORTS, title="Reports", icon=":material/summarize:", default=True),
-    st.Page(ui_common.PAGE_FLEET, title="Fleet overview", icon=":material/monitoring:"),
-    st.Page(ui_common.PAGE_STORE, title="Store drill-down", icon=":material/store:"),
-    st.Page(ui_common.PAGE_DATA, title="Data", icon=":material/database:"),
+    st.Page(paths.PAGE_REPORTS, title="Reports", icon=":material/summarize:", default=True),
+    st.Page(paths.PAGE_FLEET, title="Fleet overview", icon=":material/monitoring:"),
+    st.Page(paths.PAGE_STORE, title="Store drill-down", icon=":material/store:"),
+    st.Page(paths.PAGE_DATA, title="Data", icon=":material/database:"),
 ]
 page = st.navigation(pages)
 
-ui_common.get_con()
-ui_common.first_start()
-ui_common.sync_scheduler()
-ui_common.render_sidebar()
-ui_common.render_sample_banner()
-ui_common.warm_caches()
+# Under serve.py the services run already; under `streamlit run app.py` or AppTest this
+# starts them (once per process and settings).
+caches.services()
+sidebar.render_sidebar()
+sidebar.render_sample_banner()
+caches.warm_current()
 
 page.run()

@@ -5,44 +5,36 @@ module is then *imported* once as a plain module, and ``app.py`` runs per browse
 usual. The App lives here rather than in ``app.py`` because, there, that import would execute
 every ``st.*`` call outside a session and print "missing ScriptRunContext" warnings.
 
-The API routes (``loop_core.api``) share this process, and so its DuckDB connection,
-with the dashboard. ``[api] token`` in ``.streamlit/secrets.toml`` or ``$LOOP_API_TOKEN``
-turns token protection on (the variable wins).
+Settings are read once, here (``loop_core.config``); the lifespan starts the services with
+the server (``ui.lifecycle``: database, first-start sample, hourly sync, cache warm-up) and
+stops them when it shuts down. The API routes (``loop_core.api``) share this process, and
+so its DuckDB connection, with the dashboard.
 """
 
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
-from loop_core import api, bootstrap, db
+from loop_core import api, config
+from loop_core.errors import ConfigError
+from ui import lifecycle
 
 DASHBOARD = Path(__file__).resolve().with_name("app.py")
 
+try:
+    SETTINGS = config.load()
+except ConfigError as e:  # one line naming the key, not a traceback
+    print(f"Store Uptime Monitor cannot start: {e}", file=sys.stderr)
+    sys.exit(2)
 
-def api_token() -> str | None:
-    """The API token: ``$LOOP_API_TOKEN``, else ``[api] token`` in secrets, else None (open)."""
-    from_env = os.environ.get("LOOP_API_TOKEN", "").strip()
-    if from_env:
-        return from_env
-    try:
-        section = st.secrets.get("api") or {}
-    except StreamlitSecretNotFoundError:  # no secrets.toml at all: the API stays open
-        return None
-    token = section.get("token")
-    if token is None:
-        return None
-    return str(token).strip() or None
-
-
-# First start happens here too, not only on the first page view: an API caller must not
-# find an empty database just because nobody has opened the dashboard yet.
-bootstrap.ensure_sample_data(db.connect())
-
-app = st.App(DASHBOARD, routes=api.routes(db.connect, token=api_token()))
+app = st.App(
+    DASHBOARD,
+    routes=api.routes(lambda: lifecycle.current().con, token=SETTINGS.api_token),
+    lifespan=lifecycle.lifespan(SETTINGS),
+)
 
 if __name__ == "__main__":
     app.run()

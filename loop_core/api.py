@@ -6,7 +6,7 @@ mounted next to the dashboard by ``serve.py`` (``st.App(..., routes=routes(...))
 in the process that already holds the DuckDB file; nothing here imports streamlit.
 
 Engine errors become JSON ``{"error": "..."}`` answers at this edge: a bad parameter is 400,
-an unknown report 404, a database held by another process 503.
+an unknown report 404, a database held by another process (or not open yet) 503.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ from starlette.routing import Route
 
 from loop_core import db, jobs
 from loop_core.errors import (
-    DatabaseLockedError,
     InvalidParameterError,
     LoopCoreError,
+    ServiceUnavailableError,
     UnknownReportError,
 )
 from loop_core.models import ReportState, ReportStatus
+from loop_core.polls import latest_poll
 from loop_core.timeutil import parse_instant
 
 ConnectionFactory = Callable[[], duckdb.DuckDBPyConnection]
@@ -73,9 +74,7 @@ def routes(con_factory: ConnectionFactory, *, token: str | None = None) -> list[
 def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What ``/healthz`` reports: the schema version and the latest poll (ISO 8601 UTC or None)."""
     version = db.schema_version(con)
-    with con.cursor() as cur:
-        row = cur.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
-    latest = row[0] if row else None
+    latest = latest_poll(con)
     return {
         "status": "ok",
         "database": "ok",
@@ -105,7 +104,7 @@ class _Api:
                 return _error(400, str(e))
             except UnknownReportError as e:
                 return _error(404, str(e))
-            except DatabaseLockedError as e:
+            except ServiceUnavailableError as e:
                 return _error(503, str(e))
             except LoopCoreError as e:
                 return _error(500, str(e))

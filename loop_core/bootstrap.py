@@ -1,20 +1,22 @@
 """First start: give an empty database deterministic sample data so the dashboard works at once.
 
-The dashboard calls :func:`ensure_sample_data` once per process (the UI caches it). It
-never touches a database that has seen any load: real data is never mixed with the sample.
-Loads made here are recorded with ``source = 'sample'``, which is how the dashboard knows
-to show its "this is sample data" banner (:func:`is_sample_only`).
+The server calls :func:`ensure_sample_data` once when it starts (``Settings.sample`` says
+whether to). It never touches a database that has seen any load. Loads made here are
+recorded with ``source = 'sample'``, which is how the dashboard knows to show its "this is
+sample data" banner (:func:`is_sample_only`). Real files replace the sample: the first real
+load that succeeds removes it (``ingest.ingest_each`` calls :func:`remove_sample_data`), so
+real polls never mix with synthetic ones, and a refused file leaves the sample in place.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from loop_core import derived
 from loop_core.errors import LoopCoreError
 from loop_core.models import LoadSummary
 from loop_core.sqlfiles import quote_identifier
@@ -24,8 +26,6 @@ SAMPLE_SOURCE = "sample"
 SAMPLE_STORES = 200
 SAMPLE_DAYS = 8
 SAMPLE_SEED = 0
-# Set to 1 to start on an empty database without loading the sample (e.g. before a real load).
-NO_SAMPLE_ENV = "LOOP_NO_SAMPLE"
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,10 @@ def ensure_sample_data(
 ) -> SampleLoad | None:
     """Load the deterministic sample into an empty database; return None if it was not empty.
 
-    Nothing happens either when ``$LOOP_NO_SAMPLE`` is ``1``. The sample files are written
-    to a temporary folder and loaded through the normal ingestion, so they show up in the
-    load history like any other file.
+    The sample files are written to a temporary folder and loaded through the normal
+    ingestion, so they show up in the load history like any other file.
     """
-    if os.environ.get(NO_SAMPLE_ENV) == "1" or not database_is_empty(con):
+    if not database_is_empty(con):
         return None
     # Imported here: the sample generator and ingestion are only needed on first start.
     from loop_core.ingest import ingest_files
@@ -94,8 +93,9 @@ def ensure_sample_data(
 def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
     """Delete everything the sample load put in the database; return how many loads it undid.
 
-    Called before the first real upload, so that real polls are never mixed with synthetic
-    ones (polls are appended, not replaced). One transaction: all of it goes or none.
+    Called once the first real file has loaded, so that real polls are never mixed with
+    synthetic ones (polls are appended, not replaced). One transaction: all of it goes or
+    none, and the derived state (hours hashes, poll flags) follows the removed snapshots.
     """
     with con.cursor() as cur:
         try:
@@ -115,6 +115,8 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
                         "DELETE FROM stores WHERE store_key NOT IN "
                         "(SELECT DISTINCT store_key FROM store_status)"
                     )
+                    # The sample's hours or zones may have been the ones still in force.
+                    derived.refresh(cur)
         except duckdb.Error as e:
             raise LoopCoreError(f"could not remove the sample data: {e}") from e
     return len(ids)

@@ -1,6 +1,7 @@
 """``python -m loop_core``: ingest, report, sample, bench and sync from the shell.
 
 Errors from the engine become one line on stderr and a non-zero exit, never a traceback.
+Settings (the database, its memory cap) come from ``loop_core.config``; ``--db`` wins.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loop_core import db
+import duckdb
+
+from loop_core import config, db, sync_cli
 from loop_core.errors import FeedRefusedError, LoopCoreError
+from loop_core.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_REFUSED
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -20,41 +24,48 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def connect(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
+    """The database ``args.db`` names, else the configured one, with the configured cap."""
+    settings = config.load()
+    return db.connect(args.db or settings.db_path, memory_limit=settings.memory_limit)
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from loop_core.ingest import ingest_each
     from loop_core.models import Feed
 
-    given = [
-        (Feed.TIMEZONES, args.timezones),
-        (Feed.BUSINESS_HOURS, args.business_hours),
-        (Feed.STORE_STATUS, args.store_status),
-    ]
+    paths = {
+        Feed.TIMEZONES: args.timezones,
+        Feed.BUSINESS_HOURS: args.business_hours,
+        Feed.STORE_STATUS: args.store_status,
+    }
+    given = [(feed, paths[feed]) for feed in Feed]
     if not any(path for _, path in given):
         print("ingest: give at least one of --store-status, --business-hours, --timezones",
               file=sys.stderr)
-        return 2
-    con = db.connect(args.db)
+        return EXIT_ERROR
+    con = connect(args)
     from loop_core import bootstrap
 
-    if bootstrap.is_sample_only(con):
-        # As the dashboard's upload does: real polls are never mixed with synthetic ones.
-        bootstrap.remove_sample_data(con)
-        print("removed the built-in sample data before loading real files", file=sys.stderr)
+    sample_only = bootstrap.is_sample_only(con)
     refused = 0
-    # Each file is its own transaction: a refused file does not stop the others.
+    # Each file is its own transaction: a refused file does not stop the others. The
+    # first real file that loads removes the built-in sample (ingest_each's policy).
     for outcome in ingest_each(con, [(f, p) for f, p in given if p], source="cli"):
         if isinstance(outcome, FeedRefusedError):
             print(f"refused: {outcome}", file=sys.stderr)
             refused += 1
         else:
             print(outcome.describe())
-    return 3 if refused else 0
+    if sample_only and not bootstrap.is_sample_only(con):
+        print("removed the built-in sample data: real files replace it", file=sys.stderr)
+    return EXIT_REFUSED if refused else EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
     from loop_core.report import compute_report
 
-    con = db.connect(args.db)
+    con = connect(args)
     result = compute_report(con, args.as_of)
     if args.out:
         Path(args.out).write_text(result.csv, encoding="utf-8")
@@ -64,7 +75,7 @@ def _report(args: argparse.Namespace) -> int:
         )
     else:
         sys.stdout.write(result.csv)
-    return 0
+    return EXIT_OK
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -73,7 +84,7 @@ def _sample(args: argparse.Namespace) -> int:
     paths = write_sample(args.out, stores=args.stores, days=args.days, seed=args.seed)
     for feed, path in paths.items():
         print(f"{feed}: {path}")
-    return 0
+    return EXIT_OK
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -123,12 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_bench)
 
-    try:
-        from loop_core import sync_cli
-    except ImportError:  # the sync module is optional until it lands
-        pass
-    else:
-        sync_cli.add_parser(sub)
+    sync_cli.add_parser(sub)
     return parser
 
 
@@ -139,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except FeedRefusedError as e:
         print(f"refused: {e}", file=sys.stderr)
-        return 3
+        return EXIT_REFUSED
     except LoopCoreError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     return code

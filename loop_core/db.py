@@ -17,52 +17,48 @@ from pathlib import Path
 import duckdb
 
 from loop_core import derived
-from loop_core.errors import DatabaseLockedError, LoopCoreError
+from loop_core.config import DEFAULT_MEMORY_LIMIT
+from loop_core.errors import ConfigError, DatabaseLockedError, LoopCoreError
 from loop_core.jobs import fail_orphaned_reports
 from loop_core.sqlfiles import load_sql
 from loop_core.transaction import transaction
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
 MEMORY = ":memory:"
-DEFAULT_MEMORY_LIMIT = "1500MB"
 
 _registry: dict[str, duckdb.DuckDBPyConnection] = {}
 _registry_lock = threading.Lock()
 
 
-def default_db_path() -> str:
-    """The database to use when none is given: ``$LOOP_DB``, else ``data/loop.duckdb``."""
-    return os.environ.get("LOOP_DB") or str(DEFAULT_DB_PATH)
-
-
-def connect(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | os.PathLike[str], *, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
     """Return this process's connection to ``path`` (opening and migrating it once).
 
-    ``:memory:`` always opens a fresh private database (tests use it).
+    ``:memory:`` always opens a fresh private database (tests use it). ``memory_limit``
+    (``Settings.memory_limit``) caps DuckDB's memory when the file is first opened.
     """
-    key = str(path) if path is not None else default_db_path()
+    key = str(path)
     if key == MEMORY:
-        return _open(key)
+        return _open(key, memory_limit)
     key = str(Path(key).resolve())
     with _registry_lock:
         con = _registry.get(key)
         if con is None:
-            con = _open(key)
+            con = _open(key, memory_limit)
             _registry[key] = con
         return con
 
 
-def close(path: str | os.PathLike[str] | None = None) -> None:
+def close(path: str | os.PathLike[str]) -> None:
     """Close and forget this process's connection to ``path`` (tests and the CLI use it)."""
-    key = str(Path(str(path) if path is not None else default_db_path()).resolve())
+    key = str(Path(path).resolve())
     with _registry_lock:
         con = _registry.pop(key, None)
     if con is not None:
         con.close()
 
 
-def _open(path: str) -> duckdb.DuckDBPyConnection:
+def _open(path: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
     if path != MEMORY:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -80,7 +76,11 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET preserve_insertion_order = false")
     # DuckDB takes up to 80% of RAM by default; a bounded pool keeps the dashboard's process
     # small and was even faster (docs/PERFORMANCE.md).
-    con.execute("SET memory_limit = ?", [os.environ.get("LOOP_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)])
+    try:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    except duckdb.Error as e:
+        con.close()
+        raise ConfigError(f"LOOP_MEMORY_LIMIT: DuckDB refuses {memory_limit!r}: {e}") from e
     migrate(con)
     install_macros(con)
     # Fills what a migration added and redoes it all after a change of zone rules.
@@ -97,19 +97,30 @@ def _migrations() -> list[tuple[int, str, str]]:
     folder = resources.files("loop_core").joinpath("sql", "migrations")
     found = []
     for entry in folder.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
         match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+        if match is None:
+            # Skipping it would leave every database one step behind without a word.
+            raise LoopCoreError(
+                f"migration file {entry.name!r} is misnamed: use NNN_lowercase_words.sql"
+            )
+        found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    versions = [version for version, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise LoopCoreError(f"two migration files share a number: {sorted(versions)}")
     return sorted(found)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The highest migration applied to this database (0 for an empty file)."""
+    """The highest migration applied to this database (0 for an empty file); reads only."""
     with con.cursor() as cur:
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-        )
+        exists = cur.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE table_name = 'schema_migrations' AND schema_name = 'main' AND NOT temporary"
+        ).fetchone()
+        if not (exists and exists[0]):
+            return 0
         row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
     return int(row[0]) if row else 0
 
@@ -156,6 +167,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     with con.cursor() as cur:
         cur.execute("SET TimeZone='UTC'")
         with transaction(cur):
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+            )
             for version, name, text in pending:
                 try:
                     cur.execute(text)

@@ -22,7 +22,9 @@ import hashlib
 import duckdb
 import tzdata  # type: ignore[import-untyped]
 
+from loop_core.polls import latest_poll
 from loop_core.sqlfiles import load_sql
+from loop_core.timeutil import epoch_us
 from loop_core.transaction import transaction
 
 
@@ -58,8 +60,8 @@ def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> None:
     it is not, it is rebuilt wide enough to serve the next report and hourly loads too."""
     if cache_covers(cur, lo_us, hi_us):
         return
-    row = cur.execute("SELECT epoch_us(max(timestamp_utc)) FROM store_status").fetchone()
-    newest = max(hi_us, int(row[0])) if row and row[0] is not None else hi_us
+    latest = latest_poll(cur)
+    newest = hi_us if latest is None else max(hi_us, epoch_us(latest))
     lo, hi = min(lo_us, newest - BEHIND_US), newest + AHEAD_US
     fp = cur.execute(_GROUPS_FP).fetchone()
     cur.execute("DELETE FROM interval_cache")

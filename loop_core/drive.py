@@ -1,4 +1,4 @@
-"""The Google Drive source, and the sync configuration (secrets.toml or environment).
+"""The Google Drive source (its settings are read by ``loop_core.config``).
 
 Files are read with a service account: share each feed file (or its folder) with the
 account's email as a Viewer. Regular files are downloaded in chunks with
@@ -23,8 +23,9 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload
 
-from loop_core.errors import InvalidParameterError, SyncError
-from loop_core.models import Feed
+from loop_core.config import FILE_ID_KEYS, DriveConfig, SyncConfig
+from loop_core.errors import SyncError
+from loop_core.models import Feed, in_load_order
 from loop_core.sources import FolderSource, RemoteFile, Source, verify_download
 from loop_core.timeutil import parse_instant
 
@@ -33,14 +34,6 @@ SHEET_MIME = "application/vnd.google-apps.spreadsheet"
 GOOGLE_APPS_PREFIX = "application/vnd.google-apps."
 METADATA_FIELDS = "id,name,mimeType,md5Checksum,modifiedTime,size"
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
-DEFAULT_INTERVAL_MINUTES = 60.0
-
-# Where each feed's file id lives in secrets.toml [drive] and in the environment.
-FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
-    Feed.STORE_STATUS: ("store_status_file_id", "LOOP_DRIVE_STORE_STATUS_ID"),
-    Feed.BUSINESS_HOURS: ("business_hours_file_id", "LOOP_DRIVE_BUSINESS_HOURS_ID"),
-    Feed.TIMEZONES: ("timezones_file_id", "LOOP_DRIVE_TIMEZONES_ID"),
-}
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -49,161 +42,7 @@ T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
 
 
-# --------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class DriveConfig:
-    """The ``[drive]`` settings: the three file ids and where the credentials are."""
-
-    file_ids: Mapping[Feed, str]
-    credentials_file: Path | None = None
-    # The service-account JSON itself; kept out of repr so it never reaches a log.
-    credentials_info: Mapping[str, Any] | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class SyncConfig:
-    """Everything the sync needs to know, read by :func:`load_sync_config`."""
-
-    source: str | None  # "drive" | "folder" | None (nothing configured)
-    drive: DriveConfig | None
-    folder: Path | None
-    interval_minutes: float = DEFAULT_INTERVAL_MINUTES
-
-    @property
-    def interval_s(self) -> float:
-        """The scheduler's interval in seconds."""
-        return self.interval_minutes * 60.0
-
-    @property
-    def configured(self) -> bool:
-        """True when there is something to sync from."""
-        return self.source is not None
-
-
-def load_sync_config(
-    secrets: Mapping[str, Any] | None,
-    environ: Mapping[str, str],
-    *,
-    base_dir: Path | None = None,
-) -> SyncConfig:
-    """Read the sync settings from a secrets mapping and the environment (which wins).
-
-    ``secrets`` is ``st.secrets`` in the app, or the parsed ``.streamlit/secrets.toml`` in
-    the CLI. Sections: ``[drive]`` (``credentials_file`` or ``credentials_info``, and
-    ``store_status_file_id``, ``business_hours_file_id``, ``timezones_file_id``),
-    ``[folder] path``, ``[sync] interval_minutes`` and optionally ``[sync] source``
-    (``drive`` or ``folder``; by default Drive when a file id is set, else the folder).
-    Environment: ``LOOP_DRIVE_CREDENTIALS_FILE``, ``LOOP_DRIVE_CREDENTIALS_JSON``,
-    ``LOOP_DRIVE_STORE_STATUS_ID``, ``LOOP_DRIVE_BUSINESS_HOURS_ID``,
-    ``LOOP_DRIVE_TIMEZONES_ID``, ``LOOP_SYNC_FOLDER``, ``LOOP_SYNC_INTERVAL_MINUTES``,
-    ``LOOP_SYNC_SOURCE``. Relative paths are taken from ``base_dir`` when given (else
-    from the working directory). Raises ``InvalidParameterError`` for a malformed value.
-    """
-    secrets = secrets or {}
-    drive_section = _section(secrets, "drive")
-    folder_section = _section(secrets, "folder")
-    sync_section = _section(secrets, "sync")
-
-    file_ids: dict[Feed, str] = {}
-    for feed, (key, env) in FILE_ID_KEYS.items():
-        value = _text(environ.get(env)) or _text(drive_section.get(key))
-        if value:
-            file_ids[feed] = value
-
-    # Paths from the environment are taken as given; paths from the secrets from base_dir.
-    credentials_file = _env_path(environ, "LOOP_DRIVE_CREDENTIALS_FILE") or _secret_path(
-        drive_section.get("credentials_file"), base_dir
-    )
-    credentials_info: dict[str, Any] | None = None
-    env_json = _text(environ.get("LOOP_DRIVE_CREDENTIALS_JSON"))
-    if env_json:
-        try:
-            credentials_info = dict(json.loads(env_json))
-        except (ValueError, TypeError) as e:
-            raise InvalidParameterError(
-                "LOOP_DRIVE_CREDENTIALS_JSON is not a JSON object (the service-account key)"
-            ) from e
-    elif "credentials_info" in drive_section and not credentials_file:
-        info = drive_section["credentials_info"]
-        if not isinstance(info, Mapping):
-            raise InvalidParameterError(
-                "[drive] credentials_info must be a table (the service-account JSON's fields)"
-            )
-        credentials_info = _plain(info)
-
-    drive = None
-    if file_ids or credentials_file or credentials_info:
-        drive = DriveConfig(
-            file_ids=file_ids,
-            credentials_file=credentials_file,
-            credentials_info=credentials_info,
-        )
-
-    folder = _env_path(environ, "LOOP_SYNC_FOLDER") or _secret_path(
-        folder_section.get("path"), base_dir
-    )
-
-    interval_raw = environ.get("LOOP_SYNC_INTERVAL_MINUTES") or sync_section.get(
-        "interval_minutes", DEFAULT_INTERVAL_MINUTES
-    )
-    try:
-        interval = float(interval_raw)
-    except (TypeError, ValueError) as e:
-        raise InvalidParameterError(
-            f"[sync] interval_minutes must be a number of minutes, not {interval_raw!r}"
-        ) from e
-    if not interval > 0:
-        raise InvalidParameterError("[sync] interval_minutes must be more than 0")
-
-    source = _text(environ.get("LOOP_SYNC_SOURCE")) or _text(sync_section.get("source"))
-    if source is not None:
-        source = source.lower()
-        if source not in ("drive", "folder"):
-            raise InvalidParameterError(
-                f"[sync] source must be 'drive' or 'folder', not {source!r}"
-            )
-    elif drive is not None and file_ids:
-        source = "drive"
-    elif folder is not None:
-        source = "folder"
-    return SyncConfig(source=source, drive=drive, folder=folder, interval_minutes=interval)
-
-
-def _section(secrets: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = secrets.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InvalidParameterError(f"[{name}] in the secrets must be a table")
-    return value
-
-
-def _env_path(environ: Mapping[str, str], name: str) -> Path | None:
-    text = _text(environ.get(name))
-    return Path(text).expanduser() if text else None
-
-
-def _secret_path(value: object, base_dir: Path | None) -> Path | None:
-    text = _text(value)
-    if text is None:
-        return None
-    path = Path(text).expanduser()
-    return base_dir / path if base_dir is not None and not path.is_absolute() else path
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
-    # st.secrets hands out its own read-only mapping type; google-auth wants a dict.
-    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in value.items()}
-
+# --------------------------------------------------------------------------- the source
 
 def make_source(config: SyncConfig, **drive_options: Any) -> Source:
     """Build the configured source; raises ``SyncError`` when there is nothing to sync from.
@@ -319,7 +158,7 @@ class DriveSource:
 
     def feeds(self) -> tuple[Feed, ...]:
         """The feeds that have a file id, in the usual order."""
-        return tuple(feed for feed in Feed if feed in self.file_ids)
+        return tuple(in_load_order(self.file_ids))
 
     def current_version(self, feed: Feed) -> RemoteFile:
         """The file's metadata; its fingerprint is the md5 (or, for Sheets, modifiedTime)."""

@@ -30,9 +30,17 @@ class InvalidParameterError(LoopCoreError):
     """A caller passed a value the engine cannot use (an unparseable as-of, a bad range)."""
 
 
-class DatabaseLockedError(LoopCoreError):
+class ServiceUnavailableError(LoopCoreError):
+    """The database cannot be used right now (held elsewhere, or not opened yet)."""
+
+
+class DatabaseLockedError(ServiceUnavailableError):
     """Another process holds the DuckDB file (DuckDB allows one writing process per file)."""
 
 
 class SyncError(LoopCoreError):
     """A sync from a remote or folder source failed; the message says what to fix."""
+
+
+class ConfigError(InvalidParameterError):
+    """A setting (environment or secrets.toml) has a value the product cannot use."""

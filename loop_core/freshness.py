@@ -1,7 +1,7 @@
-"""How fresh the data is: the latest poll against the wall clock, and the last syncs.
+"""How fresh and how big the data is, and whether the feed or its sync needs attention.
 
-Reports keep "now" = the latest poll (SPEC); this module only tells the dashboard how far
-that lags the real clock and whether the sync is in trouble.
+Reports keep "now" = the latest poll (SPEC); this module tells how far that lags the real
+clock and whether the newest sync failed. It returns facts; the dashboard words them.
 """
 
 from __future__ import annotations
@@ -11,28 +11,72 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from loop_core.bootstrap import SAMPLE_SOURCE
+from loop_core.polls import latest_poll
+from loop_core.sqlfiles import load_sql
 from loop_core.sync import SyncOutcome
 
 MAX_AGE = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """The size of the data and its newest poll; ``latest_poll`` is the report's default
+    "now" and ``data_version`` changes with every load (caches key on it)."""
+
+    latest_poll: datetime | None
+    polls: int
+    stores: int
+    data_version: int
+    last_load: datetime | None
+    sample_only: bool  # every load so far was the built-in sample
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes with every load; cheap enough to ask on every rerun."""
+    with con.cursor() as cur:
+        row = cur.execute(load_sql("dashboard/data_version")).fetchone()
+    return int(row[0]) if row else 0
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> Freshness:
+    """The latest poll, the latest load and the size of the data."""
+    with con.cursor() as cur:
+        row = cur.execute(load_sql("dashboard/freshness"), [SAMPLE_SOURCE]).fetchone()
+    assert row is not None  # aggregates always return one row
+    return Freshness(
+        latest_poll=row[0],
+        polls=int(row[1]),
+        stores=int(row[2]),
+        data_version=int(row[3]),
+        last_load=row[4],
+        sample_only=bool(row[5]),
+    )
+
+
+@dataclass(frozen=True)
+class FailedSync:
+    """The newest finished sync run, when it did not end ok."""
+
+    finished_at: datetime
+    partly: bool  # some files loaded, others failed (outcome "partial")
+    message: str
+
+
+@dataclass(frozen=True)
 class Staleness:
-    """The data's age and the sync's health, with a warning when either needs attention."""
+    """The data's age against the wall clock and the newest sync's outcome."""
 
     now: datetime  # the wall-clock instant these figures were taken at (UTC)
-    latest_poll: datetime | None  # the newest timestamp_utc in store_status
-    lag: timedelta | None  # now − latest_poll
-    last_sync_at: datetime | None  # when the newest finished sync run ended
-    last_sync_outcome: str | None  # ok | partial | failed
-    last_sync_message: str | None
-    last_successful_sync_at: datetime | None  # the newest run that ended ok
-    warning: str | None  # None when all is well
+    latest_poll: datetime | None
+    lag: timedelta | None  # now - latest_poll
+    polls_stale: bool  # no poll at all, or the newest is more than max_age old
+    failed_sync: FailedSync | None
 
     @property
     def is_stale(self) -> bool:
-        """True when the dashboard should show a warning."""
-        return self.warning is not None
+        """True when the dashboard should warn."""
+        return self.polls_stale or self.failed_sync is not None
 
 
 def staleness(
@@ -41,56 +85,30 @@ def staleness(
     *,
     max_age: timedelta = MAX_AGE,
 ) -> Staleness:
-    """Measure the data's lag behind ``now`` (default: the wall clock) and the last syncs.
+    """Measure the data's lag behind ``now`` (default: the wall clock) and the last sync.
 
-    Warns when the newest finished sync failed (wholly or for some files), or when the
-    newest poll is more than ``max_age`` (2 hours) older than ``now``.
+    Stale when the newest poll is more than ``max_age`` (2 hours) older than ``now``, when
+    there is none, or when the newest finished sync failed wholly or for some files.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    latest = latest_poll(con)
     with con.cursor() as cur:
-        poll_row = cur.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
-        last_row = cur.execute(
+        last = cur.execute(
             "SELECT finished_at, outcome, message FROM sync_runs "
             "WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1"
         ).fetchone()
-        ok_row = cur.execute(
-            "SELECT max(finished_at) FROM sync_runs WHERE outcome = ?", [SyncOutcome.OK.value]
-        ).fetchone()
-    latest_poll: datetime | None = poll_row[0] if poll_row else None
-    lag = now - latest_poll if latest_poll is not None else None
-    last_at, last_outcome, last_message = last_row if last_row else (None, None, None)
-
-    warnings = []
-    if last_outcome in (SyncOutcome.FAILED.value, SyncOutcome.PARTIAL.value):
-        what = "failed" if last_outcome == SyncOutcome.FAILED.value else "partly failed"
-        warnings.append(f"the last sync ({last_at:%Y-%m-%d %H:%M} UTC) {what}: {last_message}")
-    if latest_poll is None:
-        warnings.append("there are no polls yet")
-    elif lag is not None and lag > max_age:
-        warnings.append(
-            f"the newest poll ({latest_poll:%Y-%m-%d %H:%M} UTC) is {format_lag(lag)} old"
+    lag = None if latest is None else now - latest
+    failed = None
+    if last is not None and last[1] in (SyncOutcome.FAILED.value, SyncOutcome.PARTIAL.value):
+        failed = FailedSync(
+            finished_at=last[0],
+            partly=last[1] == SyncOutcome.PARTIAL.value,
+            message=str(last[2] or ""),
         )
     return Staleness(
         now=now,
-        latest_poll=latest_poll,
+        latest_poll=latest,
         lag=lag,
-        last_sync_at=last_at,
-        last_sync_outcome=None if last_outcome is None else str(last_outcome),
-        last_sync_message=None if last_message is None else str(last_message),
-        last_successful_sync_at=ok_row[0] if ok_row else None,
-        warning="; ".join(warnings) or None,
+        polls_stale=lag is None or lag > max_age,
+        failed_sync=failed,
     )
-
-
-def format_lag(lag: timedelta) -> str:
-    """A short human duration: ``45 min``, ``3 h 05 min``, ``2 d 4 h``."""
-    minutes = int(lag.total_seconds() // 60)
-    if minutes < 0:
-        return "0 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"

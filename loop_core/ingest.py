@@ -9,7 +9,6 @@ An identical file (same sha256) loaded again changes nothing and is not recorded
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -20,9 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from loop_core import derived
+from loop_core import bootstrap, derived
 from loop_core.errors import FeedRefusedError, LoopCoreError
 from loop_core.models import Feed, LoadSummary
+from loop_core.sources import file_digest
 from loop_core.sqlfiles import load_sql, quote_identifier
 from loop_core.transaction import transaction
 
@@ -82,12 +82,6 @@ _LAYOUTS = {
 
 
 _load_lock = threading.Lock()
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        # file_digest reads into one reused buffer, faster than update() per block.
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _header_positions(feed: Feed, path: Path, file_name: str) -> tuple[list[int], int]:
@@ -269,9 +263,9 @@ def _stage_file(
     positions, width = _header_positions(feed, path, name)
     layout = _LAYOUTS[feed]
     started = time.perf_counter()
-    # hashlib releases the GIL: the checksum is computed while DuckDB stages the file.
+    # hashing releases the GIL: the checksum is computed while DuckDB stages the file.
     pool = ThreadPoolExecutor(max_workers=1)
-    sha = pool.submit(_sha256, path)
+    sha = pool.submit(file_digest, path, "sha256")
     cur = con.cursor()
     try:
         staged = _stage(cur, layout, positions, width, path)
@@ -318,14 +312,17 @@ def ingest_file(
     source: str = "cli",
     file_name: str | None = None,
 ) -> LoadSummary:
-    """Load one feed file in one transaction and return what it did.
+    """Load one feed file in one transaction and return what it did (as
+    :func:`ingest_each`, so a real file replaces the sample here too).
 
     Raises ``FeedRefusedError`` (nothing loaded) when the header lacks a required column
     or the file cannot be read.
     """
-    file_path = Path(path)
-    staged = _stage_file(con, Feed(feed), file_path, file_name or file_path.name)
-    return _load_staged(staged, source)
+    name = file_name or Path(path).name
+    (outcome,) = ingest_each(con, [(Feed(feed), path)], source=source, file_names=[name])
+    if isinstance(outcome, FeedRefusedError):
+        raise outcome
+    return outcome
 
 
 def ingest_each(
@@ -334,12 +331,19 @@ def ingest_each(
     *,
     source: str = "cli",
     file_names: list[str] | None = None,
+    replace_sample: bool = True,
 ) -> list[LoadSummary | FeedRefusedError]:
     """Load several files, each in its own transaction and in the given order; a refused
     file does not stop the others. All are read at once first: the small snapshots load
     while DuckDB is still reading a large polls file.
-    ``file_names`` (one per file) are the names recorded instead of the paths' names."""
+    ``file_names`` (one per file) are the names recorded instead of the paths' names.
+
+    Real files replace the built-in sample: when the database held only the sample and a
+    file of this call loaded, the sample is removed afterwards (``replace_sample=False``
+    keeps it). Every caller (CLI, upload, sync) gets this one behaviour."""
     names = file_names or [Path(path).name for _, path in files]
+    sample_only = replace_sample and source != bootstrap.SAMPLE_SOURCE \
+        and bootstrap.is_sample_only(con)
 
     def stage(item: tuple[tuple[Feed, str | os.PathLike[str]], str]) -> _StagedFile:
         (feed, path), name = item
@@ -360,6 +364,8 @@ def ingest_each(
                 if future.exception() is None:
                     _drop_staging(future.result().cur)
                     future.result().close()
+    if sample_only and any(isinstance(o, LoadSummary) and not o.unchanged for o in outcomes):
+        bootstrap.remove_sample_data(con)
     return outcomes
 
 
@@ -460,12 +466,13 @@ def ingest_files(
 ) -> list[LoadSummary]:
     """Load whichever of the three files are given (each in its own transaction); raise the
     first ``FeedRefusedError`` once the others are loaded."""
-    given = [
-        (Feed.TIMEZONES, timezones),
-        (Feed.BUSINESS_HOURS, business_hours),
-        (Feed.STORE_STATUS, store_status),
-    ]
-    outcomes = ingest_each(con, [(f, p) for f, p in given if p is not None], source=source)
+    given = {
+        Feed.TIMEZONES: timezones,
+        Feed.BUSINESS_HOURS: business_hours,
+        Feed.STORE_STATUS: store_status,
+    }
+    files = [(feed, path) for feed in Feed if (path := given[feed]) is not None]
+    outcomes = ingest_each(con, files, source=source)
     for outcome in outcomes:
         if isinstance(outcome, FeedRefusedError):
             raise outcome

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
@@ -13,11 +14,22 @@ if TYPE_CHECKING:  # pandas is imported only when a DataFrame is really built
 
 
 class Feed(StrEnum):
-    """The three feeds, named as in the load log."""
+    """The three feeds, named as in the load log, and declared in the order they load.
 
-    STORE_STATUS = "store_status"
-    BUSINESS_HOURS = "business_hours"
+    Snapshots load before polls: new polls are then classified against the hours they
+    arrived with, instead of being classified once and again after the snapshot.
+    Iterating ``Feed`` (or :func:`in_load_order`) is the one definition of that order.
+    """
+
     TIMEZONES = "timezones"
+    BUSINESS_HOURS = "business_hours"
+    STORE_STATUS = "store_status"
+
+
+def in_load_order(feeds: Iterable[Feed | str]) -> list[Feed]:
+    """The given feeds in load order (see :class:`Feed`)."""
+    given = {Feed(feed) for feed in feeds}
+    return [feed for feed in Feed if feed in given]
 
 
 @dataclass(frozen=True)
@@ -113,5 +125,8 @@ class StoreTimeline:
     business: pd.DataFrame  # start_utc, end_utc, start_local, end_local
     polls: pd.DataFrame  # timestamp_utc, timestamp_local, status, in_hours
     spans: pd.DataFrame  # start_utc, end_utc, status ('active' | 'inactive')
-    hours: pd.DataFrame  # day_of_week, start_time_local, end_time_local (empty = open 24x7)
-    extra: dict[str, object] = field(default_factory=dict)
+    # The weekly hours rows placed on the local week ending with the range (empty = open
+    # 24x7): day_of_week, start_time_local, end_time_local, local_date, week_ends (the
+    # week's last local date), start_local, end_local (naive local wall times, by the
+    # business-time rules), start_utc, end_utc, utc_offset_minutes (at the start).
+    hours: pd.DataFrame

@@ -9,6 +9,7 @@ import duckdb
 from loop_core import observations
 from loop_core.errors import NoDataError
 from loop_core.models import ReportResult
+from loop_core.polls import latest_poll
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_instant
 from loop_core.transaction import transaction
@@ -22,6 +23,8 @@ REPORT_COLUMNS = [
     "downtime_last_day",
     "downtime_last_week",
 ]
+# The six figures of a row (every column after store_id).
+REPORT_FIGURES = tuple(REPORT_COLUMNS[1:])
 
 MicrosecondRow = tuple[str, int, int, int, int, int, int, bool]
 
@@ -32,9 +35,7 @@ def resolve_as_of(
     """The report's "now": ``as_of`` if given, else the latest poll (None on an empty db)."""
     if as_of is not None:
         return parse_instant(as_of)
-    with con.cursor() as cur:
-        row = cur.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
-    return row[0] if row else None
+    return latest_poll(con)
 
 
 def _compute_us(cur: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:

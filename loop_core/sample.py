@@ -36,7 +36,7 @@ import duckdb
 
 from loop_core.models import Feed
 from loop_core.sqlfiles import load_sql, quote_identifier
-from loop_core.timeutil import epoch_us
+from loop_core.timeutil import as_utc, epoch_us
 
 IdStyle = Literal["numeric", "uuid"]
 
@@ -84,7 +84,7 @@ def write_sample(
     if not -(2**63) <= seed < 2**63:
         raise ValueError(f"seed must fit in 64 bits, got {seed}")
 
-    end_utc = DEFAULT_END if end is None else _as_utc(end)
+    end_utc = DEFAULT_END if end is None else as_utc(end)
     start_us = epoch_us(end_utc - timedelta(days=days))
 
     out = Path(out_dir)
@@ -116,13 +116,6 @@ def write_sample(
     for feed in _NO_FINAL_NEWLINE[id_style]:
         _drop_final_newline(paths[feed])
     return paths
-
-
-def _as_utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC datetime; naive values are taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _copy(

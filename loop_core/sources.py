@@ -26,7 +26,6 @@ FOLDER_FILE_NAMES: dict[Feed, tuple[str, ...]] = {
     Feed.TIMEZONES: ("timezones.csv",),
 }
 
-_HASH_BLOCK = 1024 * 1024
 _HEADER_PROBE = 64 * 1024
 
 
@@ -81,12 +80,10 @@ class Source(Protocol):
 
 
 def file_digest(path: Path, algorithm: str) -> str:
-    """The hex digest of a file's bytes (``"md5"`` or ``"sha256"``), read in blocks."""
-    digest = hashlib.new(algorithm)
+    """The hex digest of a file's bytes (``"md5"`` or ``"sha256"``)."""
     with path.open("rb") as fh:
-        while block := fh.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+        # file_digest reads into one reused buffer, faster than update() per block.
+        return hashlib.file_digest(fh, algorithm).hexdigest()
 
 
 def verify_download(path: Path, remote: RemoteFile) -> None:

@@ -7,23 +7,15 @@ its "Sync now" button); this command then says so and exits with status 2.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tomllib
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from loop_core import db
+from loop_core import config, db
 from loop_core.errors import DatabaseLockedError, LoopCoreError
+from loop_core.exit_codes import EXIT_ERROR, EXIT_FILES_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from loop_core.sources import Source
-
-DEFAULT_SECRETS = db.PROJECT_ROOT / ".streamlit" / "secrets.toml"
-
-EXIT_OK = 0
-EXIT_FILES_FAILED = 1
-EXIT_UNUSABLE = 2
 
 
 def add_parser(
@@ -45,7 +37,8 @@ def add_parser(
     )
     parser.add_argument(
         "--secrets",
-        help=f"the secrets file with [drive]/[folder]/[sync] (default: {DEFAULT_SECRETS})",
+        help="the secrets file with [drive]/[folder]/[sync] "
+        f"(default: $LOOP_SECRETS or {config.DEFAULT_SECRETS})",
     )
     parser.set_defaults(func=run)
     return parser
@@ -54,13 +47,14 @@ def add_parser(
 def run(args: argparse.Namespace) -> int:
     """Run one sync as ``args`` ask; print the outcome and return the exit status."""
     try:
-        source = _source(args)
-    except (LoopCoreError, OSError, tomllib.TOMLDecodeError) as e:
+        settings = config.load(secrets_path=args.secrets)
+        source = _source(args, settings)
+    except (LoopCoreError, OSError) as e:
         print(f"sync: {e}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    db_path = args.db or db.default_db_path()
+        return EXIT_ERROR
+    db_path = args.db or settings.db_path
     try:
-        con = db.connect(db_path)
+        con = db.connect(db_path, memory_limit=settings.memory_limit)
     except DatabaseLockedError:
         print(
             f"sync: the database {db_path} is locked by another process, probably the running "
@@ -68,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
             "run this again",
             file=sys.stderr,
         )
-        return EXIT_UNUSABLE
+        return EXIT_ERROR
     except LoopCoreError as e:
         print(f"sync: {e}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return EXIT_ERROR
     from loop_core.sync import SyncOutcome, sync_once
 
     try:
@@ -81,33 +75,15 @@ def run(args: argparse.Namespace) -> int:
     print(result.describe())
     if result.outcome is SyncOutcome.OK:
         return EXIT_OK
-    return EXIT_FILES_FAILED if result.files else EXIT_UNUSABLE
+    return EXIT_FILES_FAILED if result.files else EXIT_ERROR
 
 
-def _source(args: argparse.Namespace) -> Source:
+def _source(args: argparse.Namespace, settings: config.Settings) -> Source:
     # Imported here: the Google client takes ~0.6 s to import, and every other
     # `python -m loop_core` command registers this subcommand.
-    from loop_core.drive import load_sync_config, make_source
+    from loop_core.drive import make_source
     from loop_core.sources import FolderSource
 
     if args.folder:
         return FolderSource(args.folder)
-    secrets_path = Path(args.secrets) if args.secrets else DEFAULT_SECRETS
-    secrets = _read_secrets(secrets_path, required=bool(args.secrets))
-    # Relative paths in .streamlit/secrets.toml mean what they mean to the app, which runs
-    # from the folder holding .streamlit/; in any other secrets file, from that file's folder.
-    folder = secrets_path.resolve().parent
-    base_dir = folder.parent if folder.name == ".streamlit" else folder
-    return make_source(load_sync_config(secrets, os.environ, base_dir=base_dir))
-
-
-def _read_secrets(path: Path, *, required: bool) -> dict[str, Any]:
-    if not required and not path.is_file():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as e:
-        raise LoopCoreError(f"no secrets file at {path}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise LoopCoreError(f"{path} is not valid TOML: {e}") from e
+    return make_source(settings.sync)

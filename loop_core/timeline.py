@@ -1,7 +1,9 @@
-"""Per-store timeline (and fleet-wide status spans) from the report's own SQL.
+"""Per-store timeline, fleet-wide status spans and downtime by local hour, from the
+report's own SQL.
 
-``report/spans.part.sql`` starts with ``report/observations.part.sql``, exactly as the report does, so the chart's
-up/down spans add up to the report's figures for the same store and window.
+``report/spans.part.sql`` starts with ``report/observations.part.sql``, exactly as the
+report does, so the chart's up/down spans add up to the report's figures for the same
+store and window, and so do the fleet's hours (``dashboard/downtime_by_hour.sql``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from loop_core import observations
 from loop_core.errors import InvalidParameterError, UnknownStoreError
 from loop_core.models import StoreTimeline
 from loop_core.report import resolve_as_of
+from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_instant
 from loop_core.transaction import transaction
 
@@ -42,6 +45,23 @@ def status_spans(
         params = observations.prepare(cur, now, store_id, start_dt, end_dt)
         frame = cur.execute(observations.query("spans"), [*params, with_polls]).df()
     return frame if len(frame.columns) else pd.DataFrame(columns=SPAN_COLUMNS)
+
+
+def downtime_by_local_hour(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | str, days: int = 7
+) -> pd.DataFrame:
+    """The fleet's interpolated up and down hours over ``[as_of - days, as_of)``, per
+    store-local date and hour: local_date, day_of_week (0 = Monday), local_hour, up_h,
+    down_h. Summed, they give the report's fleet figures for the same window."""
+    end = parse_instant(as_of)
+    spans = status_spans(con, None, end - timedelta(days=days), end, as_of=end,
+                         with_polls=False)
+    with con.cursor() as cur:
+        cur.register("fleet_spans", spans)
+        try:
+            return cur.execute(load_sql("dashboard/downtime_by_hour")).df()
+        finally:
+            cur.unregister("fleet_spans")
 
 
 def _store_facts(
@@ -74,16 +94,13 @@ def store_timeline(
         known, given, zone, defaulted = _store_facts(cur, store_id)
         if not known:
             raise UnknownStoreError(f"no store with id {store_id!r}")
-        hours = cur.execute(
-            "SELECT DISTINCT day_of_week, start_time_local, end_time_local FROM business_hours "
-            "WHERE store_id = ? ORDER BY ALL",
-            [store_id],
-        ).df()
     now = resolve_as_of(con, as_of)
     end_dt = parse_instant(end) if end is not None else now
     if end_dt is None:  # an empty database: nothing was ever polled
         end_dt = datetime.now().astimezone()
     start_dt = parse_instant(start) if start is not None else end_dt - timedelta(days=7)
+    with con.cursor() as cur:
+        hours = cur.execute(load_sql("report/weekly_hours"), [store_id, end_dt]).df()
     rows = status_spans(con, store_id, start_dt, end_dt, as_of=now)
     business = rows[rows["kind"] == "business"][["start_utc", "end_utc", "start_local", "end_local"]]
     spans = rows[rows["kind"] == "span"].assign(

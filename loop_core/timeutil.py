@@ -22,9 +22,14 @@ def parse_instant(value: datetime | str) -> datetime:
             raise InvalidParameterError(
                 f"cannot read {value!r} as an instant; use ISO 8601, e.g. 2023-01-25T18:00:00Z"
             ) from e
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return as_utc(parsed)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

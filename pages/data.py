@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui_common
-from loop_core import dashboard_data
 from loop_core.models import Feed
+from ui import caches, entry
+from ui.formatting import code_span
 
-UPLOADERS = (
-    (Feed.STORE_STATUS, "Store status (polls)", "store_id, status, timestamp_utc"),
-    (Feed.BUSINESS_HOURS, "Business hours", "store_id, dayOfWeek (or day), start_time_local, "
+UPLOADERS = {
+    Feed.STORE_STATUS: ("Store status (polls)", "store_id, status, timestamp_utc"),
+    Feed.BUSINESS_HOURS: ("Business hours", "store_id, dayOfWeek (or day), start_time_local, "
                                             "end_time_local"),
-    (Feed.TIMEZONES, "Timezones", "store_id, timezone_str"),
-)
+    Feed.TIMEZONES: ("Timezones", "store_id, timezone_str"),
+}
 
-ui_common.require_entry_point()
-con = ui_common.get_con()
-fresh = ui_common.freshness()
+entry.require_entry_point()
+fresh = caches.data_freshness()
 st.title("Data")
 
 # ---------------------------------------------------------------- upload
 st.subheader("Load feed files")
 with st.form("data_upload_form", clear_on_submit=True, border=True):
-    cols = st.columns(3)
+    cols = st.columns(len(UPLOADERS))
     uploads = {
         feed: col.file_uploader(label, type=["csv"], key=f"data_upload_{feed}",
                                 help=f"Columns: {columns}")
-        for col, (feed, label, columns) in zip(cols, UPLOADERS, strict=True)
+        for col, (feed, (label, columns)) in zip(cols, UPLOADERS.items(), strict=True)
     }
     if fresh.sample_only:
         st.caption("The sample data is removed as soon as one of your files has loaded.")
@@ -37,23 +36,23 @@ if submitted:
     if not chosen:
         st.warning("Choose at least one file first.")
     else:
-        with st.spinner("Loading…"), ui_common.guard("Upload failed"):
-            outcomes = dashboard_data.load_uploads(con, chosen)
-        st.session_state["data_outcomes"] = outcomes
+        with st.spinner("Loading…"):
+            st.session_state["data_outcomes"] = caches.load_uploads(chosen)
         st.rerun()  # the sidebar and every cache pick up the new data version
 for outcome in st.session_state.get("data_outcomes", []):
+    # File names and messages come from the user's files: shown as text, never as markup.
     if outcome.error:
-        st.error(f"**Refused, nothing loaded** ({outcome.feed}): {outcome.error}",
+        st.error(f"**Refused, nothing loaded** ({outcome.feed}): {code_span(outcome.error)}",
                  icon=":material/block:")
     elif outcome.summary is not None and outcome.summary.rows_rejected:
-        st.warning(outcome.summary.describe() + " — see the rejected rows below.",
+        st.warning(code_span(outcome.summary.describe()) + " — see the rejected rows below.",
                    icon=":material/warning:")
     elif outcome.summary is not None:
-        st.success(outcome.summary.describe(), icon=":material/check_circle:")
+        st.success(code_span(outcome.summary.describe()), icon=":material/check_circle:")
 
 # ---------------------------------------------------------------- sync
 st.subheader("Sync")
-scheduler = ui_common.sync_scheduler()
+scheduler = caches.sync_scheduler()
 if scheduler is None:
     st.info("No sync source is configured. Set the Google Drive file ids and credentials "
             "(or a folder) in `.streamlit/secrets.toml` — see `secrets.toml.example` — "
@@ -70,8 +69,7 @@ else:
                                               else f"{next_run:%Y-%m-%d %H:%M} UTC"))
     if "data_sync_result" in st.session_state:
         st.code(st.session_state["data_sync_result"], language=None)
-with ui_common.guard():
-    syncs = dashboard_data.sync_history(con)
+syncs = caches.sync_history()
 if not syncs.empty:
     st.dataframe(syncs, hide_index=True, key="data_syncs", column_config={
         "started_at": st.column_config.DatetimeColumn("Started (UTC)",
@@ -82,9 +80,7 @@ if not syncs.empty:
 
 # ---------------------------------------------------------------- history and rejects
 st.subheader("Load history")
-with ui_common.guard():
-    loads = dashboard_data.load_history(con)
-st.dataframe(loads, hide_index=True, key="data_loads", column_config={
+st.dataframe(caches.load_history(), hide_index=True, key="data_loads", column_config={
     "load_id": st.column_config.NumberColumn("Load", format="%d"),
     "loaded_at": st.column_config.DatetimeColumn("Loaded (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "feed": st.column_config.TextColumn("Feed"),
@@ -98,8 +94,7 @@ st.dataframe(loads, hide_index=True, key="data_loads", column_config={
 })
 
 st.subheader("Rejected rows")
-with ui_common.guard():
-    rejects = dashboard_data.rejected_rows(con, limit=1000)
+rejects = caches.rejected_rows(limit=1000)
 if rejects.empty:
     st.caption("No rejected rows: every row of every loaded file could be read.")
 else:
@@ -113,14 +108,14 @@ else:
         "reason": st.column_config.TextColumn("Reason", width="large"),
     })
     st.download_button(
-        "Download all rejected rows (CSV)", data=lambda: dashboard_data.rejected_rows_csv(con),
+        "Download all rejected rows (CSV)", data=caches.rejected_rows_csv,
         file_name="rejected_rows.csv", mime="text/csv", on_click="ignore",
         icon=":material/download:", key="data_rejects_download",
     )
 
 # ---------------------------------------------------------------- quality
 st.subheader("Data quality")
-quality = ui_common.data_quality()
+quality = caches.data_quality()
 checks = (
     ("Invalid timezones", quality.invalid_timezones, "America/Chicago is used instead."),
     ("No timezone row", quality.missing_timezones, "America/Chicago is used."),
@@ -128,7 +123,7 @@ checks = (
     ("No polls inside business hours", quality.without_observations,
      "No known status: all report figures are 0."),
 )
-metric_cols = st.columns(4)
+metric_cols = st.columns(len(checks))
 for col, (title, table, meaning) in zip(metric_cols, checks, strict=True):
     col.metric(title, f"{len(table):,}", help=meaning)
 for title, table, meaning in checks:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
-import ui_charts
-import ui_common
+from ui import caches, charts, entry, paths
+from ui.formatting import WINDOWS, percent
 
 LIVE_EVERY_MS = 60_000
 
-ui_common.require_entry_point()
+entry.require_entry_point()
 st.title("Fleet overview")
-fresh = ui_common.freshness()
+fresh = caches.data_freshness()
 if fresh.latest_poll is None:
     st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
     st.stop()
@@ -27,13 +27,12 @@ live = top[1].toggle("Live", key="fleet_live",
 if live:
     st_autorefresh(interval=LIVE_EVERY_MS, key="fleet_autorefresh")
 
-overview = ui_common.fleet_overview()
+overview = caches.fleet_overview()
 kpi = st.columns(6)
 kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
 kpi[1].metric("Polls", f"{fresh.polls:,}")
-for col, window in zip(kpi[2:5], ("hour", "day", "week"), strict=True):
-    pct = overview.uptime_pct[window]
-    col.metric(f"Uptime, last {window}", "—" if pct is None else f"{pct:.2f} %",
+for col, window in zip(kpi[2:5], WINDOWS, strict=True):
+    col.metric(f"Uptime, last {window}", percent(overview.uptime_pct[window]),
                help=f"Share of all stores' business time in the last {window} that was up.")
 kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
@@ -42,8 +41,7 @@ kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
 left, right = st.columns([1, 1])
 with left:
     st.subheader("Weekly uptime distribution")
-    st.plotly_chart(ui_charts.weekly_uptime_histogram(overview.uptime_bins),
-                    key="fleet_histogram")
+    st.plotly_chart(charts.weekly_uptime_histogram(overview.uptime_bins), key="fleet_histogram")
 with right:
     st.subheader("Most downtime last week")
     st.caption("Select a row to open the store's drill-down.")
@@ -68,15 +66,15 @@ with right:
     )
     opened = st.session_state.pop("fleet_open_store", None)
     if opened:
-        st.switch_page(ui_common.PAGE_STORE, query_params={"store_id": opened})
+        st.switch_page(paths.PAGE_STORE, query_params={"store_id": opened})
 
-downtime = ui_common.fleet_downtime(overview.as_of)
+downtime = caches.fleet_downtime(overview.as_of)
 st.subheader("Downtime by hour of the week (store-local time)")
 st.caption("Share of the fleet's business time (with a known status) that was down, in each "
            "hour of the week in the stores' own local time, over the 7 days before the as-of.")
-st.plotly_chart(ui_charts.downtime_heatmap(downtime.heatmap, "down"), key="fleet_heatmap")
+st.plotly_chart(charts.downtime_heatmap(downtime.heatmap, "down"), key="fleet_heatmap")
 st.subheader("Fleet uptime per day (store-local dates)")
-st.plotly_chart(ui_charts.daily_trend(downtime.per_day), key="fleet_trend")
+st.plotly_chart(charts.daily_trend(downtime.per_day), key="fleet_trend")
 st.caption("The same 7 days, per local date; the first and last dates are partial. Both "
            "charts sum the interpolated spans the report uses, so their totals equal the "
            "report's week figures.")

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-import ui_common
-from loop_core import dashboard_data, jobs
 from loop_core.models import ReportState, ReportStatus
+from ui import caches, entry, paths
+from ui.formatting import WINDOWS, code_span, percent
+from ui.views import reports as view
 
 POLL_EVERY_S = 1.0
 QUERY_KEY = "report_id"
 
-ui_common.require_entry_point()
-con = ui_common.get_con()
-fresh = ui_common.freshness()
+entry.require_entry_point()
+fresh = caches.data_freshness()
 
 st.title("Reports")
 st.caption(
@@ -43,10 +43,8 @@ with st.container(border=True):
     with left:
         if st.button("Generate report", type="primary", icon=":material/play_arrow:",
                      key="reports_generate"):
-            with ui_common.guard("Could not start the report"):
-                as_of = None if as_of_value is None else as_of_value.replace(tzinfo=UTC)
-                new_id = jobs.trigger_report(con, as_of)
-            st.query_params[QUERY_KEY] = new_id
+            as_of = None if as_of_value is None else as_of_value.replace(tzinfo=UTC)
+            st.query_params[QUERY_KEY] = caches.trigger_report(as_of)
 
 selected = st.query_params.get(QUERY_KEY)
 
@@ -54,7 +52,8 @@ selected = st.query_params.get(QUERY_KEY)
 # ---------------------------------------------------------------- the selected report
 def _render_done(status: ReportStatus) -> None:
     if status.status is ReportState.FAILED:
-        st.error(f"Report failed: {status.error or 'no reason recorded'}", icon=":material/error:")
+        st.error("Report failed: " + code_span(status.error or "no reason recorded"),
+                 icon=":material/error:")
         return
     st.success(
         f"Complete: {status.row_count:,} stores, as-of {status.as_of:%Y-%m-%d %H:%M:%S} UTC, "
@@ -62,94 +61,96 @@ def _render_done(status: ReportStatus) -> None:
         icon=":material/check_circle:",
     )
     st.download_button(
-        "Download CSV", data=status.csv or "", file_name=dashboard_data.report_file_name(status),
+        "Download CSV", data=status.csv or "", file_name=view.report_file_name(status),
         mime="text/csv", type="primary", icon=":material/download:", on_click="ignore",
         key="reports_download",
     )
 
 
 def _render_running(report_id: str) -> None:
-    expected = dashboard_data.expected_duration_s(con)
+    expected = caches.expected_report_s()
 
     @st.fragment(run_every=POLL_EVERY_S)
     def watch() -> None:
-        with ui_common.guard():
-            status = jobs.get_report(con, report_id)
+        with entry.guard():
+            status = caches.report_status(report_id)
         if status.status is not ReportState.RUNNING:
             st.rerun()  # the whole page: stops this timer and shows the result
-        fraction = dashboard_data.running_progress(status, expected, datetime.now(UTC))
-        elapsed = (datetime.now(UTC) - status.created_at).total_seconds()
-        st.progress(fraction, text=f"Running… {elapsed:.0f} s (usually about {expected:.1f} s)")
+        now = datetime.now(UTC)
+        elapsed = (now - status.created_at).total_seconds()
+        st.progress(view.running_progress(status, expected, now),
+                    text=f"Running… {elapsed:.0f} s (usually about {expected:.1f} s)")
 
     watch()
 
 
+def _render_preview(current: ReportStatus) -> None:
+    st.subheader("Preview")
+    f1, f2 = st.columns([2, 1])
+    contains = f1.text_input("Store id contains", key="reports_filter_id",
+                             placeholder="e.g. 8419…")
+    min_down = f2.number_input("Min. downtime last week (h)", min_value=0.0, value=0.0,
+                               step=1.0, key="reports_filter_down")
+    preview = caches.report_preview(current.csv or "", contains, float(min_down))
+    m = st.columns(5)
+    for col, window in zip(m[:3], WINDOWS, strict=True):
+        col.metric(f"Fleet uptime, last {window}", percent(preview.uptime_pct[window]),
+                   help="Share of all stores' business time that was up.")
+    m[3].metric("Stores in report", f"{preview.total_rows:,}")
+    m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
+                help="All last-week figures are 0: closed all week, or no poll inside "
+                     "its business hours (so no known status).")
+    table, worst = st.columns([3, 1])
+    with table:
+        st.caption(f"{len(preview.rows):,} of {preview.total_rows:,} stores shown · click "
+                   "a column header to sort")
+        st.dataframe(
+            preview.rows, hide_index=True, height=420, key="reports_preview_table",
+            column_config={
+                "store_id": st.column_config.TextColumn("Store id"),
+                "uptime_last_hour": st.column_config.NumberColumn("Up, last hour (min)",
+                                                                  format="%.2f"),
+                "uptime_last_day": st.column_config.NumberColumn("Up, last day (h)",
+                                                                 format="%.2f"),
+                "uptime_last_week": st.column_config.NumberColumn("Up, last week (h)",
+                                                                  format="%.2f"),
+                "downtime_last_hour": st.column_config.NumberColumn("Down, last hour (min)",
+                                                                    format="%.2f"),
+                "downtime_last_day": st.column_config.NumberColumn("Down, last day (h)",
+                                                                   format="%.2f"),
+                "downtime_last_week": st.column_config.NumberColumn("Down, last week (h)",
+                                                                    format="%.2f"),
+                "uptime_pct_week": st.column_config.ProgressColumn(
+                    "Uptime last week", min_value=0, max_value=100, format="%.1f%%"),
+            },
+        )
+    with worst:
+        st.markdown("**Most downtime last week**")
+        for row in preview.most_downtime.itertuples(index=False):
+            st.page_link(paths.PAGE_STORE,
+                         label=f"{code_span(row.store_id)} · {row.downtime_last_week:.1f} h",
+                         query_params={"store_id": str(row.store_id)},
+                         icon=":material/store:")
+
+
 if selected:
-    with st.container(border=True):
-        with ui_common.guard():
-            current = jobs.get_report(con, selected)
-        st.markdown(f"**Report** `{current.report_id}` · status **{current.status}** · created "
-                    f"{current.created_at:%Y-%m-%d %H:%M:%S} UTC")
-        link = dashboard_data.report_link(st.context.url, current.report_id)
-        st.caption(f"Shareable link: `{link}`")
+    # An unknown or broken id is an error here, and the history below still shows.
+    with entry.guard(stop=False), st.container(border=True):
+        current = caches.report_status(selected)
+        st.markdown(f"**Report** {code_span(current.report_id)} · status **{current.status}** "
+                    f"· created {current.created_at:%Y-%m-%d %H:%M:%S} UTC")
+        st.caption("Shareable link: " + code_span(view.report_link(st.context.url,
+                                                                   current.report_id)))
         if current.status is ReportState.RUNNING:
             _render_running(current.report_id)
         else:
             _render_done(current)
-
-    if current.status is ReportState.COMPLETE and current.csv:
-        st.subheader("Preview")
-        f1, f2 = st.columns([2, 1])
-        contains = f1.text_input("Store id contains", key="reports_filter_id",
-                                 placeholder="e.g. 8419…")
-        min_down = f2.number_input("Min. downtime last week (h)", min_value=0.0, value=0.0,
-                                   step=1.0, key="reports_filter_down")
-        preview = ui_common.report_preview(current.csv, contains, float(min_down))
-        m = st.columns(5)
-        for col, window in zip(m[:3], ("hour", "day", "week"), strict=True):
-            pct = preview.uptime_pct[window]
-            col.metric(f"Fleet uptime, last {window}", "—" if pct is None else f"{pct:.2f} %",
-                       help="Share of all stores' business time that was up.")
-        m[3].metric("Stores in report", f"{preview.total_rows:,}")
-        m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
-                    help="All last-week figures are 0: closed all week, or no poll inside "
-                         "its business hours (so no known status).")
-        table, worst = st.columns([3, 1])
-        with table:
-            st.caption(f"{len(preview.rows):,} of {preview.total_rows:,} stores shown · click "
-                       "a column header to sort")
-            st.dataframe(
-                preview.rows, hide_index=True, height=420, key="reports_preview_table",
-                column_config={
-                    "store_id": st.column_config.TextColumn("Store id"),
-                    "uptime_last_hour": st.column_config.NumberColumn("Up, last hour (min)",
-                                                                      format="%.2f"),
-                    "uptime_last_day": st.column_config.NumberColumn("Up, last day (h)",
-                                                                     format="%.2f"),
-                    "uptime_last_week": st.column_config.NumberColumn("Up, last week (h)",
-                                                                      format="%.2f"),
-                    "downtime_last_hour": st.column_config.NumberColumn("Down, last hour (min)",
-                                                                        format="%.2f"),
-                    "downtime_last_day": st.column_config.NumberColumn("Down, last day (h)",
-                                                                       format="%.2f"),
-                    "downtime_last_week": st.column_config.NumberColumn("Down, last week (h)",
-                                                                        format="%.2f"),
-                    "uptime_pct_week": st.column_config.ProgressColumn(
-                        "Uptime last week", min_value=0, max_value=100, format="%.1f%%"),
-                },
-            )
-        with worst:
-            st.markdown("**Most downtime last week**")
-            for row in preview.most_downtime.itertuples(index=False):
-                st.page_link(ui_common.PAGE_STORE,
-                             label=f"{row.store_id} · {row.downtime_last_week:.1f} h",
-                             query_params={"store_id": str(row.store_id)},
-                             icon=":material/store:")
+        if current.status is ReportState.COMPLETE and current.csv:
+            _render_preview(current)
 
 # ---------------------------------------------------------------- history
 st.subheader("History")
-with ui_common.guard():
-    history = dashboard_data.report_history(con)
+history = caches.report_history()
 if history.empty:
     st.caption("No reports yet: generate the first one above.")
 else:

@@ -9,16 +9,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
-import ui_charts
-import ui_common
-from loop_core import fleet
+from ui import caches, charts, entry
+from ui.formatting import code_span
+from ui.views import store as view
 
 RANGES = ("Last day", "Last week", "Custom")
 
-ui_common.require_entry_point()
+entry.require_entry_point()
 st.title("Store drill-down")
-fresh = ui_common.freshness()
-report = ui_common.current_report()
+report = caches.current_report()
 
 
 def _choose(store_id: str) -> None:
@@ -27,22 +26,24 @@ def _choose(store_id: str) -> None:
 
 store_id = st.text_input("Store id", key="store_id", bind="query-params",
                          placeholder="Type or paste a store id (or part of one)").strip()
-matches = fleet.find_stores(report, store_id) if store_id else []
+matches = view.find_stores(report, store_id) if store_id else []
 if store_id and store_id not in matches:
     if not matches:
-        st.warning(f"No polled store id contains “{store_id}”.", icon=":material/search_off:")
+        st.warning(f"No polled store id contains {code_span(store_id)}.",
+                   icon=":material/search_off:")
     else:
         st.caption("Matching stores:")
         cols = st.columns(5)
         for i, match in enumerate(matches[:10]):
-            cols[i % 5].button(match, key=f"store_match_{match}", on_click=_choose, args=(match,))
+            cols[i % 5].button(code_span(match), key=f"store_match_{match}", on_click=_choose,
+                               args=(match,))
     st.stop()
 if not store_id:
     st.caption("Or start from one of the stores with the most downtime last week:")
-    worst = ui_common.fleet_overview().worst.head(10)
+    worst = caches.fleet_overview().worst.head(10)
     cols = st.columns(5)
     for i, row in enumerate(worst.itertuples(index=False)):
-        cols[i % 5].button(f"{row.store_id}", key=f"store_pick_{row.store_id}",
+        cols[i % 5].button(code_span(row.store_id), key=f"store_pick_{row.store_id}",
                            help=f"{row.downtime_last_week:.1f} h down last week",
                            on_click=_choose, args=(str(row.store_id),))
     st.stop()
@@ -70,21 +71,20 @@ elif span == "Custom":
 else:
     start, end = as_of - timedelta(days=7), as_of
 
-view = ui_common.store_view(store_id, start, end)
-tl = view.timeline
+store = caches.store_view(store_id, start, end)
+tl = store.timeline
 local = tz_mode == "Store local"
 
 # ---------------------------------------------------------------- header: zone, figures
-zone_text = f"Timezone **{tl.timezone}**"
 if tl.timezone_defaulted:
-    given = f"“{tl.timezone_given}” is not a valid IANA zone" if tl.timezone_given \
-        else "no timezone row"
+    given = f"{code_span(tl.timezone_given)} is not a valid IANA zone" if tl.timezone_given \
+        else "No timezone row"
     st.warning(f"{given}: America/Chicago is used, as the rules say.", icon=":material/public:")
-st.markdown(f"{zone_text} · range {tl.start:%Y-%m-%d %H:%M} → {tl.end:%Y-%m-%d %H:%M} UTC · "
-            f"{len(view.polls):,} polls ({int(view.polls['in_hours'].sum()):,} inside business "
-            "hours)")
+st.markdown(f"Timezone **{tl.timezone}** · range {tl.start:%Y-%m-%d %H:%M} → "
+            f"{tl.end:%Y-%m-%d %H:%M} UTC · {len(store.polls):,} polls "
+            f"({int(store.polls['in_hours'].sum()):,} inside business hours)")
 
-figures = fleet.store_figures(report, store_id)
+figures = view.store_figures(report, store_id)
 if figures is None:
     st.info("This store has no poll at or before the as-of, so it is not in the report.")
 else:
@@ -101,7 +101,7 @@ else:
 
 # ---------------------------------------------------------------- charts
 st.subheader("Timeline")
-st.plotly_chart(ui_charts.store_timeline(view, local=local), key="store_timeline")
+st.plotly_chart(charts.store_timeline(store, local=local), key="store_timeline")
 st.caption("Shaded: business hours. Bars: the status every business instant takes from the "
            "nearest poll inside business hours (boundaries at midpoints). Hollow markers: "
            "polls outside business hours, which are not used.")
@@ -109,17 +109,17 @@ st.caption("Shaded: business hours. Bars: the status every business instant take
 left, right = st.columns([1, 1])
 with left:
     st.subheader("Uptime per day")
-    if view.daily.empty:
+    if store.daily.empty:
         st.caption("No business time with a known status in this range.")
     else:
-        st.plotly_chart(ui_charts.daily_uptime(view.daily), key="store_daily")
+        st.plotly_chart(charts.daily_uptime(store.daily), key="store_daily")
 with right:
     st.subheader("Business hours")
-    if view.open_24x7:
+    if store.open_24x7 or store.hours_reference is None:
         st.info("No business-hours rows: open 24×7.", icon=":material/schedule:")
     else:
         st.dataframe(
-            view.hours, hide_index=True, key="store_hours",
+            store.hours, hide_index=True, key="store_hours",
             column_config={
                 "day": st.column_config.TextColumn("Day", width="small"),
                 "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
@@ -127,5 +127,5 @@ with right:
                 "utc_offset": st.column_config.TextColumn("Offset", width="small"),
             },
         )
-        st.caption(f"UTC times as in the week ending {view.hours_reference:%a %Y-%m-%d} "
+        st.caption(f"UTC times as in the week ending {store.hours_reference:%a %Y-%m-%d} "
                    "(they move with daylight saving).")

@@ -49,7 +49,7 @@ def sample_db(
 def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "empty.duckdb"
     monkeypatch.setenv("LOOP_DB", str(path))
-    monkeypatch.setenv(bootstrap.NO_SAMPLE_ENV, "1")
+    monkeypatch.setenv("LOOP_NO_SAMPLE", "1")
     return path
 
 
@@ -96,7 +96,7 @@ def test_first_start_on_an_empty_database_loads_the_sample_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOOP_DB", str(tmp_path / "fresh.duckdb"))
-    monkeypatch.delenv(bootstrap.NO_SAMPLE_ENV, raising=False)
+    monkeypatch.delenv("LOOP_NO_SAMPLE", raising=False)
     at = _app()
     at.run()
     _assert_clean(at)

@@ -16,13 +16,8 @@ import duckdb
 import pytest
 from googleapiclient.http import HttpMockSequence
 
-from loop_core.drive import (
-    DriveConfig,
-    DriveSource,
-    build_drive_service,
-    load_sync_config,
-    make_source,
-)
+from loop_core.config import DriveConfig, load_sync_config
+from loop_core.drive import DriveSource, build_drive_service, make_source
 from loop_core.errors import InvalidParameterError, SyncError
 from loop_core.ingest import ingest_file
 from loop_core.models import Feed
@@ -179,13 +174,14 @@ def test_three_files_sync_together_and_one_missing_file_does_not_stop_the_others
     con: duckdb.DuckDBPyConnection, sleeps: list[float]
 ) -> None:
     zones = (DATA / "timezones.csv").read_bytes()
+    # Asked in load order (loop_core.models.Feed): timezones, business hours, polls.
     source, _ = drive(
         [
-            meta(STATUS_ID, V1),
-            whole(V1),
-            error(404, f"File not found: {HOURS_ID}.", "notFound"),
             meta(ZONES_ID, zones, name="timezones.csv"),
             whole(zones),
+            error(404, f"File not found: {HOURS_ID}.", "notFound"),
+            meta(STATUS_ID, V1),
+            whole(V1),
         ],
         sleeps,
         file_ids={
@@ -198,10 +194,10 @@ def test_three_files_sync_together_and_one_missing_file_does_not_stop_the_others
     result = sync_once(con, source)
 
     assert result.outcome is SyncOutcome.PARTIAL
-    assert [f.outcome for f in result.files] == [
-        FileOutcome.LOADED,
-        FileOutcome.FAILED,
-        FileOutcome.LOADED,
+    assert [(f.feed, f.outcome) for f in result.files] == [
+        (Feed.TIMEZONES, FileOutcome.LOADED),
+        (Feed.BUSINESS_HOURS, FileOutcome.FAILED),
+        (Feed.STORE_STATUS, FileOutcome.LOADED),
     ]
     assert count(con, "store_status") == 3 and count(con, "timezones") == 2
     assert result.source_label == f"Google Drive as {EMAIL}"

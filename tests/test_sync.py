@@ -20,10 +20,13 @@ from loop_core.errors import SyncError
 from loop_core.freshness import staleness
 from loop_core.models import Feed
 from loop_core.sources import FolderSource
+from ui.views.freshness import staleness_warning
 from loop_core.sync import (
     INTERRUPTED,
     FileOutcome,
+    FileResult,
     SyncOutcome,
+    SyncResult,
     SyncScheduler,
     last_syncs,
     sync_once,
@@ -64,6 +67,11 @@ def outcomes(result_files: object) -> dict[str, str]:
     return {str(f.feed): str(f.outcome) for f in result_files}  # type: ignore[attr-defined]
 
 
+def file_of(result: SyncResult, feed: Feed) -> FileResult:
+    (found,) = [f for f in result.files if f.feed is feed]
+    return found
+
+
 def polls(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool, str]]:
     rows = con.execute(
         "SELECT store_id, is_active, strftime(timestamp_utc, '%Y-%m-%d %H:%M:%S') "
@@ -92,7 +100,10 @@ def test_a_first_sync_from_a_folder_loads_all_three_feeds(
         "business_hours": "loaded",
         "timezones": "loaded",
     }
-    assert [f.rows_loaded for f in result.files] == [3, 2, 2]
+    # Snapshots first, then the polls (the load order of loop_core.models.Feed).
+    assert [(str(f.feed), f.rows_loaded) for f in result.files] == [
+        ("timezones", 2), ("business_hours", 2), ("store_status", 3),
+    ]
     assert polls(con) == [
         (UUID_STORE, True, "2023-01-24 09:30:00"),
         (NUM_STORE, False, "2023-01-24 10:07:11"),
@@ -137,7 +148,7 @@ def test_a_new_version_dropped_into_the_folder_is_picked_up_and_only_it_is_loade
         "timezones": "skipped",
     }
     # The polls accumulate: v2 repeats v1's three rows and adds two.
-    assert result.files[0].rows_loaded == 2
+    assert file_of(result, Feed.STORE_STATUS).rows_loaded == 2
     assert polls(con) == [
         (UUID_STORE, False, "2023-01-24 10:31:00"),
         (UUID_STORE, True, "2023-01-24 09:30:00"),
@@ -188,7 +199,7 @@ def test_a_feed_missing_from_the_folder_is_skipped_not_failed(
         "business_hours": "skipped",
         "timezones": "loaded",
     }
-    assert "has no file for it" in result.files[0].message
+    assert "has no file for it" in file_of(result, Feed.STORE_STATUS).message
 
 
 def test_a_file_with_a_wrong_header_is_refused_while_the_others_load(
@@ -204,7 +215,8 @@ def test_a_file_with_a_wrong_header_is_refused_while_the_others_load(
         "business_hours": "loaded",
         "timezones": "loaded",
     }
-    assert "missing column(s) store_id, status, timestamp_utc" in result.files[0].message
+    assert "missing column(s) store_id, status, timestamp_utc" in \
+        file_of(result, Feed.STORE_STATUS).message
     assert result.message is not None and "store_status" in result.message
     assert count(con, "store_status") == 0
     assert count(con, "business_hours") == 2
@@ -246,7 +258,7 @@ def test_a_file_modified_a_moment_ago_waits_for_the_next_sync(
 
     assert waiting.outcome is SyncOutcome.OK
     assert outcomes(waiting.files)["timezones"] == "skipped"
-    assert "may still be being written" in waiting.files[2].message
+    assert "may still be being written" in file_of(waiting, Feed.TIMEZONES).message
     assert count(con, "timezones") == 0
     settled = sync_once(con, FolderSource(tmp_path, settle_s=0))
     assert outcomes(settled.files)["timezones"] == "loaded"
@@ -281,8 +293,8 @@ def test_last_syncs_lists_the_newest_run_first_with_each_files_outcome(
         ("store_status", "loaded", 3),
         ("timezones", "loaded", 2),
     ]
-    assert runs[1].files[1].remote is not None
-    assert runs[1].files[1].remote.fingerprint.startswith("sha256:")
+    remote = file_of(runs[1], Feed.STORE_STATUS).remote
+    assert remote is not None and remote.fingerprint.startswith("sha256:")
     assert len(last_syncs(con, 1)) == 1
 
 
@@ -317,7 +329,8 @@ def test_the_scheduler_syncs_on_its_interval_and_picks_up_a_new_version(
     scheduler = SyncScheduler(con, lambda: source(inbox), interval_s=0.2)
     scheduler.start()
     try:
-        wait_until(lambda: len(last_syncs(con, 10)) >= 2)
+        # Two runs *finished*: a run still going could pick up the new file itself.
+        wait_until(lambda: sum(r.finished_at is not None for r in last_syncs(con, 10)) >= 2)
         drop(inbox, "store_status_v2.csv", "store_status.csv")
         wait_until(lambda: count(con, "store_status") == 5)
         assert scheduler.running
@@ -406,10 +419,9 @@ def test_staleness_is_quiet_when_the_data_is_fresh_and_the_last_sync_succeeded(
 
     assert result.latest_poll == datetime(2023, 1, 24, 10, 7, 11, tzinfo=UTC)
     assert result.lag == timedelta(minutes=52, seconds=49)
-    assert result.last_sync_outcome == "ok"
-    assert result.last_successful_sync_at == result.last_sync_at
-    assert result.warning is None
+    assert result.failed_sync is None and not result.polls_stale
     assert not result.is_stale
+    assert staleness_warning(result) is None
 
 
 def test_staleness_warns_when_the_newest_poll_is_more_than_two_hours_old(
@@ -419,8 +431,11 @@ def test_staleness_warns_when_the_newest_poll_is_more_than_two_hours_old(
 
     result = staleness(con, datetime(2023, 1, 24, 12, 7, 12, tzinfo=UTC))
 
-    assert result.warning == "the newest poll (2023-01-24 10:07 UTC) is 2 h 00 min old"
-    assert staleness(con, datetime(2023, 1, 24, 12, 7, 11, tzinfo=UTC)).warning is None
+    assert result.polls_stale and result.is_stale
+    assert staleness_warning(result) == \
+        "the newest poll (2023-01-24 10:07 UTC) is 2 h 00 min old"
+    just_in_time = staleness(con, datetime(2023, 1, 24, 12, 7, 11, tzinfo=UTC))
+    assert not just_in_time.is_stale and staleness_warning(just_in_time) is None
 
 
 def test_staleness_warns_when_the_last_sync_failed(
@@ -431,11 +446,12 @@ def test_staleness_warns_when_the_last_sync_failed(
 
     result = staleness(con, datetime(2023, 1, 24, 10, 30, tzinfo=UTC))
 
-    assert result.last_sync_outcome == "failed"
-    assert result.last_successful_sync_at is not None
-    assert result.warning is not None
-    assert result.warning.startswith("the last sync (")
-    assert "failed: sync folder" in result.warning
+    assert result.failed_sync is not None and not result.failed_sync.partly
+    assert "sync folder" in result.failed_sync.message
+    warning = staleness_warning(result)
+    assert warning is not None
+    assert warning.startswith("the last sync (")
+    assert "failed: sync folder" in warning
 
 
 def test_staleness_warns_when_some_files_of_the_last_sync_failed(
@@ -447,9 +463,11 @@ def test_staleness_warns_when_some_files_of_the_last_sync_failed(
 
     result = staleness(con, datetime(2023, 1, 24, 10, 30, tzinfo=UTC))
 
-    assert result.warning is not None
-    assert "partly failed" in result.warning
-    assert "missing column(s)" in result.warning
+    assert result.failed_sync is not None and result.failed_sync.partly
+    warning = staleness_warning(result)
+    assert warning is not None
+    assert "partly failed" in warning
+    assert "missing column(s)" in warning
 
 
 def test_staleness_of_an_empty_database_says_there_are_no_polls(
@@ -458,8 +476,8 @@ def test_staleness_of_an_empty_database_says_there_are_no_polls(
     result = staleness(con)
 
     assert result.latest_poll is None and result.lag is None
-    assert result.last_sync_at is None
-    assert result.warning == "there are no polls yet"
+    assert result.polls_stale and result.failed_sync is None
+    assert staleness_warning(result) == "there are no polls yet"
 
 
 # ------------------------------------------------------------------- the sync command

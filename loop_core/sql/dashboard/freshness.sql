@@ -1,5 +1,5 @@
--- Data freshness for the sidebar: the latest poll (the report's default "now"),
--- the latest load, and the size of the data. One row.
+-- Data freshness for the sidebar: the latest poll (the report's default "now"), the
+-- latest load, and the size of the data. One row. Parameter: the sample's load source.
 WITH polls AS (
     SELECT
         max(timestamp_utc)        AS latest_poll,
@@ -10,12 +10,9 @@ WITH polls AS (
 
 load_log AS (
     SELECT
-        coalesce(max(load_id), 0)                  AS data_version,
-        max(loaded_at)                             AS last_load,
-        arg_max(file_name, loaded_at)              AS last_load_file,
-        arg_max(source, loaded_at)                 AS last_load_source,
-        count(*)                                   AS loads,
-        count(*) > 0 AND bool_and(source = ?)      AS sample_only
+        coalesce(max(load_id), 0)             AS data_version,
+        max(loaded_at)                        AS last_load,
+        count(*) > 0 AND bool_and(source = ?) AS sample_only
     FROM loads
 ),
 
@@ -26,9 +23,6 @@ final AS (
         polls.stores,
         load_log.data_version,
         load_log.last_load,
-        load_log.last_load_file,
-        load_log.last_load_source,
-        load_log.loads,
         coalesce(load_log.sample_only, false) AS sample_only
     FROM polls, load_log
 )

@@ -1,4 +1,5 @@
--- Data-quality findings per store, for the Data page: one row per (store, problem).
+-- Data-quality findings per store, for the Data page: one row per (store, problem), with
+-- the zone name given (invalid_timezone only). No parameters.
 --   invalid_timezone : the zone name is not an IANA zone DuckDB knows (America/Chicago used)
 --   no_timezone      : a polled store without a timezone row (America/Chicago used)
 --   no_hours         : a polled store without business-hours rows (open 24x7)
@@ -16,23 +17,19 @@ hours AS (
 ),
 
 invalid_timezone AS (
-    SELECT store_id, 'invalid_timezone' AS problem,
-           'timezone ' || coalesce('"' || zone_given || '"', '(empty)')
-           || ' is not a known IANA zone; America/Chicago is used' AS detail
+    SELECT store_id, 'invalid_timezone' AS problem, zone_given
     FROM zones
     WHERE zone_invalid
 ),
 
 no_timezone AS (
-    SELECT p.store_id, 'no_timezone' AS problem,
-           'no timezone row; America/Chicago is used' AS detail
+    SELECT p.store_id, 'no_timezone' AS problem, NULL::VARCHAR AS zone_given
     FROM polled AS p
     WHERE p.store_id NOT IN (SELECT store_id FROM zones)
 ),
 
 no_hours AS (
-    SELECT p.store_id, 'no_hours' AS problem,
-           'no business-hours rows; treated as open 24x7' AS detail
+    SELECT p.store_id, 'no_hours' AS problem, NULL::VARCHAR AS zone_given
     FROM polled AS p
     WHERE p.store_id NOT IN (SELECT store_id FROM hours)
 ),

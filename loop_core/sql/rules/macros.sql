@@ -80,6 +80,18 @@ SELECT
 FROM stores AS k
 LEFT JOIN snapshot_hours_hashes() AS h USING (store_id);
 
+-- Where a business-hours row that starts on local_date ends, in local wall time (SPEC
+-- "Business time"). The one place these rules are written: the report, the timeline and
+-- the drill-down's hours table (report/weekly_hours.sql) all go through it.
+CREATE OR REPLACE MACRO hours_row_end(local_date, start_time_local, end_time_local) AS
+    CASE
+        -- 23:59 or later means "until midnight": 18:00-23:59 + 00:00-02:00 leaves no gap.
+        WHEN end_time_local >= TIME '23:59:00' THEN (local_date + 1)::TIMESTAMP
+        -- end <= start runs overnight; end == start is therefore 24 hours.
+        WHEN end_time_local <= start_time_local THEN (local_date + 1) + end_time_local
+        ELSE local_date + end_time_local
+    END;
+
 -- Merged business intervals in UTC (epoch microseconds, half-open) per hours hash (see
 -- hours_hashes; stores.hours_hash must be current), covering at least [lo_ts, hi_ts].
 -- only_store (or NULL for all) limits it to that store's hash.
@@ -118,14 +130,7 @@ local_intervals AS (
         z.hours_hash,
         z.zone,
         d.local_date + h.start_time_local AS start_local,
-        CASE
-            -- 23:59 or later means "until midnight": 18:00-23:59 + 00:00-02:00 leaves no gap.
-            WHEN h.end_time_local >= TIME '23:59:00' THEN (d.local_date + 1)::TIMESTAMP
-            -- end <= start runs overnight; end == start is therefore 24 hours.
-            WHEN h.end_time_local <= h.start_time_local
-                THEN (d.local_date + 1) + h.end_time_local
-            ELSE d.local_date + h.end_time_local
-        END AS end_local
+        hours_row_end(d.local_date, h.start_time_local, h.end_time_local) AS end_local
     FROM zoned AS z
     INNER JOIN hours AS h USING (store_id)
     INNER JOIN local_dates AS d ON isodow(d.local_date) - 1 = h.day_of_week

@@ -1,4 +1,4 @@
-"""The dashboard's data layer (loop_core.fleet, dashboard_data, bootstrap) on real DuckDB."""
+"""The dashboard's view models (``ui.views``) and the engine calls they shape, on real DuckDB."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
-from loop_core import bootstrap, dashboard_data, db, fleet, jobs
+from loop_core import bootstrap, db, freshness, jobs, loadlog, timeline
 from loop_core.models import Feed, ReportResult
-from loop_core.report import compute_report, report_microseconds
+from loop_core.report import REPORT_FIGURES, compute_report, report_microseconds
+from ui.formatting import DAY_NAMES
+from ui.views import data as data_view
+from ui.views import fleet as fleet_view
+from ui.views import reports as reports_view
+from ui.views import store as store_view
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "app"
@@ -42,10 +48,10 @@ def report(con: duckdb.DuckDBPyConnection) -> ReportResult:
     return compute_report(con)
 
 
-def test_the_loop_core_modules_of_the_dashboard_never_import_streamlit() -> None:
+def test_the_view_models_and_charts_never_import_streamlit() -> None:
     code = (
-        "import sys; import loop_core.fleet, loop_core.dashboard_data, loop_core.bootstrap; "
-        "print('streamlit' in sys.modules)"
+        "import sys; import ui.views.fleet, ui.views.store, ui.views.reports, ui.views.data, "
+        "ui.views.freshness, ui.formatting, ui.charts; print('streamlit' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
@@ -61,26 +67,33 @@ def test_first_start_loads_the_sample_once_and_marks_it_as_sample(tmp_path: Path
     db.close(tmp_path / "a.duckdb")
 
 
-def test_first_start_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(bootstrap.NO_SAMPLE_ENV, "1")
-    con = db.connect(tmp_path / "b.duckdb")
-    assert bootstrap.ensure_sample_data(con) is None
-    assert bootstrap.database_is_empty(con)
-    db.close(tmp_path / "b.duckdb")
+def test_first_start_can_be_switched_off(tmp_path: Path) -> None:
+    from loop_core import config
+    from ui import lifecycle
+
+    settings = config.load({"LOOP_DB": str(tmp_path / "b.duckdb"), "LOOP_NO_SAMPLE": "1"},
+                           secrets={})
+    services = lifecycle.start(settings, warm=False)
+    try:
+        assert services.sample is None
+        assert bootstrap.database_is_empty(services.con)
+    finally:
+        lifecycle.stop()
+        db.close(tmp_path / "b.duckdb")
 
 
 def test_freshness_names_the_latest_poll_and_the_data_version(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    fresh = fleet.freshness(con)
-    assert fresh.latest_poll is not None and fresh.sample_only
-    assert fresh.stores == 200 and fresh.data_version == fleet.data_version(con) > 0
-    assert fresh.lag(fresh.latest_poll + timedelta(hours=3, minutes=5)) == timedelta(
-        hours=3, minutes=5)
+    fresh = freshness.freshness(con)
+    latest = con.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
+    assert latest is not None and fresh.latest_poll == latest[0] and fresh.sample_only
+    assert fresh.stores == 200 and fresh.data_version == freshness.data_version(con) > 0
+    assert fresh.polls == con.execute("SELECT count(*) FROM store_status").fetchone()[0]
 
 
 def test_fleet_uptime_is_the_share_of_all_business_time_that_was_up(report: ReportResult) -> None:
-    overview = fleet.fleet_overview(report)
+    overview = fleet_view.fleet_overview(report)
     rows = report.rows
     up, down = rows["uptime_last_week"].sum(), rows["downtime_last_week"].sum()
     assert overview.uptime_pct["week"] == round(100 * up / (up + down), 2)
@@ -94,7 +107,7 @@ def test_fleet_uptime_is_the_share_of_all_business_time_that_was_up(report: Repo
 def test_the_worst_stores_are_those_with_the_most_downtime_last_week(
     report: ReportResult,
 ) -> None:
-    worst = fleet.fleet_overview(report, top=5).worst
+    worst = fleet_view.fleet_overview(report, top=5).worst
     assert list(worst["downtime_last_week"]) == sorted(worst["downtime_last_week"], reverse=True)
     assert worst["downtime_last_week"].iloc[0] == report.rows["downtime_last_week"].max()
 
@@ -102,9 +115,10 @@ def test_the_worst_stores_are_those_with_the_most_downtime_last_week(
 def test_downtime_by_hour_of_week_covers_seven_days_of_24_hours(
     con: duckdb.DuckDBPyConnection, report: ReportResult
 ) -> None:
-    downtime = fleet.fleet_downtime(con, report.as_of)
+    downtime = fleet_view.fleet_downtime(
+        timeline.downtime_by_local_hour(con, report.as_of), report.as_of)
     assert downtime.heatmap.shape == (7, 24)
-    assert list(downtime.heatmap.index) == list(fleet.DAY_NAMES)
+    assert list(downtime.heatmap.index) == list(DAY_NAMES)
     values = downtime.heatmap.stack()
     assert ((values >= 0) & (values <= 100)).all()
     assert (downtime.per_day["uptime_pct"] + downtime.per_day["downtime_pct"]).round(6).eq(
@@ -114,7 +128,8 @@ def test_downtime_by_hour_of_week_covers_seven_days_of_24_hours(
 def test_fleet_downtime_by_hour_adds_up_to_the_reports_week_figures(
     con: duckdb.DuckDBPyConnection, report: ReportResult
 ) -> None:
-    downtime = fleet.fleet_downtime(con, report.as_of)
+    downtime = fleet_view.fleet_downtime(
+        timeline.downtime_by_local_hour(con, report.as_of), report.as_of)
     # hours of all stores over the week; the report rounds each store to 0.01 h
     tolerance = 0.005 * len(report.rows) + 1e-6
     assert abs(downtime.per_day["down_h"].sum() - report.rows["downtime_last_week"].sum()) \
@@ -127,47 +142,57 @@ def test_fleet_downtime_by_hour_adds_up_to_the_reports_week_figures(
 
 def test_a_stores_figures_are_exactly_its_report_row(report: ReportResult) -> None:
     row = report.rows.iloc[7]
-    figures = fleet.store_figures(report, str(row["store_id"]))
-    assert figures == {c: float(row[c]) for c in fleet.REPORT_COLUMNS}
-    assert fleet.store_figures(report, "no-such-store") is None
+    figures = store_view.store_figures(report, str(row["store_id"]))
+    assert figures == {c: float(row[c]) for c in REPORT_FIGURES}
+    assert store_view.store_figures(report, "no-such-store") is None
 
 
 def test_finding_stores_puts_prefix_matches_first(report: ReportResult) -> None:
-    some_id = str(report.rows["store_id"].iloc[3])
-    found = fleet.find_stores(report, some_id[:4])
-    assert found and all(s.startswith(some_id[:4]) for s in found[:1])
-    assert some_id in fleet.find_stores(report, some_id)
-    assert fleet.find_stores(report, "   ") == []
+    ids = [str(s) for s in report.rows["store_id"]]
+    # A two-character needle that some ids start with and others only contain.
+    needle = next(
+        n for n in sorted({s[i:i + 2].lower() for s in ids for i in range(len(s) - 1)})
+        if any(s.lower().startswith(n) for s in ids)
+        and any(n in s.lower()[1:] and not s.lower().startswith(n) for s in ids)
+    )
+    found = store_view.find_stores(report, needle.upper(), limit=len(ids))
+    expected = [s for s in ids if needle in s.lower()]
+    assert sorted(found) == sorted(expected)  # all matches, case-insensitive, no others
+    starts = [s.lower().startswith(needle) for s in found]
+    assert starts == sorted(starts, reverse=True) and starts[0] and not starts[-1]
+    assert len(store_view.find_stores(report, needle, limit=3)) == 3
+    assert ids[3] in store_view.find_stores(report, ids[3])
+    assert store_view.find_stores(report, "   ") == []
 
 
 def test_the_report_preview_filters_but_summarises_the_whole_report(
     report: ReportResult,
 ) -> None:
-    everything = dashboard_data.report_preview(report.csv)
+    everything = reports_view.report_preview(report.csv)
     assert everything.total_rows == len(everything.rows) == len(report.rows)
     assert everything.rows["store_id"].tolist() == report.rows["store_id"].tolist()
     some_id = str(report.rows["store_id"].iloc[0])
-    one = dashboard_data.report_preview(report.csv, contains=some_id)
+    one = reports_view.report_preview(report.csv, contains=some_id)
     assert some_id in one.rows["store_id"].tolist()
     assert one.uptime_pct == everything.uptime_pct
-    heavy = dashboard_data.report_preview(report.csv, min_downtime_week_h=10)
+    heavy = reports_view.report_preview(report.csv, min_downtime_week_h=10)
     assert (heavy.rows["downtime_last_week"] >= 10).all()
 
 
 def test_the_download_file_name_carries_the_as_of(con: duckdb.DuckDBPyConnection) -> None:
     report_id = jobs.trigger_report(con, "2024-10-14T09:30:15Z")
     status = jobs.wait_for_report(con, report_id, 30)
-    assert dashboard_data.report_file_name(status) == \
+    assert reports_view.report_file_name(status) == \
         "store-uptime-report_as-of_2024-10-14T093015Z.csv"
-    history = dashboard_data.report_history(con)
+    history = reports_view.report_history(jobs.list_reports(con))
     assert history.loc[0, "report_id"] == report_id and history.loc[0, "stores"] == 200
 
 
 def test_a_report_link_keeps_the_page_and_replaces_the_query() -> None:
-    link = dashboard_data.report_link("http://host:8501/reports?report_id=old&x=1", "a-b_c")
+    link = reports_view.report_link("http://host:8501/reports?report_id=old&x=1", "a-b_c")
     assert link == "http://host:8501/reports?report_id=a-b_c"
-    assert dashboard_data.report_link("http://host:8501", "id") == "http://host:8501/?report_id=id"
-    assert dashboard_data.report_link(None, "id") == "?report_id=id"
+    assert reports_view.report_link("http://host:8501", "id") == "http://host:8501/?report_id=id"
+    assert reports_view.report_link(None, "id") == "?report_id=id"
 
 
 def test_the_running_progress_grows_with_time_but_never_reaches_one(
@@ -176,9 +201,9 @@ def test_the_running_progress_grows_with_time_but_never_reaches_one(
     report_id = jobs.trigger_report(con)
     status = jobs.get_report(con, report_id)
     start = status.created_at
-    assert dashboard_data.running_progress(status, 4.0, start) == 0.0
-    assert dashboard_data.running_progress(status, 4.0, start + timedelta(seconds=2)) == 0.5
-    assert dashboard_data.running_progress(status, 4.0, start + timedelta(seconds=60)) == 0.95
+    assert reports_view.running_progress(status, 4.0, start) == 0.0
+    assert reports_view.running_progress(status, 4.0, start + timedelta(seconds=2)) == 0.5
+    assert reports_view.running_progress(status, 4.0, start + timedelta(seconds=60)) == 0.95
     jobs.wait_for_report(con, report_id, 30)
 
 
@@ -186,49 +211,49 @@ def test_an_upload_loads_good_rows_and_lists_the_rejected_ones(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     name = "store_status_some_bad.csv"
-    outcomes = dashboard_data.load_uploads(
+    outcomes = data_view.load_uploads(
         con, {Feed.STORE_STATUS: (name, (DATA / name).read_bytes())})
     assert [o.error for o in outcomes] == [None]
     summary = outcomes[0].summary
     assert summary is not None and summary.rows_loaded == 3 and summary.rows_rejected == 3
-    rejects = dashboard_data.rejected_rows(con)
+    rejects = loadlog.rejected_rows(con)
     assert sorted(rejects["line"]) == [4, 5, 7]
     assert rejects["reason"].str.len().gt(0).all()
     # untrusted text that a spreadsheet would run as a formula is neutralised
     assert "'=1+1,maybe,2024-10-14 11:00:00 UTC" in set(rejects["raw"])
-    assert ",\"'=1+1,maybe," in dashboard_data.rejected_rows_csv(con)
+    assert ",\"'=1+1,maybe," in loadlog.rejected_rows_csv(con)
 
 
 def test_a_real_upload_replaces_the_sample_instead_of_mixing_with_it(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     name = "store_status_some_bad.csv"
-    dashboard_data.load_uploads(con, {Feed.STORE_STATUS: (name, (DATA / name).read_bytes())})
+    data_view.load_uploads(con, {Feed.STORE_STATUS: (name, (DATA / name).read_bytes())})
     assert not bootstrap.is_sample_only(con)
     stores = {r[0] for r in con.execute("SELECT DISTINCT store_id FROM store_polls").fetchall()}
     assert stores == {"1001", "=cmd"}
-    assert fleet.freshness(con).stores == 2
+    assert freshness.freshness(con).stores == 2
 
 
 def test_a_refused_upload_changes_nothing_and_keeps_the_sample(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    before = fleet.data_version(con)
+    before = freshness.data_version(con)
     name = "timezones_bad_header.csv"
-    outcomes = dashboard_data.load_uploads(
+    outcomes = data_view.load_uploads(
         con, {Feed.TIMEZONES: (name, (DATA / name).read_bytes())})
     assert outcomes[0].summary is None and "timezone_str" in (outcomes[0].error or "")
-    assert fleet.data_version(con) == before and bootstrap.is_sample_only(con)
+    assert freshness.data_version(con) == before and bootstrap.is_sample_only(con)
 
 
 def test_data_quality_lists_invalid_and_missing_timezones_and_stores_without_hours(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     name = "timezones_good.csv"
-    dashboard_data.load_uploads(con, {Feed.TIMEZONES: (name, (DATA / name).read_bytes())},
+    data_view.load_uploads(con, {Feed.TIMEZONES: (name, (DATA / name).read_bytes())},
                                 replace_sample=False)
     result = compute_report(con)
-    quality = dashboard_data.data_quality(con, result)
+    quality = data_view.data_quality(loadlog.quality_findings(con), result)
     assert quality.invalid_timezones["store_id"].tolist() == ["1002"]
     # the sample's 200 polled stores have no timezone row any more (the snapshot replaced it)
     assert len(quality.missing_timezones) == 200
@@ -242,23 +267,30 @@ def test_data_quality_lists_invalid_and_missing_timezones_and_stores_without_hou
 def test_the_store_view_splits_its_spans_into_local_days_that_add_up_to_the_report(
     con: duckdb.DuckDBPyConnection, report: ReportResult
 ) -> None:
-    pytest.importorskip("loop_core.timeline")
     row = report.rows.sort_values("downtime_last_week", ascending=False).iloc[1]
     store_id = str(row["store_id"])
-    view = fleet.store_view(con, store_id, report.as_of - timedelta(days=7), report.as_of)
+    view = store_view.store_view(
+        timeline.store_timeline(con, store_id, report.as_of - timedelta(days=7), report.as_of))
     assert abs(view.daily["uptime_h"].sum() - row["uptime_last_week"]) < 0.05
     assert abs(view.daily["downtime_h"].sum() - row["downtime_last_week"]) < 0.05
-    assert not view.open_24x7 or view.hours.empty
+    # The sample's stores keep hours: a row per weekday they open, the week ending as-of.
+    hours_days = set(con.execute(
+        "SELECT DISTINCT day_of_week FROM business_hours WHERE store_id = ?", [store_id]
+    ).fetchall())
+    assert view.open_24x7 == (not hours_days)
+    assert list(view.hours["day"]) == [DAY_NAMES[d] for (d,) in sorted(hours_days)]
     assert view.polls["timestamp_local"].dt.tz is None  # naive local wall time for the chart
     assert view.timeline.start == report.as_of - timedelta(days=7)
-    assert isinstance(view.hours_reference, type(datetime.now(UTC).date()))
+    if not view.open_24x7:
+        local_end = report.as_of.astimezone(ZoneInfo(view.timeline.timezone))
+        assert view.hours_reference == (local_end - timedelta(microseconds=1)).date()
 
 
 def test_uploaded_files_load_in_feed_order_under_the_names_the_user_gave(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     polls = "store_status_some_bad.csv"
-    outcomes = dashboard_data.load_uploads(
+    outcomes = data_view.load_uploads(
         con,
         {
             Feed.STORE_STATUS: ("polls export (1).csv", (DATA / polls).read_bytes()),

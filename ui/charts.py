@@ -1,6 +1,6 @@
 """Plotly figures for the dashboard pages: tidy frames from ``loop_core`` in, figures out.
 
-No data is computed here (that is ``loop_core.fleet``); these functions only map columns
+No data is computed here (that is ``ui.views``); these functions only map columns
 to traces, and label every axis with its unit and whether times are store-local or UTC.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from loop_core.fleet import DAY_NAMES, StoreView
+from ui.formatting import DAY_NAMES
+from ui.views.store import StoreView
 
 UP = "#2e9e5b"
 DOWN = "#d64545"

@@ -1,0 +1,289 @@
+"""Every setting of the product, read in one place: the environment first, then secrets.toml.
+
+:func:`load` is the only function that reads ``LOOP_*`` variables or the secrets file. It
+returns one frozen :class:`Settings`; the server reads it once at start-up and hands the
+parts on (the database path to ``db.connect``, the sync settings to the scheduler, the
+token to the API), and the CLI reads it once per command. A value that cannot be used
+raises :class:`~loop_core.errors.ConfigError`, whose message names the key to fix.
+
+The table of all keys is in ``docs/CONFIG.md``; keep it in step with :data:`KEYS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loop_core.errors import ConfigError
+from loop_core.models import Feed
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRETS = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
+DEFAULT_MEMORY_LIMIT = "1500MB"
+DEFAULT_INTERVAL_MINUTES = 60.0
+
+# Where each feed's Drive file id lives: the secrets.toml [drive] key and the variable.
+FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
+    Feed.STORE_STATUS: ("store_status_file_id", "LOOP_DRIVE_STORE_STATUS_ID"),
+    Feed.BUSINESS_HOURS: ("business_hours_file_id", "LOOP_DRIVE_BUSINESS_HOURS_ID"),
+    Feed.TIMEZONES: ("timezones_file_id", "LOOP_DRIVE_TIMEZONES_ID"),
+}
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its variable, its place in secrets.toml, its default and meaning."""
+
+    env: str
+    secret: str | None  # "section.key", or None when only the environment has it
+    default: str
+    meaning: str
+
+
+KEYS: tuple[Key, ...] = (
+    Key("LOOP_SECRETS", None, ".streamlit/secrets.toml", "the secrets file to read"),
+    Key("LOOP_DB", "database.path", "data/loop.duckdb", "the DuckDB file"),
+    Key("LOOP_MEMORY_LIMIT", "database.memory_limit", DEFAULT_MEMORY_LIMIT,
+        "DuckDB's memory cap per process, e.g. 1500MB or 2GB"),
+    Key("LOOP_NO_SAMPLE", "sample.enabled", "sample on",
+        "LOOP_NO_SAMPLE=1 (or enabled = false) starts an empty database without the sample"),
+    Key("LOOP_API_TOKEN", "api.token", "none (API open)",
+        "a token every API call must bring (Bearer header or ?token=)"),
+    Key("LOOP_SYNC_SOURCE", "sync.source", "drive if a file id is set, else folder",
+        "where the hourly sync reads: drive or folder"),
+    Key("LOOP_SYNC_INTERVAL_MINUTES", "sync.interval_minutes", "60", "minutes between syncs"),
+    Key("LOOP_SYNC_FOLDER", "folder.path", "none", "a folder holding the feed CSVs"),
+    Key("LOOP_DRIVE_CREDENTIALS_FILE", "drive.credentials_file", "none",
+        "the service-account JSON key file"),
+    Key("LOOP_DRIVE_CREDENTIALS_JSON", "drive.credentials_info", "none",
+        "the service-account key itself (JSON text; a table in secrets.toml)"),
+    *(Key(env, f"drive.{key}", "none", f"the Drive file id of the {feed} feed")
+      for feed, (key, env) in FILE_ID_KEYS.items()),
+)
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DriveConfig:
+    """The ``[drive]`` settings: the three file ids and where the credentials are."""
+
+    file_ids: Mapping[Feed, str]
+    credentials_file: Path | None = None
+    # The service-account JSON itself; kept out of repr so it never reaches a log.
+    credentials_info: Mapping[str, Any] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """Where the hourly sync reads from, and how often."""
+
+    source: str | None  # "drive" | "folder" | None (nothing configured)
+    drive: DriveConfig | None
+    folder: Path | None
+    interval_minutes: float = DEFAULT_INTERVAL_MINUTES
+
+    @property
+    def interval_s(self) -> float:
+        """The scheduler's interval in seconds."""
+        return self.interval_minutes * 60.0
+
+    @property
+    def configured(self) -> bool:
+        """True when there is something to sync from."""
+        return self.source is not None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, validated. Build it with :func:`load`."""
+
+    db_path: Path
+    memory_limit: str
+    sample: bool  # load the sample into an empty database on first start
+    api_token: str | None = field(repr=False)
+    sync: SyncConfig
+    secrets_path: Path
+
+
+def load(
+    environ: Mapping[str, str] | None = None,
+    *,
+    secrets_path: str | os.PathLike[str] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read every setting from ``environ`` (default ``os.environ``), which wins, and the
+    secrets file (``secrets_path``, else ``$LOOP_SECRETS``, else ``.streamlit/secrets.toml``;
+    a missing default file is fine, a missing named one is not). ``secrets`` replaces the
+    file with an already parsed mapping (tests). Relative paths in a secrets file are taken
+    from the folder the app runs in: the parent of ``.streamlit/``, else the file's folder.
+    """
+    env = os.environ if environ is None else environ
+    named = secrets_path if secrets_path is not None else _text(env.get("LOOP_SECRETS"))
+    path = Path(named).expanduser() if named else DEFAULT_SECRETS
+    if secrets is None:
+        secrets = _read_secrets(path, required=named is not None)
+    folder = path.resolve().parent
+    base_dir = folder.parent if folder.name == ".streamlit" else folder
+
+    database = _section(secrets, "database")
+    db_path = (_env_path(env, "LOOP_DB") or _secret_path(database.get("path"), base_dir)
+               or DEFAULT_DB_PATH)
+    memory = _text(env.get("LOOP_MEMORY_LIMIT")) or _text(database.get("memory_limit")) \
+        or DEFAULT_MEMORY_LIMIT
+    if not _MEMORY.match(memory):
+        key = "LOOP_MEMORY_LIMIT" if env.get("LOOP_MEMORY_LIMIT") else "[database] memory_limit"
+        raise ConfigError(f"{key} must be a size such as 1500MB or 2GB, not {memory!r}")
+    return Settings(
+        db_path=db_path,
+        memory_limit=memory.replace(" ", ""),
+        sample=_sample_enabled(env, _section(secrets, "sample")),
+        api_token=_text(env.get("LOOP_API_TOKEN")) or _text(_section(secrets, "api").get("token")),
+        sync=load_sync_config(secrets, env, base_dir=base_dir),
+        secrets_path=path,
+    )
+
+
+def _sample_enabled(env: Mapping[str, str], section: Mapping[str, Any]) -> bool:
+    flag = _text(env.get("LOOP_NO_SAMPLE"))
+    if flag is not None:
+        if flag not in ("0", "1"):
+            raise ConfigError(f"LOOP_NO_SAMPLE must be 1 (no sample) or 0, not {flag!r}")
+        return flag == "0"
+    enabled = section.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"[sample] enabled must be true or false, not {enabled!r}")
+    return enabled
+
+
+def load_sync_config(
+    secrets: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+    *,
+    base_dir: Path | None = None,
+) -> SyncConfig:
+    """The sync part of :func:`load`: ``[drive]``, ``[folder]`` and ``[sync]`` (see KEYS).
+
+    By default the source is Drive when a file id is set, else the folder. Relative paths
+    from the secrets are taken from ``base_dir`` (else the working directory); paths from
+    the environment as given.
+    """
+    secrets = secrets or {}
+    drive_section = _section(secrets, "drive")
+    folder_section = _section(secrets, "folder")
+    sync_section = _section(secrets, "sync")
+
+    file_ids: dict[Feed, str] = {}
+    for feed, (key, env) in FILE_ID_KEYS.items():
+        value = _text(environ.get(env)) or _text(drive_section.get(key))
+        if value:
+            file_ids[feed] = value
+
+    credentials_file = _env_path(environ, "LOOP_DRIVE_CREDENTIALS_FILE") or _secret_path(
+        drive_section.get("credentials_file"), base_dir
+    )
+    credentials_info: dict[str, Any] | None = None
+    env_json = _text(environ.get("LOOP_DRIVE_CREDENTIALS_JSON"))
+    if env_json:
+        try:
+            credentials_info = dict(json.loads(env_json))
+        except (ValueError, TypeError) as e:
+            raise ConfigError(
+                "LOOP_DRIVE_CREDENTIALS_JSON is not a JSON object (the service-account key)"
+            ) from e
+    elif "credentials_info" in drive_section and not credentials_file:
+        info = drive_section["credentials_info"]
+        if not isinstance(info, Mapping):
+            raise ConfigError(
+                "[drive] credentials_info must be a table (the service-account JSON's fields)"
+            )
+        credentials_info = _plain(info)
+
+    drive = None
+    if file_ids or credentials_file or credentials_info:
+        drive = DriveConfig(
+            file_ids=file_ids,
+            credentials_file=credentials_file,
+            credentials_info=credentials_info,
+        )
+
+    folder = _env_path(environ, "LOOP_SYNC_FOLDER") or _secret_path(
+        folder_section.get("path"), base_dir
+    )
+
+    from_env = environ.get("LOOP_SYNC_INTERVAL_MINUTES")
+    key = "LOOP_SYNC_INTERVAL_MINUTES" if from_env else "[sync] interval_minutes"
+    interval_raw = from_env or sync_section.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
+    try:
+        interval = float(interval_raw)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{key} must be a number of minutes, not {interval_raw!r}") from e
+    if not interval > 0:
+        raise ConfigError(f"{key} must be more than 0")
+
+    source = _text(environ.get("LOOP_SYNC_SOURCE")) or _text(sync_section.get("source"))
+    if source is not None:
+        source = source.lower()
+        if source not in ("drive", "folder"):
+            key = "LOOP_SYNC_SOURCE" if environ.get("LOOP_SYNC_SOURCE") else "[sync] source"
+            raise ConfigError(f"{key} must be 'drive' or 'folder', not {source!r}")
+    elif drive is not None and file_ids:
+        source = "drive"
+    elif folder is not None:
+        source = "folder"
+    return SyncConfig(source=source, drive=drive, folder=folder, interval_minutes=interval)
+
+
+def _read_secrets(path: Path, *, required: bool) -> dict[str, Any]:
+    if not required and not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as e:
+        raise ConfigError(f"LOOP_SECRETS: no secrets file at {path}") from e
+    except OSError as e:
+        raise ConfigError(f"cannot read the secrets file {path}: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}") from e
+
+
+def _section(secrets: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = secrets.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{name}] in the secrets must be a table")
+    return value
+
+
+def _env_path(environ: Mapping[str, str], name: str) -> Path | None:
+    text = _text(environ.get(name))
+    return Path(text).expanduser() if text else None
+
+
+def _secret_path(value: object, base_dir: Path | None) -> Path | None:
+    text = _text(value)
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    return base_dir / path if base_dir is not None and not path.is_absolute() else path
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
+    # A parsed TOML table may be a read-only mapping type; google-auth wants a dict.
+    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in value.items()}

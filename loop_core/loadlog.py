@@ -1,0 +1,36 @@
+"""What was loaded and what was kept aside: the load log, rejected rows, data-quality findings."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from loop_core.sqlfiles import load_sql
+
+QUALITY_PROBLEMS = ("invalid_timezone", "no_timezone", "no_hours")
+
+
+def load_history(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """The newest loads: load_id, loaded_at, feed, file_name, source, rows_read, rows_loaded,
+    rows_duplicate, rows_rejected, duration_s."""
+    with con.cursor() as cur:
+        return cur.execute(load_sql("dashboard/load_history"), [limit]).df()
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
+    """Rejected rows (load_id, loaded_at, feed, file_name, line, raw, reason), newest load
+    first, spreadsheet-safe; ``limit=None`` gives all of them."""
+    with con.cursor() as cur:
+        return cur.execute(load_sql("dashboard/rejects"), [limit]).df()
+
+
+def rejected_rows_csv(con: duckdb.DuckDBPyConnection) -> str:
+    """All rejected rows as CSV text (the download of the Data page)."""
+    return str(rejected_rows(con).to_csv(index=False))
+
+
+def quality_findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per store and problem (one of QUALITY_PROBLEMS): store_id, problem,
+    zone_given (the invalid zone name, for invalid_timezone)."""
+    with con.cursor() as cur:
+        return cur.execute(load_sql("dashboard/quality")).df()

@@ -1,0 +1,265 @@
+"""The pages' access to the engine: the process's connection and cached engine calls.
+
+Caches of data are keyed by the database path and the data version (the newest load id),
+so a load, an upload or a sync invalidates them at once; the ``ttl`` only bounds memory.
+``loop_core`` never imports streamlit, so every cache lives here. Each accessor wraps its
+call in :func:`ui.entry.guard`: an engine error becomes a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from streamlit import config as st_config
+
+from loop_core import db, freshness, jobs, loadlog, timeline
+from loop_core.errors import NoDataError
+from loop_core.models import Feed, ReportResult, ReportStatus
+from loop_core.report import compute_report
+from loop_core.sync import SyncScheduler, last_syncs
+from ui import lifecycle
+from ui.entry import guard
+from ui.views import data as data_view
+from ui.views import fleet as fleet_view
+from ui.views import reports as reports_view
+from ui.views import store as store_view_model
+
+LOGGER = logging.getLogger(__name__)
+CACHE_TTL_S = 3600
+WARM_THREAD = "loop-warm-caches"
+
+
+def services() -> lifecycle.Services:
+    """The process's running services (started on first use outside the server)."""
+    with guard("Cannot start"):
+        return lifecycle.ensure()
+
+
+def con() -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB connection (one per database file, shared by all sessions)."""
+    return services().con
+
+
+def _path() -> str:
+    return str(services().settings.db_path)
+
+
+def _con(path: str) -> duckdb.DuckDBPyConnection:
+    # The registry's connection, opened by lifecycle.start: one per file and process.
+    return db.connect(path)
+
+
+def data_version() -> int:
+    """The newest load id: changes with every load, so caches keyed on it stay correct."""
+    with guard():
+        return freshness.data_version(con())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _freshness(path: str, version: int) -> freshness.Freshness:
+    return freshness.freshness(_con(path))
+
+
+def data_freshness() -> freshness.Freshness:
+    """Latest poll, latest load, size of the data (cached per data version)."""
+    with guard():
+        return _freshness(_path(), data_version())
+
+
+def staleness() -> freshness.Staleness:
+    """The data's lag behind the wall clock and the last sync's outcome (not cached)."""
+    with guard():
+        return freshness.staleness(con())
+
+
+# show_spinner is off on every cached function: the warming thread calls them without a
+# page to draw on. The accessors below show a spinner around the call instead.
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _report(path: str, version: int, as_of: datetime | None) -> ReportResult:
+    return compute_report(_con(path), as_of)
+
+
+def current_report(as_of: datetime | None = None) -> ReportResult:
+    """The report at ``as_of`` (default: the latest poll), cached per data version."""
+    with guard("Could not compute the report"), st.spinner("Computing the report…"):
+        return _report(_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _overview(path: str, version: int, as_of: datetime | None) -> fleet_view.FleetOverview:
+    return fleet_view.fleet_overview(_report(path, version, as_of))
+
+
+def fleet_overview(as_of: datetime | None = None) -> fleet_view.FleetOverview:
+    """Fleet KPIs, weekly uptime distribution and worst stores (cached)."""
+    with guard("Could not compute the fleet overview"), st.spinner("Computing the report…"):
+        return _overview(_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _downtime(path: str, version: int, as_of: datetime) -> fleet_view.FleetDowntime:
+    cells = timeline.downtime_by_local_hour(_con(path), as_of)
+    return fleet_view.fleet_downtime(cells, as_of)
+
+
+def fleet_downtime(as_of: datetime) -> fleet_view.FleetDowntime:
+    """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
+    with guard("Could not compute downtime by hour"), st.spinner("Computing downtime by hour…"):
+        return _downtime(_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _quality(path: str, version: int) -> data_view.DataQuality:
+    try:
+        report: ReportResult | None = _report(path, version, None)
+    except NoDataError:  # hours and zones can be checked before any poll is loaded
+        report = None
+    return data_view.data_quality(loadlog.quality_findings(_con(path)), report)
+
+
+def data_quality() -> data_view.DataQuality:
+    """Invalid/missing timezones, stores without hours or observations (cached)."""
+    with guard("Could not check data quality"), st.spinner("Checking data quality…"):
+        return _quality(_path(), data_version())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _store_view(path: str, version: int, store_id: str, start: datetime | None,
+                end: datetime | None) -> store_view_model.StoreView:
+    return store_view_model.store_view(timeline.store_timeline(_con(path), store_id, start, end))
+
+
+def store_view(
+    store_id: str, start: datetime | None, end: datetime | None
+) -> store_view_model.StoreView:
+    """One store's timeline, daily uptime and hours (cached per data version)."""
+    with guard(f"Store {store_id!r}"):
+        return _store_view(_path(), data_version(), store_id, start, end)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _preview(csv_text: str, contains: str, min_down: float) -> reports_view.ReportPreview:
+    return reports_view.report_preview(csv_text, contains, min_down)
+
+
+def report_preview(csv_text: str, contains: str, min_down: float) -> reports_view.ReportPreview:
+    """A report's rows filtered for display, and its summary (cached per CSV and filter)."""
+    with guard("Could not read the report"):
+        return _preview(csv_text, contains, min_down)
+
+
+# ---------------------------------------------------------------- uncached, read each run
+
+
+def report_status(report_id: str) -> ReportStatus:
+    """One report job (its CSV too once Complete). Not guarded: raises
+    ``UnknownReportError``, so that the page can show the error and still go on."""
+    return jobs.get_report(con(), report_id)
+
+
+def trigger_report(as_of: datetime | None) -> str:
+    """Start a report job in the background; return its id at once."""
+    with guard("Could not start the report"):
+        return jobs.trigger_report(con(), as_of)
+
+
+def report_history() -> pd.DataFrame:
+    """The newest report jobs as the History table shows them."""
+    with guard():
+        return reports_view.report_history(jobs.list_reports(con(), limit=50))
+
+
+def expected_report_s() -> float:
+    """How long a report usually takes here (median of the last Complete ones)."""
+    with guard():
+        return reports_view.expected_duration_s(jobs.list_reports(con(), limit=20))
+
+
+def load_history() -> pd.DataFrame:
+    """The newest loads, for the Data page."""
+    with guard():
+        return loadlog.load_history(con())
+
+
+def rejected_rows(limit: int | None = 1000) -> pd.DataFrame:
+    """Rejected rows with file, line, raw text and reason, newest load first."""
+    with guard():
+        return loadlog.rejected_rows(con(), limit=limit)
+
+
+def rejected_rows_csv() -> str:
+    """All rejected rows as CSV text (called only when the download is clicked)."""
+    return loadlog.rejected_rows_csv(con())
+
+
+def sync_history() -> pd.DataFrame:
+    """The newest sync runs, one row each."""
+    with guard():
+        return data_view.sync_history(last_syncs(con(), limit=20))
+
+
+def sync_scheduler() -> SyncScheduler | None:
+    """The server's sync thread, or None when no sync source is configured."""
+    return services().scheduler
+
+
+def load_uploads(files: dict[Feed, tuple[str, bytes]]) -> list[data_view.UploadOutcome]:
+    """Load uploaded files through the engine; the caches follow the new data version."""
+    with guard("Upload failed"):
+        return data_view.load_uploads(con(), files)
+
+
+# ---------------------------------------------------------------- warm-up
+
+
+class _QuietWarmThread(logging.Filter):
+    """Drop Streamlit's "missing ScriptRunContext" warning for the warming thread: the
+    thread fills the shared caches and draws nothing, so the warning means nothing here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == WARM_THREAD and "ScriptRunContext" in record.getMessage())
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    _QuietWarmThread())
+_warmed: set[tuple[str, int]] = set()
+_warmed_lock = threading.Lock()
+
+
+def _warm(path: str, version: int) -> None:
+    try:
+        report = _report(path, version, None)
+        _overview(path, version, None)
+        _downtime(path, version, report.as_of)
+        _quality(path, version)
+    except Exception:  # noqa: BLE001 - warming is best effort; the pages report errors
+        LOGGER.exception("warming the caches failed")
+
+
+def warm(running: lifecycle.Services) -> None:
+    """Compute the heavy cached views in the background once per data version.
+
+    Called when the server starts and on every page run: after a load or a sync the first
+    visit of the Fleet or Data page would otherwise wait for the report and the hourly
+    downtime (seconds at 14,000 stores). Streamlit's caches compute each key once even when
+    a page asks while this thread is at it.
+    """
+    if st_config.get_option("global.appTest"):
+        return  # AppTest replaces the runtime per run; a thread would outlive it
+    path = str(running.settings.db_path)
+    version = freshness.data_version(running.con)
+    with _warmed_lock:
+        if (path, version) in _warmed or freshness.freshness(running.con).latest_poll is None:
+            return
+        _warmed.add((path, version))
+    threading.Thread(target=_warm, args=(path, version), name=WARM_THREAD, daemon=True).start()
+
+
+def warm_current() -> None:
+    """:func:`warm` for this process's services (each page run calls it)."""
+    warm(services())

@@ -1,0 +1,138 @@
+"""What starts and stops with the server process, in one place.
+
+:func:`start` opens the database, loads the first-start sample into an empty one, starts
+the hourly sync and warms the heavy caches. ``serve.py`` calls it from the ``st.App``
+lifespan, so all of this happens when the server starts, before any page is opened (an
+API-only server syncs too), and :func:`stop` ends the sync thread when it shuts down.
+
+A script run outside that server (``streamlit run app.py``, AppTest) calls :func:`ensure`,
+which starts the same services on first use, and again when the settings changed (tests
+point the app at another database through ``LOOP_DB``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from loop_core import bootstrap, config, db
+from loop_core.config import Settings
+from loop_core.errors import ServiceUnavailableError
+from loop_core.sync import SyncScheduler
+
+LOGGER = logging.getLogger(__name__)
+
+
+class NotStartedError(ServiceUnavailableError):
+    """The server's services are not running (yet, or any more)."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """The process's running parts: its settings, its connection and its sync thread."""
+
+    settings: Settings
+    con: duckdb.DuckDBPyConnection
+    sample: bootstrap.SampleLoad | None  # what the first start loaded (None: nothing)
+    scheduler: SyncScheduler | None  # None when no sync source is configured
+    pinned: bool = False  # started by the server's lifespan: settings are not re-read
+
+    def stop(self) -> None:
+        """Stop the sync thread (waits for a run in progress)."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+
+
+_lock = threading.Lock()
+_current: Services | None = None
+
+
+def start(
+    settings: Settings | None = None, *, warm: bool = True, pinned: bool = False
+) -> Services:
+    """Start the services for ``settings`` (default: :func:`config.load`), or return the
+    running ones if they were started with the same settings. ``pinned`` (the server's
+    lifespan) keeps them for the life of the process: :func:`ensure` then reads nothing."""
+    global _current
+    settings = settings or config.load()
+    with _lock:
+        if _current is not None and _current.settings == settings:
+            return _current
+        if _current is not None:
+            _current.stop()
+            _current = None
+        con = db.connect(settings.db_path, memory_limit=settings.memory_limit)
+        sample = bootstrap.ensure_sample_data(con) if settings.sample else None
+        scheduler = _scheduler(con, settings)
+        _current = Services(settings, con, sample, scheduler, pinned)
+        services = _current
+    if warm:
+        from ui import caches  # the Streamlit side; imported only when there is one
+
+        caches.warm(services)
+    return services
+
+
+def _scheduler(con: duckdb.DuckDBPyConnection, settings: Settings) -> SyncScheduler | None:
+    if not settings.sync.configured:
+        return None
+
+    def source() -> Any:
+        # Imported per run: the Google client is slow to import and only Drive needs it.
+        from loop_core.drive import make_source
+
+        return make_source(settings.sync)
+
+    scheduler = SyncScheduler(con, source, settings.sync.interval_s)
+    scheduler.start()
+    return scheduler
+
+
+def ensure(*, warm: bool = True) -> Services:
+    """The running services, started (or restarted) for the current settings if needed.
+    Under the server (pinned services) this reads no setting at all."""
+    services = _current
+    if services is not None and services.pinned:
+        return services
+    return start(config.load(), warm=warm)
+
+
+def current() -> Services:
+    """The running services; raises :class:`NotStartedError` before :func:`start`."""
+    services = _current
+    if services is None:
+        raise NotStartedError("the server is still starting; try again in a moment")
+    return services
+
+
+def stop() -> None:
+    """Stop the running services (the sync thread); the connection stays open."""
+    global _current
+    with _lock:
+        services, _current = _current, None
+    if services is not None:
+        services.stop()
+
+
+def lifespan(
+    settings: Settings,
+) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any] | None]]:
+    """The ``st.App(lifespan=...)`` hook: start the services with the server, stop them
+    when it shuts down. Start-up work runs off the event loop."""
+
+    @asynccontextmanager
+    async def run(_app: Any) -> AsyncIterator[dict[str, Any] | None]:
+        await asyncio.to_thread(lambda: start(settings, pinned=True))
+        try:
+            yield None
+        finally:
+            await asyncio.to_thread(stop)
+
+    return run

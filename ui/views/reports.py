@@ -1,0 +1,103 @@
+"""The Reports page: history, shareable links, progress of a running job, the file name of
+the download, and the preview of a finished report."""
+
+from __future__ import annotations
+
+import io
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+
+from loop_core.models import ReportState, ReportStatus
+from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
+
+DEFAULT_EXPECTED_S = 3.0
+HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "duration_s", "stores",
+                   "error", "link"]
+
+
+def report_history(statuses: list[ReportStatus]) -> pd.DataFrame:
+    """One row per report job, newest first as given, with a link to open it."""
+    return pd.DataFrame(
+        [
+            {
+                "report_id": s.report_id,
+                "created_at": s.created_at,
+                "as_of": s.as_of or s.as_of_requested,
+                "status": str(s.status),
+                "duration_s": s.duration_s,
+                "stores": s.row_count,
+                # Empty, not None: a table would print the word "None" for a missing error.
+                "error": s.error or "",
+                "link": f"?report_id={s.report_id}",
+            }
+            for s in statuses
+        ],
+        columns=HISTORY_COLUMNS,
+    )
+
+
+def report_link(page_url: str | None, report_id: str) -> str:
+    """The shareable address of a report: this page's URL with ``?report_id=…`` only."""
+    parts = urlsplit(page_url or "")
+    query = urlencode({"report_id": report_id})
+    if not parts.netloc:
+        return f"?{query}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+
+def expected_duration_s(statuses: list[ReportStatus]) -> float:
+    """How long a report usually takes here: the median of the Complete ones given."""
+    done = [s.duration_s for s in statuses
+            if s.status is ReportState.COMPLETE and s.duration_s is not None]
+    return statistics.median(done) if done else DEFAULT_EXPECTED_S
+
+
+def running_progress(status: ReportStatus, expected_s: float, now: datetime) -> float:
+    """A progress fraction for a running job from its elapsed time; never reaches 1."""
+    elapsed = max(0.0, (now - status.created_at).total_seconds())
+    return min(0.95, elapsed / max(expected_s, 0.1))
+
+
+def report_file_name(status: ReportStatus) -> str:
+    """``store-uptime-report_as-of_2024-10-14T115745Z.csv``: the as-of, safe on any OS."""
+    when = status.as_of or status.as_of_requested or status.created_at
+    return f"store-uptime-report_as-of_{when:%Y-%m-%dT%H%M%SZ}.csv"
+
+
+@dataclass(frozen=True)
+class ReportPreview:
+    """One report's rows (filtered for display) and its fleet summary (unfiltered)."""
+
+    rows: pd.DataFrame  # SPEC columns plus uptime_pct_week, after the filters
+    total_rows: int
+    uptime_pct: dict[str, float | None]  # window -> % of business time up, whole report
+    stores_all_zero: int  # stores with no business time or no observations in the week
+    most_downtime: pd.DataFrame  # the 10 stores with the most downtime last week
+
+
+def report_preview(
+    csv_text: str, contains: str = "", min_downtime_week_h: float = 0.0
+) -> ReportPreview:
+    """Parse a report CSV (ids kept as text) and filter it by store id and weekly downtime."""
+    rows = pd.read_csv(io.StringIO(csv_text), dtype={"store_id": "string"})
+    rows["uptime_pct_week"] = weekly_uptime_pct(rows)
+    most = (rows.sort_values(["downtime_last_week", "store_id"], ascending=[False, True])
+            .head(10).loc[:, ["store_id", "downtime_last_week", "uptime_pct_week"]]
+            .reset_index(drop=True))
+    shown = rows
+    needle = contains.strip()
+    if needle:
+        shown = shown[shown["store_id"].str.contains(needle, case=False, regex=False)]
+    if min_downtime_week_h > 0:
+        shown = shown[shown["downtime_last_week"] >= min_downtime_week_h]
+    return ReportPreview(
+        rows=shown.reset_index(drop=True),
+        total_rows=len(rows),
+        uptime_pct=fleet_uptime_pct(rows),
+        stores_all_zero=int(rows["uptime_pct_week"].isna().sum()),
+        most_downtime=most[most["downtime_last_week"] > 0].reset_index(drop=True),
+    )
