@@ -2,9 +2,13 @@
 
 Files are read with a service account: share each feed file (or its folder) with the
 account's email as a Viewer. Regular files are downloaded in chunks with
-``files().get_media``; Google Sheets are exported as CSV. 429, 5xx and network errors
-are retried with exponential backoff; 401/403/404 fail at once with a message that says
-what to fix. Every download lands in a local file and is verified before ingestion.
+``files().get_media``; Google Sheets are exported as CSV. Retrying is googleapiclient's
+own (``execute(num_retries=...)``, ``next_chunk(num_retries=...)``): a randomized
+exponential backoff on 429, 5xx, 403 rateLimitExceeded / userRateLimitExceeded, dropped
+connections and timeouts, a failed chunk being asked for again from the same offset.
+Any other status (401, 403, 404 …) fails at once, and whatever still fails after the
+last retry fails too, as a ``SyncError`` whose message says what to fix. Every download
+lands in a local file and is verified before ingestion.
 """
 
 from __future__ import annotations
@@ -115,7 +119,14 @@ def load_credentials(config: DriveConfig) -> Any:
 
 
 class DriveSource:
-    """The three feeds as Google Drive files, read by file id."""
+    """The three feeds as Google Drive files, read by file id.
+
+    Every request goes through googleapiclient's own retries with ``num_retries``: a
+    randomized exponential backoff (``rand() * 2**n`` seconds before retry ``n``) on 429,
+    5xx, 403 rateLimitExceeded / userRateLimitExceeded and dropped connections or
+    timeouts. ``sleep`` and ``rand`` are what that backoff waits with and jitters with;
+    tests pass fakes (``rand=None`` keeps googleapiclient's ``random.random``).
+    """
 
     kind = "drive"
 
@@ -126,18 +137,16 @@ class DriveSource:
         *,
         service_account_email: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = 6,
-        base_delay_s: float = 1.0,
-        max_delay_s: float = 60.0,
+        rand: Callable[[], float] | None = None,
+        num_retries: int = 5,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
         self.service = service
         self.file_ids = dict(file_ids)
         self.service_account_email = service_account_email
         self.sleep = sleep
-        self.max_attempts = max_attempts
-        self.base_delay_s = base_delay_s
-        self.max_delay_s = max_delay_s
+        self.rand = rand
+        self.num_retries = num_retries
         self.chunk_size = chunk_size
 
     @classmethod
@@ -163,12 +172,11 @@ class DriveSource:
     def current_version(self, feed: Feed) -> RemoteFile:
         """The file's metadata; its fingerprint is the md5 (or, for Sheets, modifiedTime)."""
         file_id = self.file_ids[feed]
-        meta: dict[str, Any] = self._call(
-            lambda: self.service.files()
-            .get(fileId=file_id, fields=METADATA_FIELDS, supportsAllDrives=True)
-            .execute(num_retries=0),
-            feed,
-            file_id,
+        request = self.service.files().get(
+            fileId=file_id, fields=METADATA_FIELDS, supportsAllDrives=True
+        )
+        meta: dict[str, Any] = self._run(
+            request, lambda: request.execute(num_retries=self.num_retries), feed, file_id
         )
         mime = str(meta.get("mimeType") or "")
         if mime.startswith(GOOGLE_APPS_PREFIX) and mime != SHEET_MIME:
@@ -210,57 +218,50 @@ class DriveSource:
             downloader = MediaIoBaseDownload(fh, request, chunksize=self.chunk_size)
             done = False
             while not done:
-                # A failed chunk is asked for again from the same offset.
-                _, done = self._call(
-                    lambda: downloader.next_chunk(num_retries=0), remote.feed, remote.remote_id
+                # googleapiclient asks for a failed chunk again from the same offset.
+                _, done = self._run(
+                    downloader,
+                    lambda: downloader.next_chunk(num_retries=self.num_retries),
+                    remote.feed,
+                    remote.remote_id,
                 )
         verify_download(dest, remote)
 
     # ----------------------------------------------------------------- errors and retries
 
-    def _call(self, op: Callable[[], T], feed: Feed, file_id: str) -> T:
-        attempt = 1
-        while True:
-            try:
-                return op()
-            except HttpError as e:
-                status = int(e.resp.status)
-                if not self._retryable(status, e) or attempt >= self.max_attempts:
-                    raise self._http_error(e, status, feed, file_id, attempt) from e
-                problem = f"HTTP {status}"
-            except auth_exceptions.RefreshError as e:
-                raise SyncError(
-                    f"{feed}: Google refused the service account's credentials ({e}). Check "
-                    "[drive] credentials_file: the key may be revoked or deleted."
-                ) from e
-            except (httplib2.HttpLib2Error, OSError, auth_exceptions.TransportError) as e:
-                if attempt >= self.max_attempts:
-                    raise SyncError(
-                        f"{feed}: could not reach Google Drive after {attempt} attempts "
-                        f"({type(e).__name__}: {e}); check the network. The next sync will "
-                        "try again."
-                    ) from e
-                problem = f"{type(e).__name__}: {e}"
-            delay = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-            LOGGER.warning(
-                "Drive %s (file %s): %s; retry %d of %d in %.1f s",
-                feed, file_id, problem, attempt, self.max_attempts - 1, delay,
-            )
-            self.sleep(delay)
-            attempt += 1
+    def _run(self, target: Any, call: Callable[[], T], feed: Feed, file_id: str) -> T:
+        """``call()`` with googleapiclient retrying ``target``; what still fails is a SyncError.
 
-    @staticmethod
-    def _retryable(status: int, error: HttpError) -> bool:
-        if status in _RETRY_STATUSES or status >= 500:
-            return True
-        return status == 403 and bool(_reasons(error) & _RATE_LIMIT_REASONS)
+        ``target`` is the ``HttpRequest`` or ``MediaIoBaseDownload`` that ``call`` runs.
+        Their ``_sleep`` and ``_rand`` are what googleapiclient's backoff calls (its
+        "stubs for testing"; there is no public parameter). The sleep is wrapped to count
+        the retries for the messages below.
+        """
+        retries = _RetryCounter(self.sleep)
+        target._sleep = retries.sleep
+        if self.rand is not None:
+            target._rand = self.rand
+        try:
+            return call()
+        except HttpError as e:
+            raise self._http_error(e, feed, file_id, retries.count + 1) from e
+        except auth_exceptions.RefreshError as e:
+            raise SyncError(
+                f"{feed}: Google refused the service account's credentials ({e}). Check "
+                "[drive] credentials_file: the key may be revoked or deleted."
+            ) from e
+        except (httplib2.HttpLib2Error, OSError, auth_exceptions.TransportError) as e:
+            raise SyncError(
+                f"{feed}: could not reach Google Drive after {_attempts(retries.count + 1)} "
+                f"({type(e).__name__}: {e}); check the network. The next sync will try again."
+            ) from e
 
     def _who(self) -> str:
         return self.service_account_email or "the service account (client_email in its JSON key)"
 
-    def _http_error(
-        self, e: HttpError, status: int, feed: Feed, file_id: str, attempts: int
-    ) -> SyncError:
+    def _http_error(self, e: HttpError, feed: Feed, file_id: str, attempts: int) -> SyncError:
+        status = int(e.resp.status)
+        reasons = _reasons(e)
         detail = f"HTTP {status}: {e.reason}" if e.reason else f"HTTP {status}"
         if status == 404:
             return SyncError(
@@ -268,12 +269,13 @@ class DriveSource:
                 f"({detail}). Check the file id ([drive] {FILE_ID_KEYS[feed][0]}) and share "
                 f"the file with {self._who()}."
             )
-        if status == 403 and "exportSizeLimitExceeded" in _reasons(e):
+        if status == 403 and "exportSizeLimitExceeded" in reasons:
             return SyncError(
                 f"{feed}: the Google Sheet {file_id} is too large for Drive to export as CSV "
                 f"({detail}). Keep this feed as a CSV file in Drive instead of a Sheet."
             )
-        if status == 403:
+        rate_limited = status == 403 and bool(reasons & _RATE_LIMIT_REASONS)
+        if status == 403 and not rate_limited:
             return SyncError(
                 f"{feed}: Google Drive refused access to file {file_id} ({detail}). Share the "
                 f"file with {self._who()} (Viewer is enough) and make sure the Drive API is "
@@ -284,12 +286,28 @@ class DriveSource:
                 f"{feed}: Google Drive did not accept the credentials ({detail}). Check "
                 "[drive] credentials_file: the key may be revoked or belong to another project."
             )
-        if status in _RETRY_STATUSES or status >= 500:
+        if rate_limited or status in _RETRY_STATUSES or status >= 500:
             return SyncError(
                 f"{feed}: Google Drive kept failing for file {file_id} ({detail}) after "
-                f"{attempts} attempts; the next sync will try again"
+                f"{_attempts(attempts)}; the next sync will try again"
             )
         return SyncError(f"{feed}: Google Drive refused the request for file {file_id} ({detail})")
+
+
+class _RetryCounter:
+    """The sleep handed to googleapiclient's backoff: it sleeps once per retry, so count."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self._sleep = sleep
+        self.count = 0
+
+    def sleep(self, seconds: float) -> None:
+        self.count += 1
+        self._sleep(seconds)
+
+
+def _attempts(n: int) -> str:
+    return "1 attempt" if n == 1 else f"{n} attempts"
 
 
 def _reasons(error: HttpError) -> set[str]:

@@ -3,6 +3,10 @@
 The client is built from the discovery document shipped with google-api-python-client
 (``static_discovery=True``), so only the Drive calls themselves are mocked, in the order
 the sync makes them: per feed, the metadata, then the download's chunks.
+
+Retrying is googleapiclient's own; the source hands it a fake ``sleep`` that records the
+delays and a fixed ``rand`` (0.5), so its backoff ``rand() * 2**n`` waits 1, 2, 4 … s
+before retry 1, 2, 3 … and nothing really sleeps.
 """
 
 from __future__ import annotations
@@ -10,10 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import duckdb
+import googleapiclient.http
+import httplib2
 import pytest
+from google.auth import exceptions as auth_exceptions
 from googleapiclient.http import HttpMockSequence
 
 from loop_core.config import DriveConfig, load_sync_config
@@ -52,19 +60,37 @@ def sleeps() -> list[float]:
     return []
 
 
+@pytest.fixture(autouse=True)
+def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """googleapiclient's default sleep (``time.sleep``, taken when a request is made) fails
+    the test instead of waiting, should the injected fake ever not reach its backoff."""
+
+    def refuse(seconds: float) -> None:
+        raise AssertionError(f"googleapiclient really slept {seconds} s")
+
+    monkeypatch.setattr(googleapiclient.http, "time", SimpleNamespace(sleep=refuse))
+
+
+def half() -> float:
+    return 0.5
+
+
 def drive(
     responses: list[Response | BaseException],
     sleeps: list[float],
     file_ids: dict[Feed, str] | None = None,
     chunk_size: int = 1024,
+    **options: Any,
 ) -> tuple[DriveSource, FlakyHttp]:
     http = FlakyHttp(responses)
+    options.setdefault("rand", half)
     source = DriveSource(
         build_drive_service(http=http),
         file_ids if file_ids is not None else {Feed.STORE_STATUS: STATUS_ID},
         service_account_email=EMAIL,
         sleep=sleeps.append,
         chunk_size=chunk_size,
+        **options,
     )
     return source, http
 
@@ -290,21 +316,45 @@ def test_a_sheet_too_large_to_export_says_to_keep_the_feed_as_a_csv_file(
 ) -> None:
     sheet = meta(STATUS_ID, None, mime="application/vnd.google-apps.spreadsheet")
     too_large = error(403, "This file is too large to be exported.", "exportSizeLimitExceeded")
-    source, _ = drive([sheet, too_large], sleeps)
+    source, http = drive([sheet, too_large], sleeps)
 
     result = sync_once(con, source)
 
     assert "too large for Drive to export as CSV" in result.files[0].message
     assert "Keep this feed as a CSV file in Drive" in result.files[0].message
-    assert sleeps == []
+    assert len(http.request_sequence) == 2 and sleeps == []  # the export was asked for once
 
 
 def test_refused_credentials_fail_at_once_pointing_at_the_key(sleeps: list[float]) -> None:
-    source, _ = drive([error(401, "Invalid Credentials", "authError")], sleeps)
+    source, http = drive([error(401, "Invalid Credentials", "authError")], sleeps)
 
     with pytest.raises(SyncError, match=r"did not accept the credentials.*credentials_file"):
         source.current_version(Feed.STORE_STATUS)
-    assert sleeps == []
+    assert len(http.request_sequence) == 1 and sleeps == []
+
+
+def test_a_key_google_refuses_to_trade_for_a_token_fails_at_once(sleeps: list[float]) -> None:
+    refused = auth_exceptions.RefreshError("invalid_grant: Invalid JWT Signature.")
+    source, http = drive([refused, meta(STATUS_ID, V1)], sleeps)
+
+    with pytest.raises(SyncError, match=r"refused the service account's credentials.*revoked"):
+        source.current_version(Feed.STORE_STATUS)
+    assert len(http.request_sequence) == 1 and sleeps == []
+
+
+# ------------------------------------------------------------------- retries (googleapiclient's)
+
+
+def test_a_429_is_retried_after_a_backoff_and_then_succeeds(sleeps: list[float]) -> None:
+    source, http = drive(
+        [error(429, "Too Many Requests", "rateLimitExceeded"), meta(STATUS_ID, V1)], sleeps
+    )
+
+    remote = source.current_version(Feed.STORE_STATUS)
+
+    assert remote.fingerprint == f"md5:{hashlib.md5(V1).hexdigest()}"
+    assert len(http.request_sequence) == 2
+    assert sleeps == [1.0]
 
 
 def test_a_server_error_is_retried_with_exponential_backoff_then_succeeds(
@@ -324,17 +374,39 @@ def test_a_server_error_is_retried_with_exponential_backoff_then_succeeds(
     result = sync_once(con, source)
 
     assert result.files[0].outcome is FileOutcome.LOADED
-    assert sleeps == [1.0, 2.0, 1.0]  # per request: 1 s, 2 s, 4 s …; no real sleeping
+    assert sleeps == [1.0, 2.0, 1.0]  # per request: rand() * 2, * 4, * 8 …; no real sleeping
     assert len(http.request_sequence) == 5
 
 
-def test_rate_limits_are_retried_whether_429_or_403_rate_limit_exceeded(
-    sleeps: list[float],
+def test_a_503_on_a_download_chunk_is_retried_from_the_same_offset(
+    con: duckdb.DuckDBPyConnection, sleeps: list[float]
 ) -> None:
-    source, _ = drive(
+    first, *rest = chunks(V2, 100)
+    source, http = drive(
+        [meta(STATUS_ID, V2), first, error(503, "Backend Error", "backendError"), *rest],
+        sleeps,
+        chunk_size=100,
+    )
+
+    result = sync_once(con, source)
+
+    assert result.files[0].outcome is FileOutcome.LOADED
+    assert count(con, "store_status") == 5
+    ranges = [headers["range"] for _, _, _, headers in http.request_sequence[1:]]
+    assert ranges == [
+        "bytes=0-99", "bytes=100-199", "bytes=100-199", "bytes=200-299", "bytes=300-399"
+    ]
+    assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize("reason", ["rateLimitExceeded", "userRateLimitExceeded"])
+def test_rate_limits_are_retried_whether_429_or_403_rate_limit_exceeded(
+    sleeps: list[float], reason: str
+) -> None:
+    source, http = drive(
         [
             error(429, "Too Many Requests", "rateLimitExceeded"),
-            error(403, "User Rate Limit Exceeded", "userRateLimitExceeded"),
+            error(403, "Rate Limit Exceeded", reason),
             meta(STATUS_ID, V1),
         ],
         sleeps,
@@ -343,23 +415,87 @@ def test_rate_limits_are_retried_whether_429_or_403_rate_limit_exceeded(
     remote = source.current_version(Feed.STORE_STATUS)
 
     assert remote.size == len(V1)
+    assert len(http.request_sequence) == 3
     assert sleeps == [1.0, 2.0]
 
 
 def test_a_network_error_is_retried(sleeps: list[float]) -> None:
-    source, _ = drive([ConnectionResetError("reset by peer"), meta(STATUS_ID, V1)], sleeps)
+    source, http = drive([ConnectionResetError("reset by peer"), meta(STATUS_ID, V1)], sleeps)
 
     assert source.current_version(Feed.STORE_STATUS).name == "store_status.csv"
+    assert len(http.request_sequence) == 2
     assert sleeps == [1.0]
+
+
+def test_a_transport_error_googleapiclient_does_not_retry_fails_at_once_saying_so(
+    sleeps: list[float],
+) -> None:
+    garbled = httplib2.HttpLib2Error("malformed response from the proxy")
+    source, http = drive([garbled, meta(STATUS_ID, V1)], sleeps)
+
+    with pytest.raises(SyncError, match=r"could not reach Google Drive after 1 attempt \(Http"):
+        source.current_version(Feed.STORE_STATUS)
+    assert len(http.request_sequence) == 1 and sleeps == []
 
 
 def test_retrying_gives_up_after_the_last_attempt_with_a_message(sleeps: list[float]) -> None:
     source, http = drive([error(503, "Backend Error", "backendError")] * 6, sleeps)
 
-    with pytest.raises(SyncError, match=r"kept failing for file 1StatusFileId \(HTTP 503"):
+    with pytest.raises(
+        SyncError, match=r"kept failing for file 1StatusFileId \(HTTP 503.*after 6 attempts"
+    ):
         source.current_version(Feed.STORE_STATUS)
-    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]  # the default: 5 retries
     assert len(http.request_sequence) == 6
+
+
+def test_num_retries_bounds_the_retries_and_leaves_later_responses_unasked(
+    sleeps: list[float],
+) -> None:
+    responses: list[Response | BaseException] = [
+        *[error(503, "Backend Error", "backendError")] * 3,
+        meta(STATUS_ID, V1),
+    ]
+    source, http = drive(responses, sleeps, num_retries=2)
+
+    with pytest.raises(SyncError, match=r"\(HTTP 503: Backend Error\) after 3 attempts"):
+        source.current_version(Feed.STORE_STATUS)
+    assert len(http.request_sequence) == 3
+    assert sleeps == [1.0, 2.0]
+    assert responses == [meta(STATUS_ID, V1)]  # the success that came too late
+
+
+def test_a_rate_limit_that_outlasts_the_retries_says_the_next_sync_will_try_again(
+    sleeps: list[float],
+) -> None:
+    source, http = drive(
+        [error(403, "Rate Limit Exceeded", "rateLimitExceeded")] * 2, sleeps, num_retries=1
+    )
+
+    with pytest.raises(SyncError) as caught:
+        source.current_version(Feed.STORE_STATUS)
+
+    message = str(caught.value)
+    assert "kept failing for file 1StatusFileId (HTTP 403: Rate Limit Exceeded)" in message
+    assert "after 2 attempts; the next sync will try again" in message
+    assert "Share the file" not in message
+    assert len(http.request_sequence) == 2 and sleeps == [1.0]
+
+
+def test_without_a_fixed_rand_the_backoff_is_googleapiclients_jittered_one(
+    sleeps: list[float],
+) -> None:
+    source, http = drive(
+        [*[error(500, "Internal Error", "backendError")] * 2, meta(STATUS_ID, V1)],
+        sleeps,
+        rand=None,
+    )
+
+    source.current_version(Feed.STORE_STATUS)
+
+    assert len(http.request_sequence) == 3
+    assert len(sleeps) == 2
+    assert 0 <= sleeps[0] < 2 and 0 <= sleeps[1] < 4  # random.random() * 2**n
 
 
 def test_a_google_doc_is_refused_with_a_message_to_check_the_id(sleeps: list[float]) -> None:
@@ -380,7 +516,7 @@ def test_a_download_cut_off_midway_leaves_the_database_unchanged_and_is_retried_
     ingest_file(con, Feed.STORE_STATUS, DATA / "store_status_v1.csv")
     before = database_state(con)
     first_chunk = chunks(V2, 100)[0]
-    source, _ = drive(
+    source, http = drive(
         [meta(STATUS_ID, V2), first_chunk, *[ConnectionResetError("reset")] * 6],
         sleeps,
         chunk_size=100,
@@ -390,6 +526,8 @@ def test_a_download_cut_off_midway_leaves_the_database_unchanged_and_is_retried_
 
     assert result.files[0].outcome is FileOutcome.FAILED
     assert "could not reach Google Drive after 6 attempts" in result.files[0].message
+    assert len(http.request_sequence) == 8  # metadata, the first chunk, the second 6 times
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
     assert database_state(con) == before
     # The failed version was never synced successfully, so the next run fetches it again.
     retry, _ = drive([meta(STATUS_ID, V2), *chunks(V2, 100)], sleeps, chunk_size=100)
@@ -540,9 +678,9 @@ def test_a_missing_key_file_says_which_setting_to_fix(tmp_path: Path) -> None:
         DriveSource.from_config(config)
 
 
-def test_a_source_from_a_real_key_file_names_the_service_account_in_its_messages(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    """A service-account JSON key with a freshly made (useless) private key."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -552,8 +690,8 @@ def test_a_source_from_a_real_key_file_names_the_service_account_in_its_messages
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    key_file = tmp_path / "test-service-account.json"
-    key_file.write_text(
+    path = tmp_path / "test-service-account.json"
+    path.write_text(
         json.dumps(
             {
                 "type": "service_account",
@@ -566,7 +704,12 @@ def test_a_source_from_a_real_key_file_names_the_service_account_in_its_messages
             }
         )
     )
+    return path
 
+
+def test_a_source_from_a_real_key_file_names_the_service_account_in_its_messages(
+    key_file: Path,
+) -> None:
     source = DriveSource.from_config(
         DriveConfig({Feed.STORE_STATUS: STATUS_ID}, credentials_file=key_file)
     )
@@ -574,3 +717,16 @@ def test_a_source_from_a_real_key_file_names_the_service_account_in_its_messages
     # Built offline: no token is fetched until the first request.
     assert source.describe() == f"Google Drive as {EMAIL}"
     assert source.feeds() == (Feed.STORE_STATUS,)
+
+
+def test_make_source_hands_the_retry_options_to_the_drive_source(
+    key_file: Path, sleeps: list[float]
+) -> None:
+    config = load_sync_config(
+        {"drive": {"credentials_file": str(key_file), "store_status_file_id": STATUS_ID}}, {}
+    )
+
+    source = make_source(config, sleep=sleeps.append, rand=half, num_retries=2)
+
+    assert isinstance(source, DriveSource)
+    assert (source.sleep, source.rand, source.num_retries) == (sleeps.append, half, 2)
