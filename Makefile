@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# make run PORT=8600 serves on another port.
+PORT ?= 8501
 
 .PHONY: run test bench
 
@@ -18,11 +20,12 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
-	$(VENV)/bin/streamlit run serve.py
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 test: $(VENV)/.dev-deps
 	bash scripts/ensure-chromium
-	$(VENV)/bin/mypy loop_core
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	@# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
 	$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run" >&2; fi; \

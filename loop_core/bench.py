@@ -133,7 +133,9 @@ def run_bench(
     ]
     with_naive = naive if naive is not None else stores <= 20_000
     if with_naive:
-        phases.append(_Phase("straightforward SQL (baseline)", [python, "-c", _NAIVE, str(db_path)]))
+        phases.append(
+            _Phase("straightforward SQL (baseline)", [python, "-c", _NAIVE, str(db_path)])
+        )
     measured = _measure(phases, runs)
     scan = measured[0]
     if with_naive:
@@ -141,7 +143,8 @@ def run_bench(
         _run([python, "-c", _NAIVE, str(db_path), "check"])
         print("straightforward SQL gives exactly the engine's figures for every store")
     print(f"\n{stores} stores, {days} days, ~{polls:,} polls ({size_mb:,.0f} MB CSV), "
-          f"{os.cpu_count()} cores, median of {runs} rounds of whole-process runs, phases interleaved\n")
+          f"{os.cpu_count()} cores, median of {runs} rounds of whole-process runs, "
+          "phases interleaved\n")
     print(f"{'phase':<30} {'seconds':>8} {'x scan':>7} {'peak MB':>8}")
     for m in measured:
         print(f"{m.phase:<30} {m.seconds:>8.2f} {m.seconds / scan.seconds:>7.2f} {m.peak_mb:>8.0f}")

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
@@ -93,8 +94,9 @@ def _open(path: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    folder = resources.files("loop_core").joinpath("sql", "migrations")
+def _migrations(folder: Traversable | None = None) -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration file, in order (``folder``: tests)."""
+    folder = folder or resources.files("loop_core").joinpath("sql", "migrations")
     found = []
     for entry in folder.iterdir():
         if not entry.name.endswith(".sql"):

@@ -67,7 +67,9 @@ def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> None:
     cur.execute("DELETE FROM interval_cache")
     cur.execute("DELETE FROM interval_cache_range")
     cur.execute(load_sql("derived/rebuild_interval_cache"), [lo, hi])
-    cur.execute("INSERT INTO interval_cache_range VALUES (?, ?, ?)", [lo, hi, fp[0] if fp else None])
+    cur.execute(
+        "INSERT INTO interval_cache_range VALUES (?, ?, ?)", [lo, hi, fp[0] if fp else None]
+    )
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:

@@ -121,12 +121,16 @@ def _native_queries(
     select = ", ".join(quote_identifier(f"f{k}") for k in range(1, len(positions) + 1))
 
     def columns(native_types: tuple[str, ...]) -> dict[str, str]:
-        types = dict(zip(positions, native_types))
+        # native_types may be empty (untyped read): unmatched positions default to VARCHAR.
+        types = dict(zip(positions, native_types, strict=False))
         return {fields.get(i, f"ignored_{i}"): types.get(i, "VARCHAR") for i in range(1, width + 1)}
 
     if layout.native_sql:
         # The reader parses typed columns itself: no text copy of millions of values.
-        query = load_sql("ingest/source_typed.part").replace("{fields}", select) + load_sql(layout.native_sql)
+        query = (
+            load_sql("ingest/source_typed.part").replace("{fields}", select)
+            + load_sql(layout.native_sql)
+        )
         reads: list[tuple[str, list[object]]] = []
         if layout.timestamp_format:
             naive = tuple("TIMESTAMP" if t == "TIMESTAMPTZ" else t for t in layout.native_types)
@@ -147,7 +151,8 @@ def _lines_query(layout: _Layout, positions: list[int], path: Path) -> tuple[str
         for k in range(1, len(positions) + 1)
     )
     source = load_sql("ingest/source_lines.part").replace("{fields}", select)
-    return source + load_sql(layout.stage_sql), [*positions, str(path), len(positions), len(positions)]
+    params: list[object] = [*positions, str(path), len(positions), len(positions)]
+    return source + load_sql(layout.stage_sql), params
 
 
 @dataclass(frozen=True)

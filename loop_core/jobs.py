@@ -94,13 +94,17 @@ def _mark_failed(
 
 
 def fail_orphaned_reports(con: duckdb.DuckDBPyConnection) -> int:
-    """Mark ``Running`` reports that no thread of this process runs as ``Failed``; return how many."""
+    """Mark ``Running`` reports that no thread of this process runs as ``Failed``.
+
+    Return how many.
+    """
     with _live_lock:
         live = list(_live)
     with con.cursor() as cur:
         rows = cur.execute(
             "UPDATE reports SET status = ?, finished_at = now(), error = ? "
-            "WHERE status = ? AND NOT list_contains(?::VARCHAR[], report_id) RETURNING report_id",
+            "WHERE status = ? AND NOT list_contains(?::VARCHAR[], report_id) "
+            "RETURNING report_id",
             [ReportState.FAILED.value, INTERRUPTED, ReportState.RUNNING.value, live],
         ).fetchall()
     return len(rows)
@@ -122,7 +126,10 @@ def _status(row: tuple[object, ...], csv: str | None = None) -> ReportStatus:
 
 
 def get_report(con: duckdb.DuckDBPyConnection, report_id: str) -> ReportStatus:
-    """The job's status; a Complete job carries its CSV. Unknown ids raise ``UnknownReportError``."""
+    """The job's status; a Complete job carries its CSV.
+
+    Unknown ids raise ``UnknownReportError``.
+    """
     with con.cursor() as cur:
         row = cur.execute(
             f"SELECT {_COLUMNS}, csv FROM reports WHERE report_id = ?", [report_id]

@@ -1,9 +1,9 @@
 """The start that the report and the timeline share: business intervals and observations.
 
-``report/intervals.part.sql`` (or ``report/intervals_cached.part.sql``, when ``interval_cache`` covers the range)
-fills the temp table ``business_window`` on the caller's cursor;
-``report/observations.part.sql`` is then the first part of the report's and of the spans' query. Temp
-tables belong to one cursor, so concurrent reports never see each other's. Which polls are
+``report/intervals.part.sql`` (or ``report/intervals_cached.part.sql``, when ``interval_cache``
+covers the range) fills the temp table ``business_window`` on the caller's cursor;
+``report/observations.part.sql`` is then the first part of the report's and of the spans' query.
+Temp tables belong to one cursor, so concurrent reports never see each other's. Which polls are
 observations was decided when they were loaded (``derived.py``).
 """
 
@@ -25,7 +25,10 @@ def prepare(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[object]:
-    """Fill the temp table for this range and return the parameters of report/observations.part.sql."""
+    """Fill the temp table for this range.
+
+    Return the parameters of report/observations.part.sql.
+    """
     params: list[object] = [as_of, store_id, start, end]
     source = "report/intervals.part"
     if as_of is not None:
@@ -41,6 +44,9 @@ def prepare(
 
 
 def query(tail: str) -> str:
-    """report/params.part.sql and report/observations.part.sql, then the CTEs and final SELECT of ``sql/report/<tail>.part.sql``."""
+    """report/params.part.sql and report/observations.part.sql, then the CTEs and final SELECT.
+
+    The CTEs and final SELECT come from ``sql/report/<tail>.part.sql``.
+    """
     return (load_sql("report/params.part") + load_sql("report/observations.part")
             + load_sql(f"report/{tail}.part"))

@@ -114,7 +114,7 @@ def sync_once(
     with _sync_lock:
         _fail_orphaned_runs(con)
         label = _describe(source)
-        run_id, started_at = _start_run(con, source.kind, label, triggered_by)
+        run_id, _started_at = _start_run(con, source.kind, label, triggered_by)
         try:
             feeds = source.feeds()
         except Exception as e:  # noqa: BLE001 - any source problem ends the run as failed
@@ -502,7 +502,7 @@ class SyncScheduler:
                 )
             else:
                 result = sync_once(self._con, source, triggered_by=triggered_by)
-        except Exception as e:  # noqa: BLE001 - the thread must survive anything
+        except Exception as e:
             LOGGER.exception("sync run failed")
             result = self._fallback(e, triggered_by)
         with self._state_lock:
@@ -514,7 +514,7 @@ class SyncScheduler:
         # result lives only in memory, and the thread carries on.
         try:
             return record_failed_sync(self._con, _error_text(error), triggered_by=triggered_by)
-        except Exception:  # noqa: BLE001
+        except Exception:
             LOGGER.exception("could not record the failed sync run")
             now = _now()
             return SyncResult(

@@ -102,7 +102,9 @@ def store_timeline(
     with con.cursor() as cur:
         hours = cur.execute(load_sql("report/weekly_hours"), [store_id, end_dt]).df()
     rows = status_spans(con, store_id, start_dt, end_dt, as_of=now)
-    business = rows[rows["kind"] == "business"][["start_utc", "end_utc", "start_local", "end_local"]]
+    business = rows[rows["kind"] == "business"][
+        ["start_utc", "end_utc", "start_local", "end_local"]
+    ]
     spans = rows[rows["kind"] == "span"].assign(
         status=lambda f: f["is_active"].map({True: "active", False: "inactive"})
     )[["start_utc", "end_utc", "start_local", "end_local", "status"]]

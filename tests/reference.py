@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 import zoneinfo
 from collections import defaultdict
@@ -177,10 +178,14 @@ def business_time(intervals: Iterable[Interval], lo: int, hi: int) -> int:
 
 def _ownership(observations: list[tuple[int, bool]]) -> list[tuple[int, int, bool]]:
     # Observation i owns [m(i-1), m(i)), m(i) the floored midpoint to the next one.
-    cuts = [(a + b) // 2 for (a, _), (b, _) in zip(observations, observations[1:])]
+    cuts = [(a + b) // 2 for (a, _), (b, _) in itertools.pairwise(observations)]
     lows = [_BEFORE_ALL, *cuts]
     highs = [*cuts, _AFTER_ALL]
-    return [(lo, hi, active) for lo, hi, (_, active) in zip(lows, highs, observations)]
+    # Without observations, lows and highs still hold one bound each: nothing is owned.
+    return [
+        (lo, hi, active)
+        for lo, hi, (_, active) in zip(lows, highs, observations, strict=False)
+    ]
 
 
 def _figures(business: list[Interval], observations: list[tuple[int, bool]], now: int) -> Figures:

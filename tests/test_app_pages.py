@@ -86,10 +86,22 @@ def test_every_page_renders_without_an_error_on_sample_data(sample_db: Path, pag
     assert any("Latest poll" in m.value for m in at.sidebar.markdown)
 
 
+# What each page says when nothing was ever loaded (no sample either).
+EMPTY_STATES = {
+    "pages/reports.py": "No reports yet",
+    "pages/fleet.py": "No polls yet",
+    "pages/store.py": "no polls loaded yet",
+    "pages/data.py": "No rejected rows",
+}
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_on_an_empty_database(empty_db: Path, page: str) -> None:
+def test_every_page_says_what_is_missing_on_an_empty_database(empty_db: Path, page: str) -> None:
     at = _open(page)
     assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value
+    assert EMPTY_STATES[page] in _texts(at)
+    assert "0 stores · 0 polls" in " ".join(m.value for m in at.sidebar.markdown)
 
 
 def test_first_start_on_an_empty_database_loads_the_sample_and_says_so(
@@ -140,10 +152,20 @@ def test_a_report_id_link_opens_that_reports_status_download_and_preview(
     assert len(at.dataframe[0].value) >= 1
 
 
-def test_an_unknown_report_id_is_an_error_message_not_a_traceback(sample_db: Path) -> None:
+def test_an_unknown_report_id_is_an_error_message_and_the_history_still_shows(
+    sample_db: Path,
+) -> None:
+    con = db.connect(sample_db)
+    known = jobs.trigger_report(con, "2024-10-14T09:00:00Z")
+    assert jobs.wait_for_report(con, known, 30).status is ReportState.COMPLETE
     at = _open("pages/reports.py", report_id="no-such-report")
     assert not at.exception
     assert any("no-such-report" in e.value for e in at.error)
+    assert "History" in [s.value for s in at.subheader]
+    history = next(d.value for d in at.dataframe if "report_id" in d.value.columns)
+    assert history["report_id"].tolist() == [known]
+    # A report without an error shows an empty cell, not the word "None".
+    assert history["error"].tolist() == [""]
 
 
 def test_the_store_page_opens_the_store_named_in_the_url(sample_db: Path) -> None:
@@ -217,8 +239,13 @@ def test_sync_now_loads_from_the_configured_folder_and_lists_the_run(
     at = _open("pages/data.py")
     at.button(key="data_sync_now").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("sync #" in c.value for c in at.code)
+    result = next(c.value for c in at.code if "sync #" in c.value)
+    assert result.splitlines()[0].endswith(": ok")
     runs = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
-    assert len(runs) >= 1 and set(runs["outcome"]) <= {"ok", "partial", "failed"}
+    # The manual run is listed (the scheduler may have run once at start as well), and
+    # with only a timezones file in the folder every run ends ok: polls and hours skipped.
+    assert "manual" in set(runs["triggered_by"])
+    assert set(runs["outcome"]) == {"ok"}
+    assert runs["store_status"].str.startswith("skipped").all()
     # the folder's timezones file is now the snapshot: its invalid zone is reported
     assert any("Invalid timezones" in m.label and m.value == "1" for m in at.metric)

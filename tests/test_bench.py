@@ -17,7 +17,9 @@ def test_the_straightforward_baseline_query_gives_the_engines_figures(
 ) -> None:
     files = write_sample(tmp_path, stores=60, days=8, seed=3)
     ingest_files(con, **{feed.value: path for feed, path in files.items()})  # type: ignore[arg-type]
-    naive = [(r[0], *map(int, r[1:])) for r in con.execute(load_sql("report/bench_naive")).fetchall()]
+    naive = [
+        (r[0], *map(int, r[1:])) for r in con.execute(load_sql("report/bench_naive")).fetchall()
+    ]
     engine = [r[:7] for r in report_microseconds(con)]
     assert len(engine) == 60
     assert any(r[4] + r[5] + r[6] > 0 for r in engine)  # some downtime, or the test is idle

@@ -22,7 +22,8 @@ def test_ingest_prints_a_summary_per_file_and_exits_zero_despite_rejected_rows(
     tmp_path: Path,
 ) -> None:
     db = str(tmp_path / "x.duckdb")
-    out = run("ingest", "--db", db, "--store-status", str(DATA / "formats" / "store_status_bad_rows.csv"),
+    out = run("ingest", "--db", db,
+              "--store-status", str(DATA / "formats" / "store_status_bad_rows.csv"),
               "--timezones", str(DATA / "spec" / "timezones.csv"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
@@ -51,7 +52,9 @@ def test_report_writes_the_spec_csv_to_stdout_or_a_file(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[2] == "mon,0.00,1.74,1.74,60.00,1.26,1.26"
     target = tmp_path / "r.csv"
-    assert run("report", "--db", db, "--as-of", "2024-01-08 12:00:00", "--out", str(target)).returncode == 0
+    assert run(
+        "report", "--db", db, "--as-of", "2024-01-08 12:00:00", "--out", str(target)
+    ).returncode == 0
     assert target.read_text() == out.stdout
 
 
@@ -69,7 +72,8 @@ def test_ingest_into_a_sample_only_database_replaces_the_sample(tmp_path: Path) 
     bootstrap.ensure_sample_data(con)
     assert bootstrap.is_sample_only(con)
     db.close(path)
-    out = run("ingest", "--db", str(path), "--store-status", str(DATA / "spec" / "store_status.csv"))
+    out = run("ingest", "--db", str(path),
+              "--store-status", str(DATA / "spec" / "store_status.csv"))
     assert out.returncode == 0, out.stderr
     assert "removed the built-in sample data" in out.stderr
     con = db.connect(path)

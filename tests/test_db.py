@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -36,7 +37,7 @@ def test_a_failing_migration_leaves_the_file_at_its_old_version(
         (LATEST + 2, "902_broken.sql", "ALTER TABLE no_such_table ADD COLUMN y INTEGER;"),
     ]
     monkeypatch.setattr(db, "_migrations", lambda: broken)
-    with pytest.raises(LoopCoreError, match="migration 902_broken.sql failed"):
+    with pytest.raises(LoopCoreError, match=r"migration 902_broken\.sql failed"):
         db.connect(path)
     monkeypatch.undo()
     con = duckdb.connect(str(path))
@@ -83,3 +84,36 @@ def test_a_version_3_file_is_upgraded_and_reports_the_spec_example(tmp_path: Pat
         assert (row[3], row[6]) == (6_270_000_000, 4_530_000_000)
     finally:
         db.close(path)
+
+
+@pytest.mark.parametrize("name", ["8_short.sql", "008-dashes.sql", "008_Capital.sql", "008.sql"])
+def test_a_misnamed_migration_file_is_an_error_not_silently_skipped(
+    tmp_path: Path, name: str
+) -> None:
+    (tmp_path / "001_core.sql").write_text("CREATE TABLE t (x INTEGER);", encoding="utf-8")
+    (tmp_path / name).write_text("CREATE TABLE u (x INTEGER);", encoding="utf-8")
+    with pytest.raises(LoopCoreError, match=f"migration file '{re.escape(name)}' is misnamed"):
+        db._migrations(tmp_path)
+
+
+def test_two_migrations_with_one_number_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "001_core.sql").write_text("SELECT 1;", encoding="utf-8")
+    (tmp_path / "001_again.sql").write_text("SELECT 2;", encoding="utf-8")
+    with pytest.raises(LoopCoreError, match="share a number"):
+        db._migrations(tmp_path)
+
+
+def test_files_that_are_not_sql_are_not_migrations(tmp_path: Path) -> None:
+    (tmp_path / "001_core.sql").write_text("SELECT 1;", encoding="utf-8")
+    (tmp_path / "README.md").write_text("notes", encoding="utf-8")
+    assert [name for _, name, _ in db._migrations(tmp_path)] == ["001_core.sql"]
+
+
+def test_asking_the_schema_version_of_an_empty_file_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "untouched.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        assert db.schema_version(con) == 0
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)
+    finally:
+        con.close()

@@ -51,7 +51,9 @@ def _figures(con: duckdb.DuckDBPyConnection, data: Feeds) -> list[tuple[object, 
     return [tuple(row) for row in report.report_microseconds(con, data.as_of)]
 
 
-def _load_out_of_order(con: duckdb.DuckDBPyConnection, final: Feeds, old: Feeds, cut: int, folder: Path) -> None:
+def _load_out_of_order(
+    con: duckdb.DuckDBPyConnection, final: Feeds, old: Feeds, cut: int, folder: Path
+) -> None:
     """Old snapshots, the first polls, the new hours, the other polls, the new zones."""
     steps = [
         (Feed.TIMEZONES, _zones_csv(folder / "old_zones.csv", old)),
@@ -87,11 +89,16 @@ def test_polls_loaded_before_any_hours_are_reclassified_when_hours_arrive(
     # it stayed an observation, it would own 09:00-09:22 as inactive.
     spec = Path(__file__).parent / "data" / "spec"
     polls = tmp_path / "store_status.csv"
-    polls.write_text((spec / "store_status.csv").read_text() + "mon,inactive,2024-01-08 08:30:00 UTC\n")
+    polls.write_text(
+        (spec / "store_status.csv").read_text() + "mon,inactive,2024-01-08 08:30:00 UTC\n"
+    )
     con = db.connect(":memory:")
     try:
         ingest.ingest_file(con, Feed.STORE_STATUS, polls)
-        flags = "SELECT hour(timestamp_utc), in_hours FROM store_polls WHERE store_id = 'mon' ORDER BY 1"
+        flags = (
+            "SELECT hour(timestamp_utc), in_hours FROM store_polls "
+            "WHERE store_id = 'mon' ORDER BY 1"
+        )
         assert con.execute(flags).fetchall() == [(8, True), (10, True), (11, True)]
         ingest.ingest_file(con, Feed.BUSINESS_HOURS, spec / "menu_hours.csv")
         ingest.ingest_file(con, Feed.TIMEZONES, spec / "timezones.csv")

@@ -7,11 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import DATA, SHARED, table_rows
 from loop_core import db, ingest
 from loop_core.errors import FeedRefusedError
 from loop_core.ingest import ingest_file, ingest_files
 from loop_core.models import Feed
+from tests.conftest import DATA, SHARED, table_rows
 
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not present")
 
@@ -60,7 +60,9 @@ def test_real_v2_feed_with_uuid_ids_and_day_of_week_column_loads_completely(
         business_hours=folder / "menu_hours.csv",
         timezones=folder / "timezones.csv",
     )
-    assert [(s.rows_loaded, s.rows_rejected) for s in summaries] == [(4559, 0), (35457, 0), (1000, 0)]
+    assert [(s.rows_loaded, s.rows_rejected) for s in summaries] == [
+        (4559, 0), (35457, 0), (1000, 0)
+    ]
     assert table_rows(
         con,
         "SELECT day_of_week, start_time_local::VARCHAR, end_time_local::VARCHAR "
@@ -118,7 +120,7 @@ def test_a_file_with_a_wrong_header_is_refused_whole_naming_the_missing_columns(
     spec_db: duckdb.DuckDBPyConnection,
 ) -> None:
     before = _counts(spec_db)
-    with pytest.raises(FeedRefusedError, match="missing column.*store_id, status, timestamp_utc"):
+    with pytest.raises(FeedRefusedError, match=r"missing column.*store_id, status, timestamp_utc"):
         ingest_file(spec_db, Feed.STORE_STATUS, DATA / "formats" / "store_status_wrong_header.csv")
     assert _counts(spec_db) == before
 
@@ -252,7 +254,9 @@ def test_the_typed_fast_reader_and_the_line_by_line_reader_store_the_same_polls(
     careful_summary = ingest_file(careful, Feed.STORE_STATUS, with_bad)
     with monkeypatch.context() as m:  # prove the clean file never needs the careful reader
         m.setattr(ingest, "_lines_query", lambda *a: pytest.fail("careful path taken"))
-        fast_summary = ingest_file(fast, Feed.STORE_STATUS, DATA / "formats" / "store_status_mixed.csv")
+        fast_summary = ingest_file(
+            fast, Feed.STORE_STATUS, DATA / "formats" / "store_status_mixed.csv"
+        )
     assert (fast_summary.rows_loaded, careful_summary.rows_loaded) == (5, 5)
     assert careful_summary.rows_rejected == 1
     assert table_rows(fast, polls) == table_rows(careful, polls)
@@ -272,7 +276,9 @@ def test_files_read_together_still_load_in_order_and_a_refused_one_stops_nothing
             (Feed.STORE_STATUS, DATA / "spec" / "store_status.csv"),
         ],
     )
-    assert [type(o).__name__ for o in outcomes] == ["LoadSummary", "FeedRefusedError", "LoadSummary"]
+    assert [type(o).__name__ for o in outcomes] == [
+        "LoadSummary", "FeedRefusedError", "LoadSummary"
+    ]
     assert "missing column(s) dayOfWeek or day" in str(outcomes[1])
     # Loads are recorded in the given order, whatever order the reads finished in.
     assert table_rows(con, "SELECT feed FROM loads ORDER BY load_id") == [

@@ -23,7 +23,9 @@ poll_line = st.tuples(
         "2024-01-08 11:00:00 UTC", "2024-01-09 00:00:00.5 UTC", "soon", "",
     ]),
 ).map(lambda t: ",".join(t))
-poll_lines = st.lists(st.one_of(poll_line, st.sampled_from(["", "a,b", "x,active,y,z"])), max_size=25)
+poll_lines = st.lists(
+    st.one_of(poll_line, st.sampled_from(["", "a,b", "x,active,y,z"])), max_size=25
+)
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ...]]]:
@@ -36,11 +38,17 @@ def _write(folder: Path, name: str, header: str, lines: list[str]) -> Path:
     return path
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(first=poll_lines, second=poll_lines)
-def test_loading_a_file_twice_changes_nothing(tmp_path: Path, first: list[str], second: list[str]) -> None:
+def test_loading_a_file_twice_changes_nothing(
+    tmp_path: Path, first: list[str], second: list[str]
+) -> None:
     con = db.connect(":memory:")
-    ingest_file(con, Feed.STORE_STATUS, _write(tmp_path, "a.csv", "store_id,status,timestamp_utc", first))
+    ingest_file(
+        con, Feed.STORE_STATUS, _write(tmp_path, "a.csv", "store_id,status,timestamp_utc", first)
+    )
     path = _write(tmp_path, "b.csv", "store_id,status,timestamp_utc", second)
     ingest_file(con, Feed.STORE_STATUS, path)
     before = _snapshot(con)
@@ -54,11 +62,18 @@ def test_loading_a_file_twice_changes_nothing(tmp_path: Path, first: list[str], 
     con.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=poll_lines, header=st.sampled_from(["store,status,timestamp_utc", "store_id,state", "", "id"]))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=poll_lines,
+    header=st.sampled_from(["store,status,timestamp_utc", "store_id,state", "", "id"]),
+)
 def test_a_refused_file_changes_nothing(tmp_path: Path, lines: list[str], header: str) -> None:
     con = db.connect(":memory:")
-    ingest_file(con, Feed.STORE_STATUS, _write(tmp_path, "ok.csv", "store_id,status,timestamp_utc", lines))
+    ingest_file(
+        con, Feed.STORE_STATUS, _write(tmp_path, "ok.csv", "store_id,status,timestamp_utc", lines)
+    )
     before = _snapshot(con)
     try:
         ingest_file(con, Feed.STORE_STATUS, _write(tmp_path, "bad.csv", header, lines))

@@ -209,14 +209,20 @@ def test_overlapping_intervals_never_count_twice(load: Loader) -> None:
 
 
 def test_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(load: Loader) -> None:
-    con = load(polls=["=HYPERLINK(1),active,2024-01-08 10:00:00 UTC", "@x,active,2024-01-08 10:00:00 UTC"])
+    con = load(
+        polls=["=HYPERLINK(1),active,2024-01-08 10:00:00 UTC", "@x,active,2024-01-08 10:00:00 UTC"]
+    )
     lines = compute_report(con).csv.splitlines()[1:]
     assert [line.split(",")[0] for line in lines] == ["'=HYPERLINK(1)", "'@x"]
 
 
 def test_uptime_plus_downtime_equals_business_time_in_each_window(load: Loader) -> None:
     con = load(
-        polls=[f"s,{'active' if i % 3 else 'inactive'},2024-01-{8 + i // 24:02d} {i % 24:02d}:17:00 UTC" for i in range(60)],
+        polls=[
+            f"s,{'active' if i % 3 else 'inactive'},"
+            f"2024-01-{8 + i // 24:02d} {i % 24:02d}:17:00 UTC"
+            for i in range(60)
+        ],
         hours=["s,0,09:00:00,17:30:00", "s,1,22:00:00,03:00:00", "s,2,00:00:00,23:59:00"],
         zones=["s,Europe/Berlin"],
     )
@@ -257,7 +263,7 @@ def test_the_csv_text_is_what_pythons_csv_module_writes_for_the_rounded_figures(
     for store, *us, _ in report_microseconds(con):
         safe = "'" + store if store[0] in "=+-@\t\r" else store
         units = [M, H, H, M, H, H]
-        writer.writerow([safe, *(hundredths(u, unit) for u, unit in zip(us, units))])
+        writer.writerow([safe, *(hundredths(u, unit) for u, unit in zip(us, units, strict=True))])
     assert result.csv == buffer.getvalue()
     assert result.row_count == 5
     assert [row[0] for row in result.table] == ["'-1", "a,b", "plain", 'say "hi"', "two\nlines"]

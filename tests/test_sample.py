@@ -13,8 +13,8 @@ import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ class Sample:
         return result
 
     def zone_by_store(self) -> dict[str, str]:
-        return {store_id: zone for store_id, zone in self.timezones[1:]}
+        return dict(self.timezones[1:])
 
 
 def _read(path: Path) -> list[list[str]]:

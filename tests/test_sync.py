@@ -20,7 +20,6 @@ from loop_core.errors import SyncError
 from loop_core.freshness import staleness
 from loop_core.models import Feed
 from loop_core.sources import FolderSource
-from ui.views.freshness import staleness_warning
 from loop_core.sync import (
     INTERRUPTED,
     FileOutcome,
@@ -32,6 +31,7 @@ from loop_core.sync import (
     sync_once,
 )
 from loop_core.sync_cli import add_parser, run
+from ui.views.freshness import staleness_warning
 
 DATA = Path(__file__).parent / "data" / "sync"
 UUID_STORE = "4f3c2b1a-0000-4000-8000-00000000abcd"

@@ -23,8 +23,16 @@ def test_spec_example_timeline_shows_hours_polls_and_the_midpoint_split(
         (pd.Timestamp("2024-01-08 09:00", tz="UTC"), pd.Timestamp("2024-01-08 12:00", tz="UTC"))
     ]
     assert list(t.spans[["start_utc", "end_utc", "status"]].itertuples(index=False, name=None)) == [
-        (pd.Timestamp("2024-01-08 09:00", tz="UTC"), pd.Timestamp("2024-01-08 10:44:30", tz="UTC"), "active"),
-        (pd.Timestamp("2024-01-08 10:44:30", tz="UTC"), pd.Timestamp("2024-01-08 12:00", tz="UTC"), "inactive"),
+        (
+            pd.Timestamp("2024-01-08 09:00", tz="UTC"),
+            pd.Timestamp("2024-01-08 10:44:30", tz="UTC"),
+            "active",
+        ),
+        (
+            pd.Timestamp("2024-01-08 10:44:30", tz="UTC"),
+            pd.Timestamp("2024-01-08 12:00", tz="UTC"),
+            "inactive",
+        ),
     ]
     assert list(t.polls[["status", "in_hours"]].itertuples(index=False, name=None)) == [
         ("active", True), ("inactive", True),
@@ -76,7 +84,11 @@ def test_span_durations_add_up_to_every_stores_weekly_report_figures(load: Loade
     spans = status_spans(con, with_polls=False)
     spans = spans[spans["kind"] == "span"]
     seconds = (spans["end_utc"] - spans["start_utc"]).dt.total_seconds() * 1_000_000
-    by_store = spans.assign(us=seconds.round().astype("int64")).groupby(["store_id", "is_active"])["us"].sum()
+    by_store = (
+        spans.assign(us=seconds.round().astype("int64"))
+        .groupby(["store_id", "is_active"])["us"]
+        .sum()
+    )
     for store_id, *figures, has_obs in report_microseconds(con):
         assert has_obs
         assert by_store.get((store_id, True), 0) == figures[2]  # uptime_last_week

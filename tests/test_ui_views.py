@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -294,7 +294,9 @@ def test_uploaded_files_load_in_feed_order_under_the_names_the_user_gave(
         con,
         {
             Feed.STORE_STATUS: ("polls export (1).csv", (DATA / polls).read_bytes()),
-            Feed.TIMEZONES: ("../zones?.csv", (DATA.parent / "spec" / "timezones.csv").read_bytes()),
+            Feed.TIMEZONES: (
+                "../zones?.csv", (DATA.parent / "spec" / "timezones.csv").read_bytes()
+            ),
         },
     )
     assert [(o.feed, o.file_name, o.error) for o in outcomes] == [

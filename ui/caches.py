@@ -237,7 +237,7 @@ def _warm(path: str, version: int) -> None:
         _overview(path, version, None)
         _downtime(path, version, report.as_of)
         _quality(path, version)
-    except Exception:  # noqa: BLE001 - warming is best effort; the pages report errors
+    except Exception:
         LOGGER.exception("warming the caches failed")
 
 

@@ -13,7 +13,6 @@ point the app at another database through ``LOOP_DB``).
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -21,13 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+from streamlit.logger import get_logger
 
 from loop_core import bootstrap, config, db
 from loop_core.config import Settings
 from loop_core.errors import ServiceUnavailableError
 from loop_core.sync import SyncScheduler
 
-LOGGER = logging.getLogger(__name__)
+# Streamlit's logger setup: these lines reach the server's log at its log level (info).
+LOGGER = get_logger(__name__)
 
 
 class NotStartedError(ServiceUnavailableError):
@@ -73,6 +74,12 @@ def start(
         scheduler = _scheduler(con, settings)
         _current = Services(settings, con, sample, scheduler, pinned)
         services = _current
+    LOGGER.info(
+        "services started: database %s, %s, sync %s", settings.db_path,
+        "sample loaded" if sample is not None else "no sample load",
+        f"every {settings.sync.interval_minutes:g} min from {settings.sync.source}"
+        if scheduler is not None else "not configured",
+    )
     if warm:
         from ui import caches  # the Streamlit side; imported only when there is one
 
@@ -119,6 +126,7 @@ def stop() -> None:
         services, _current = _current, None
     if services is not None:
         services.stop()
+        LOGGER.info("services stopped: the sync thread has ended")
 
 
 def lifespan(

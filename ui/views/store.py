@@ -91,7 +91,7 @@ def spans_by_local_day(spans: pd.DataFrame) -> pd.DataFrame:
     return daily.reset_index(drop=True)
 
 
-def _end_text(on: date, start: datetime, end: datetime, *, with_day: bool) -> str:
+def _end_text(on: date, end: datetime, *, with_day: bool) -> str:
     """How an interval's end reads next to its start: ``14:30``, ``24:00`` (midnight ending
     the start's day) or ``02:00 (+1 d)`` / ``Tue 02:00`` (a later day)."""
     if end.date() == on:
@@ -111,19 +111,20 @@ def weekly_hours_table(hours: pd.DataFrame) -> pd.DataFrame:
     """One row per weekday from the engine's placed hours rows (``StoreTimeline.hours``):
     its intervals in local time, in UTC on that week, and the zone's UTC offset(s)."""
     per_day: dict[int, dict[str, list[str]]] = {}
-    for row in hours.sort_values(["day_of_week", "start_time_local"]).itertuples(index=False):
-        start_local = pd.Timestamp(row.start_local).to_pydatetime()
-        end_local = pd.Timestamp(row.end_local).to_pydatetime()
-        start_utc = pd.Timestamp(row.start_utc).tz_convert("UTC").to_pydatetime()
-        end_utc = pd.Timestamp(row.end_utc).tz_convert("UTC").to_pydatetime()
-        entry = per_day.setdefault(int(row.day_of_week), {"local": [], "utc": [], "offset": []})
+    ordered = hours.sort_values(["day_of_week", "start_time_local"])
+    for row in ordered.to_dict("records"):  # plain values, typed Any: read each as needed
+        start_local = pd.Timestamp(row["start_local"]).to_pydatetime()
+        end_local = pd.Timestamp(row["end_local"]).to_pydatetime()
+        start_utc = pd.Timestamp(row["start_utc"]).tz_convert("UTC").to_pydatetime()
+        end_utc = pd.Timestamp(row["end_utc"]).tz_convert("UTC").to_pydatetime()
+        entry = per_day.setdefault(int(row["day_of_week"]), {"local": [], "utc": [], "offset": []})
         on = start_local.date()
         entry["local"].append(
-            f"{start_local:%H:%M}–{_end_text(on, start_local, end_local, with_day=False)}")
+            f"{start_local:%H:%M}–{_end_text(on, end_local, with_day=False)}")
         entry["utc"].append(
             f"{DAY_NAMES[start_utc.weekday()]} {start_utc:%H:%M}–"
-            + _end_text(start_utc.date(), start_utc, end_utc, with_day=True))
-        entry["offset"].append(_offset_text(int(row.utc_offset_minutes)))
+            + _end_text(start_utc.date(), end_utc, with_day=True))
+        entry["offset"].append(_offset_text(int(row["utc_offset_minutes"])))
     rows = [
         {"day": DAY_NAMES[day], "local": ", ".join(e["local"]), "utc": ", ".join(e["utc"]),
          "utc_offset": ", ".join(dict.fromkeys(e["offset"]))}
