@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,21 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "loop-real"
 POLLS_HEADER = "store_id,status,timestamp_utc"
 HOURS_HEADER = "store_id,dayOfWeek,start_time_local,end_time_local"
 ZONES_HEADER = "store_id,timezone_str"
+
+
+@pytest.fixture(autouse=True)
+def only_the_settings_a_test_sets(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads a developer's ``.streamlit/secrets.toml`` or ``LOOP_*`` variables:
+    an empty secrets file, and only the variables a test sets itself."""
+    for name in list(os.environ):
+        if name.startswith("LOOP_"):
+            monkeypatch.delenv(name)
+    empty = tmp_path_factory.getbasetemp() / "no-secrets.toml"
+    if not empty.exists():
+        empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("LOOP_SECRETS", str(empty))
 
 
 @pytest.fixture

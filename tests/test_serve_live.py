@@ -400,3 +400,20 @@ def test_a_deep_link_to_a_page_on_a_fresh_server_runs_inside_the_app(db_path: Pa
     assert "script_finished" in seen
     assert "Fleet overview" in texts
     assert any("Latest poll" in text for text in texts)
+
+
+def test_a_database_held_by_another_process_is_a_clear_503_not_a_crash(db_path: Path) -> None:
+    import duckdb
+
+    holder = duckdb.connect(str(db_path))  # this test process holds the file's lock
+    try:
+        with streamlit_run(REPO / "serve.py", db_path) as server:
+            health = httpx.get(f"{server.url}/healthz", timeout=10)
+            trigger = httpx.get(f"{server.url}/trigger_report", timeout=10)
+            output = server.output()
+    finally:
+        holder.close()
+    assert health.status_code == 503 and "in use by another process" in health.text
+    assert trigger.status_code == 503 and "could not start" in trigger.json()["error"]
+    assert "could not start the services" in output
+    assert "Traceback" not in output

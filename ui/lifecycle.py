@@ -24,7 +24,7 @@ from streamlit.logger import get_logger
 
 from loop_core import bootstrap, config, db
 from loop_core.config import Settings
-from loop_core.errors import ServiceUnavailableError
+from loop_core.errors import LoopCoreError, ServiceUnavailableError
 from loop_core.sync import SyncScheduler
 
 # Streamlit's logger setup: these lines reach the server's log at its log level (info).
@@ -53,6 +53,7 @@ class Services:
 
 _lock = threading.Lock()
 _current: Services | None = None
+_start_error: str | None = None  # why the server's start failed, until a start succeeds
 
 
 def start(
@@ -61,7 +62,7 @@ def start(
     """Start the services for ``settings`` (default: :func:`config.load`), or return the
     running ones if they were started with the same settings. ``pinned`` (the server's
     lifespan) keeps them for the life of the process: :func:`ensure` then reads nothing."""
-    global _current
+    global _current, _start_error
     settings = settings or config.load()
     with _lock:
         if _current is not None and _current.settings == settings:
@@ -73,6 +74,7 @@ def start(
         sample = bootstrap.ensure_sample_data(con) if settings.sample else None
         scheduler = _scheduler(con, settings)
         _current = Services(settings, con, sample, scheduler, pinned)
+        _start_error = None
         services = _current
     LOGGER.info(
         "services started: database %s, %s, sync %s", settings.db_path,
@@ -115,6 +117,8 @@ def current() -> Services:
     """The running services; raises :class:`NotStartedError` before :func:`start`."""
     services = _current
     if services is None:
+        if _start_error is not None:
+            raise NotStartedError(f"the server could not start: {_start_error}")
         raise NotStartedError("the server is still starting; try again in a moment")
     return services
 
@@ -137,7 +141,14 @@ def lifespan(
 
     @asynccontextmanager
     async def run(_app: Any) -> AsyncIterator[dict[str, Any] | None]:
-        await asyncio.to_thread(lambda: start(settings, pinned=True))
+        global _start_error
+        try:
+            await asyncio.to_thread(lambda: start(settings, pinned=True))
+        except LoopCoreError as e:
+            # The server stays up and says why: /healthz answers 503 with this reason and
+            # every page shows it (a page view tries again, e.g. once a lock is released).
+            _start_error = str(e)
+            LOGGER.error("could not start the services: %s", e)
         try:
             yield None
         finally:
