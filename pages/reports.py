@@ -133,10 +133,8 @@ def _render_preview(current: ReportStatus) -> None:
                          icon=":material/store:")
 
 
-if selected:
-    # An unknown or broken id is an error here, and the history below still shows.
-    with entry.guard(stop=False), st.container(border=True):
-        current = caches.report_status(selected)
+def _render_selected(current: ReportStatus) -> None:
+    with st.container(border=True):
         st.markdown(f"**Report** {code_span(current.report_id)} · status **{current.status}** "
                     f"· created {current.created_at:%Y-%m-%d %H:%M:%S} UTC")
         st.caption("Shareable link: " + code_span(view.report_link(st.context.url,
@@ -145,8 +143,14 @@ if selected:
             _render_running(current.report_id)
         else:
             _render_done(current)
-        if current.status is ReportState.COMPLETE and current.csv:
-            _render_preview(current)
+    if current.status is ReportState.COMPLETE and current.csv:
+        _render_preview(current)
+
+
+if selected:
+    # An unknown or broken id is an error here, and the history below still shows.
+    with entry.guard(stop=False):
+        _render_selected(caches.report_status(selected))
 
 # ---------------------------------------------------------------- history
 st.subheader("History")
