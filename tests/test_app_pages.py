@@ -71,6 +71,13 @@ def _assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def _completed_report(path: Path, as_of: str) -> str:
+    con = db.connect(path)
+    report_id = jobs.trigger_report(con, as_of)
+    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
+    return report_id
+
+
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for kind in ("info", "success", "warning", "error") for e in at.get(kind)]
@@ -138,9 +145,7 @@ def test_generate_shows_the_report_id_at_once_and_complete_after_a_rerun(
 def test_a_report_id_link_opens_that_reports_status_download_and_preview(
     sample_db: Path,
 ) -> None:
-    con = db.connect(sample_db)
-    report_id = jobs.trigger_report(con, "2024-10-14T09:00:00Z")
-    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
+    report_id = _completed_report(sample_db, "2024-10-14T09:00:00Z")
     at = _open("pages/reports.py", report_id=report_id)
     _assert_clean(at)
     assert report_id in _texts(at)
@@ -155,9 +160,7 @@ def test_a_report_id_link_opens_that_reports_status_download_and_preview(
 def test_an_unknown_report_id_is_an_error_message_and_the_history_still_shows(
     sample_db: Path,
 ) -> None:
-    con = db.connect(sample_db)
-    known = jobs.trigger_report(con, "2024-10-14T09:00:00Z")
-    assert jobs.wait_for_report(con, known, 30).status is ReportState.COMPLETE
+    known = _completed_report(sample_db, "2024-10-14T09:00:00Z")
     at = _open("pages/reports.py", report_id="no-such-report")
     assert not at.exception
     assert any("no-such-report" in e.value for e in at.error)
