@@ -18,15 +18,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from loop_core import api, config
-from loop_core.errors import ConfigError
+from loop_core import api, config, db
+from loop_core.errors import LoopCoreError
 from ui import lifecycle
 
 DASHBOARD = Path(__file__).resolve().with_name("app.py")
 
 try:
     SETTINGS = config.load()
-except ConfigError as e:  # one line naming the key, not a traceback
+    # Opened here, before the server announces itself: a file that another process holds
+    # (or a cap DuckDB refuses) ends the start with one line. The lifespan reuses it.
+    db.connect(SETTINGS.db_path, memory_limit=SETTINGS.memory_limit)
+except LoopCoreError as e:  # one line naming the key or the file, not a traceback
     print(f"Store Uptime Monitor cannot start: {e}", file=sys.stderr)
     sys.exit(2)
 

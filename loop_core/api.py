@@ -34,7 +34,7 @@ from loop_core.errors import (
 )
 from loop_core.models import ReportState, ReportStatus
 from loop_core.polls import latest_poll
-from loop_core.timeutil import parse_instant
+from loop_core.timeutil import parse_query_instant
 
 ConnectionFactory = Callable[[], duckdb.DuckDBPyConnection]
 """Returns the process's root connection, e.g. ``loop_core.db.connect``."""
@@ -120,7 +120,7 @@ class _Api:
         params = await _parameters(request)
         text = (params.get("as_of") or "").strip()
         # Checked before touching the database, so a typo never costs a connection.
-        as_of = parse_instant(text) if text else None
+        as_of = parse_query_instant(text) if text else None
         con = await self._con()
         report_id = await run_in_threadpool(jobs.trigger_report, con, as_of)
         return JSONResponse({"report_id": report_id}, headers=_NO_STORE)

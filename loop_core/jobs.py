@@ -16,7 +16,7 @@ import duckdb
 
 from loop_core.errors import UnknownReportError
 from loop_core.models import ReportState, ReportStatus
-from loop_core.timeutil import parse_instant
+from loop_core.timeutil import parse_query_instant
 
 INTERRUPTED = "interrupted: the process stopped before the report finished"
 
@@ -38,7 +38,7 @@ def trigger_report(
     ``as_of`` (a datetime or ISO 8601 text) overrides "now"; by default the report uses
     the latest poll. A bad ``as_of`` raises ``InvalidParameterError`` before anything starts.
     """
-    as_of_dt = parse_instant(as_of) if as_of is not None else None
+    as_of_dt = parse_query_instant(as_of) if as_of is not None else None
     report_id = secrets.token_urlsafe(16)
     with con.cursor() as cur:
         cur.execute(

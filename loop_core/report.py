@@ -11,7 +11,7 @@ from loop_core.errors import NoDataError
 from loop_core.models import ReportResult
 from loop_core.polls import latest_poll
 from loop_core.sqlfiles import load_sql
-from loop_core.timeutil import parse_instant
+from loop_core.timeutil import parse_query_instant
 from loop_core.transaction import transaction
 
 REPORT_COLUMNS = [
@@ -34,7 +34,7 @@ def resolve_as_of(
 ) -> datetime | None:
     """The report's "now": ``as_of`` if given, else the latest poll (None on an empty db)."""
     if as_of is not None:
-        return parse_instant(as_of)
+        return parse_query_instant(as_of)
     return latest_poll(con)
 
 
@@ -50,7 +50,7 @@ def report_microseconds(
     con: duckdb.DuckDBPyConnection, as_of: datetime | str | None = None
 ) -> list[MicrosecondRow]:
     """Unrounded figures: (store_id, up hour/day/week, down hour/day/week, has_observations)."""
-    when = parse_instant(as_of) if as_of is not None else None
+    when = parse_query_instant(as_of) if as_of is not None else None
     with con.cursor() as cur, transaction(cur):
         _compute_us(cur, when)
         rows = cur.execute("SELECT * FROM report_us ORDER BY store_id").fetchall()

@@ -18,7 +18,7 @@ from loop_core.errors import InvalidParameterError, UnknownStoreError
 from loop_core.models import StoreTimeline
 from loop_core.report import resolve_as_of
 from loop_core.sqlfiles import load_sql
-from loop_core.timeutil import parse_instant
+from loop_core.timeutil import parse_query_instant
 from loop_core.transaction import transaction
 
 SPAN_COLUMNS = ["kind", "store_id", "start_utc", "end_utc", "start_local", "end_local",
@@ -37,8 +37,8 @@ def status_spans(
     (default: the week before now) for one store or, with ``store_id=None``, every store.
     Columns: SPAN_COLUMNS; ``kind`` is 'business', 'span' or 'poll'."""
     now = resolve_as_of(con, as_of)
-    start_dt = parse_instant(start) if start is not None else None
-    end_dt = parse_instant(end) if end is not None else None
+    start_dt = parse_query_instant(start) if start is not None else None
+    end_dt = parse_query_instant(end) if end is not None else None
     if start_dt is not None and end_dt is not None and end_dt <= start_dt:
         raise InvalidParameterError("the end of the range must come after its start")
     with con.cursor() as cur, transaction(cur):  # one snapshot, as in report.py
@@ -53,7 +53,7 @@ def downtime_by_local_hour(
     """The fleet's interpolated up and down hours over ``[as_of - days, as_of)``, per
     store-local date and hour: local_date, day_of_week (0 = Monday), local_hour, up_h,
     down_h. Summed, they give the report's fleet figures for the same window."""
-    end = parse_instant(as_of)
+    end = parse_query_instant(as_of)
     spans = status_spans(con, None, end - timedelta(days=days), end, as_of=end,
                          with_polls=False)
     with con.cursor() as cur:
@@ -95,10 +95,10 @@ def store_timeline(
         if not known:
             raise UnknownStoreError(f"no store with id {store_id!r}")
     now = resolve_as_of(con, as_of)
-    end_dt = parse_instant(end) if end is not None else now
+    end_dt = parse_query_instant(end) if end is not None else now
     if end_dt is None:  # an empty database: nothing was ever polled
         end_dt = datetime.now().astimezone()
-    start_dt = parse_instant(start) if start is not None else end_dt - timedelta(days=7)
+    start_dt = parse_query_instant(start) if start is not None else end_dt - timedelta(days=7)
     with con.cursor() as cur:
         hours = cur.execute(load_sql("report/weekly_hours"), [store_id, end_dt]).df()
     rows = status_spans(con, store_id, start_dt, end_dt, as_of=now)

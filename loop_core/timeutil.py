@@ -32,6 +32,23 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+# Instants a caller may ask about (SPEC "Bad input"): outside this, refused before any work.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def parse_query_instant(value: datetime | str) -> datetime:
+    """:func:`parse_instant` for an as-of or a range bound a user gave: it must lie in
+    ``[2000-01-01, 2100-01-01)``, else ``InvalidParameterError`` (never an overflow later)."""
+    parsed = parse_instant(value)
+    if not EARLIEST <= parsed < LATEST:
+        raise InvalidParameterError(
+            f"{parsed:%Y-%m-%dT%H:%M:%SZ} is outside the instants a report can measure, "
+            "[2000-01-01, 2100-01-01)"
+        )
+    return parsed
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -446,3 +446,13 @@ def test_the_api_module_does_not_import_streamlit() -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00Z", "2100-01-01T00:00:00Z"])
+def test_an_impossible_as_of_is_a_400_before_any_job_starts(
+    client: TestClient, con: duckdb.DuckDBPyConnection, as_of: str
+) -> None:
+    response = client.get("/trigger_report", params={"as_of": as_of})
+    assert response.status_code == 400
+    assert "[2000-01-01, 2100-01-01)" in response.json()["error"]
+    assert con.execute("SELECT count(*) FROM reports").fetchone() == (0,)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +64,15 @@ def test_report_with_a_bad_as_of_exits_two_with_a_message(tmp_path: Path) -> Non
     out = run("report", "--db", str(tmp_path / "x.duckdb"), "--as-of", "soon")
     assert out.returncode == 2
     assert out.stderr.startswith("error: cannot read 'soon' as an instant")
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z",
+                                   "2100-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
+def test_an_as_of_outside_2000_to_2100_is_refused_in_one_line(tmp_path: Path, as_of: str) -> None:
+    out = run("report", "--db", str(tmp_path / "x.duckdb"), "--as-of", as_of)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ") and "[2000-01-01, 2100-01-01)" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
 def test_ingest_into_a_sample_only_database_replaces_the_sample(tmp_path: Path) -> None:
