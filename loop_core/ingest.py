@@ -12,19 +12,29 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from loop_core import bootstrap, derived
+from loop_core.csv_records import read_records
 from loop_core.errors import FeedRefusedError, LoopCoreError
 from loop_core.models import Feed, LoadSummary
 from loop_core.sources import file_digest
 from loop_core.sqlfiles import load_sql, quote_identifier
 from loop_core.transaction import transaction
+
+# Ids that the fast path does not tidy: one starting or ending with a blank (only the
+# careful path trims it), or holding a NUL byte (which the careful reader rejects).
+_NUL = "contains(store_id, chr(0))"
+_BLANK_EDGES = (
+    "starts_with(store_id, ' ') OR ends_with(store_id, ' ') "
+    "OR starts_with(store_id, chr(9)) OR ends_with(store_id, chr(9)) OR " + _NUL
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,8 @@ _LAYOUTS = {
         native_types=("VARCHAR", "VARCHAR", "TIMESTAMPTZ"),
         native_check=(
             "store_id = '' OR is_active IS NULL OR timestamp_utc IS NULL "
-            "OR starts_with(store_id, ' ') OR ends_with(store_id, ' ')"
+            f"OR {_BLANK_EDGES} OR store_id_too_long(store_id) "
+            "OR NOT poll_time_plausible(timestamp_utc)"
         ),
         timestamp_format="%Y-%m-%d %H:%M:%S.%f UTC",
     ),
@@ -69,7 +80,8 @@ _LAYOUTS = {
         native_types=("VARCHAR", "TINYINT", "TIME", "TIME"),
         native_check=(
             "store_id = '' OR day_of_week IS NULL OR day_of_week NOT BETWEEN 0 AND 6 "
-            "OR start_time_local IS NULL OR end_time_local IS NULL"
+            "OR start_time_local IS NULL OR end_time_local IS NULL "
+            f"OR {_NUL} OR store_id_too_long(store_id)"
         ),
     ),
     Feed.TIMEZONES: _Layout(
@@ -89,6 +101,11 @@ def _header_positions(feed: Feed, path: Path, file_name: str) -> tuple[list[int]
     refuse the file naming the missing columns."""
     with path.open("rb") as f:
         first = f.readline()
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in first:
+        raise FeedRefusedError(
+            f"{file_name}: this looks like UTF-16 text (spreadsheet 'Unicode text'); "
+            "save it as CSV UTF-8 and load it again"
+        )
     header = first.decode("utf-8-sig", errors="replace").strip()
     names = [h.strip().strip('"').strip().lower() for h in header.split(",")]
     positions: list[int] = []
@@ -141,25 +158,62 @@ def _native_queries(
         typed: list[object] = [str(path), columns(layout.native_types)]
         return [*reads, (query.replace("{options}", ""), typed)]
     source = load_sql("ingest/source_native.part").replace("{fields}", select)
-    params: list[object] = [str(path), columns(()), len(positions), len(positions)]
+    params: list[object] = [str(path), columns(()), width, width]
     return [(source + load_sql(layout.stage_sql), params)]
 
 
-def _lines_query(layout: _Layout, positions: list[int], path: Path) -> tuple[str, list[object]]:
-    select = ", ".join(
-        f"split_part(unquoted, ',', ?) AS {quote_identifier(f'f{k}')}"
-        for k in range(1, len(positions) + 1)
-    )
-    source = load_sql("ingest/source_lines.part").replace("{fields}", select)
-    params: list[object] = [*positions, str(path), len(positions), len(positions)]
-    return source + load_sql(layout.stage_sql), params
+_BATCH_ROWS = 100_000
+
+
+def _careful_batches(
+    positions: list[int], path: Path
+) -> Iterator[pa.RecordBatch]:
+    """The careful reader's records as Arrow batches (built per 100,000 records, so Python
+    never holds the whole file): line, raw, pre_reason, n_fields and the fields f1..fN."""
+    names = ["line", "raw", "pre_reason", "n_fields",
+             *(f"f{k}" for k in range(1, len(positions) + 1))]
+    schema = pa.schema([("line", pa.int64()), ("raw", pa.string()), ("pre_reason", pa.string()),
+                        ("n_fields", pa.int64()), *((n, pa.string()) for n in names[4:])])
+    columns: list[list[object]] = [[] for _ in names]
+    for record in read_records(path):
+        fields = record.fields
+        columns[0].append(record.line)
+        columns[1].append(record.raw)  # a reject shows it, whatever rejects the record
+        columns[2].append(record.reason)
+        columns[3].append(None if fields is None else len(fields))
+        for k, position in enumerate(positions):
+            value = fields[position - 1] if fields is not None and position <= len(fields) \
+                else None
+            columns[4 + k].append(value)
+        if len(columns[0]) >= _BATCH_ROWS:
+            yield pa.RecordBatch.from_arrays([pa.array(c, type=schema.field(i).type)
+                                              for i, c in enumerate(columns)], schema=schema)
+            columns = [[] for _ in names]
+    yield pa.RecordBatch.from_arrays([pa.array(c, type=schema.field(i).type)
+                                      for i, c in enumerate(columns)], schema=schema)
+
+
+def _careful_stage(
+    cur: duckdb.DuckDBPyConnection, layout: _Layout, positions: list[int], width: int,
+    path: Path,
+) -> None:
+    """Stage the file through the careful reader (``csv_records``) into ``staged``."""
+    table = pa.Table.from_batches(list(_careful_batches(positions, path)))
+    cur.register("careful_records", table)
+    try:
+        source = "WITH source AS (SELECT * FROM careful_records),\n"
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged AS {source}{load_sql(layout.stage_sql)}",
+            [width, width],
+        )
+    finally:
+        cur.unregister("careful_records")
 
 
 @dataclass(frozen=True)
 class _Staged:
     rows_read: int
     rows_rejected: int
-    unreadable: list[tuple[int, str]]  # (line, text) of lines that are not UTF-8 text
 
 
 def _stage(
@@ -172,9 +226,10 @@ def _stage(
     for query, params in _native_queries(layout, positions, width, path):
         try:
             cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
+            # fetchall: a result left open would block the careful path's register().
             counts = cur.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE {check}) FROM staged"
-            ).fetchone()
+            ).fetchall()[0]
             break
         # A malformed line or a value this read cannot convert: try the next read, and in
         # the end the careful path.
@@ -184,45 +239,16 @@ def _stage(
         # A typed fast path stages no raw/reason columns: millions of empty strings cost time.
         keep = "*" if layout.native_sql else "* EXCLUDE (raw, reason)"
         cur.execute(f"CREATE OR REPLACE TEMP VIEW readable AS SELECT {keep} FROM staged")
-        return _Staged(int(counts[0]), 0, [])
-    # The careful path: every line whole, each bad one with its reason.
-    query, params = _lines_query(layout, positions, path)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {query}", params)
+        return _Staged(int(counts[0]), 0)
+    # The careful path: every record with its line, each bad one with its reason.
+    _careful_stage(cur, layout, positions, width, path)
     counts = cur.execute("SELECT count(*), count(reason) FROM staged").fetchone()
-    unreadable = [
-        (int(line), str(text))
-        for line, text in cur.execute(
-            "SELECT line, csv_line FROM reject_errors ORDER BY line"
-        ).fetchall()
-    ]
     assert counts is not None
     cur.execute(
         "CREATE OR REPLACE TEMP VIEW readable AS "
-        "SELECT * EXCLUDE (raw, reason) FROM staged WHERE reason IS NULL"
+        "SELECT * EXCLUDE (raw, line, reason) FROM staged WHERE reason IS NULL"
     )
-    return _Staged(
-        int(counts[0]) + len(unreadable), int(counts[1]) + len(unreadable), unreadable
-    )
-
-
-def _line_numbers(path: Path, rejected: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
-    """Find the file line of each rejected raw line (rare, so the fast path skips it).
-
-    The bulk load reads lines without their order (much faster); here the file is read
-    once more in Python and each rejected text is matched to its lines in file order.
-    """
-    wanted: dict[str, list[str]] = {}
-    for raw, reason in rejected:
-        wanted.setdefault(raw, []).append(reason)
-    found: list[tuple[int, str, str]] = []
-    with path.open("rb") as f:
-        f.readline()  # the header is line 1
-        for number, data in enumerate(f, start=2):
-            text = data.rstrip(b"\r\n").decode("utf-8", errors="replace")
-            reasons = wanted.get(text)
-            if reasons:
-                found.append((number, text, reasons.pop()))
-    return found
+    return _Staged(int(counts[0]), int(counts[1]))
 
 
 def _unchanged(cur: duckdb.DuckDBPyConnection, feed: Feed, sha: str) -> bool:
@@ -400,14 +426,11 @@ def _load(
     assert load_row is not None
     load_id = int(load_row[0])
     if rows_rejected:
-        rejected = cur.execute(
-            "SELECT raw, reason FROM staged WHERE reason IS NOT NULL"
-        ).fetchall()
-        found = _line_numbers(path, rejected) if rejected else []
-        found += [(line, text, "not valid UTF-8 text") for line, text in staged.unreadable]
-        cur.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)",
-            [(load_id, feed.value, name, line, raw, reason) for line, raw, reason in found],
+        # Every reject with the line its record starts on and its text as in the file.
+        cur.execute(
+            "INSERT INTO rejects SELECT ?, ?, ?, line, raw, reason FROM staged "
+            "WHERE reason IS NOT NULL",
+            [load_id, feed.value, name],
         )
     cols = layout.table_columns
     if feed is Feed.STORE_STATUS:

@@ -207,11 +207,12 @@ def test_a_failure_midway_through_a_load_leaves_the_database_as_it_was(
     path = tmp_path / "polls.csv"
     path.write_text("store_id,status,timestamp_utc\n9,active,2024-01-09 10:00:00 UTC\nx,y,z\n")
 
-    def explode(*_: object) -> list[tuple[int, str, str]]:
+    def explode(*_: object) -> None:
         raise RuntimeError("disk full")
 
-    # Rejects are written after the polls are staged: fail there, inside the transaction.
-    monkeypatch.setattr(ingest_module, "_line_numbers", explode)
+    # The rejects are written first, then the interval cache is made to cover the file:
+    # fail there, inside the transaction, after something was written.
+    monkeypatch.setattr(ingest_module.derived, "cover", explode)
     with pytest.raises(RuntimeError):
         ingest_file(spec_db, Feed.STORE_STATUS, path)
     assert _counts(spec_db) == before
@@ -253,7 +254,7 @@ def test_the_typed_fast_reader_and_the_line_by_line_reader_store_the_same_polls(
     fast, careful = db.connect(":memory:"), db.connect(":memory:")
     careful_summary = ingest_file(careful, Feed.STORE_STATUS, with_bad)
     with monkeypatch.context() as m:  # prove the clean file never needs the careful reader
-        m.setattr(ingest, "_lines_query", lambda *a: pytest.fail("careful path taken"))
+        m.setattr(ingest, "_careful_stage", lambda *a: pytest.fail("careful path taken"))
         fast_summary = ingest_file(
             fast, Feed.STORE_STATUS, DATA / "formats" / "store_status_mixed.csv"
         )

@@ -1,9 +1,12 @@
 -- Fast path of a load: DuckDB's own CSV reader in strict mode. A malformed line makes it
--- fail, and then (like when any row is rejected) the load re-reads the file through
--- ingest/source_lines.part.sql, which keeps every line's raw text. {fields} lists f1..fN.
+-- fail, and then (like when any row is rejected) the load re-reads the file with the
+-- careful reader (loop_core/csv_records.py), which keeps every record's line and raw text.
+-- {fields} lists f1..fN.
 -- Parameters: path, columns (a struct of column name -> 'VARCHAR', in header order).
 WITH source AS (
-    SELECT NULL::VARCHAR AS raw, NULL::BIGINT AS n_fields, {fields}
+    SELECT
+        NULL::VARCHAR AS raw, NULL::BIGINT AS line, NULL::VARCHAR AS pre_reason,
+        NULL::BIGINT AS n_fields, {fields}
     FROM read_csv(
         ?, header = true, columns = ?, auto_detect = false, delim = ',', quote = '"',
         escape = '"', strict_mode = true

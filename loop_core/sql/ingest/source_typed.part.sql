@@ -1,7 +1,8 @@
 -- Fast path of a load with typed columns (polls and business hours): DuckDB's strict CSV
 -- reader converts the values itself. A value it cannot convert makes it fail, and a row
 -- failing the layout's native_check (ingest.py) sends the load to the careful path
--- (ingest/source_lines.part.sql + stage_<feed>.sql), which keeps each bad line's raw text and reason.
+-- (loop_core/csv_records.py + ingest/stage_<feed>.part.sql), which keeps each bad record's
+-- line, raw text and reason.
 -- {fields} lists f1..fN; {options} is empty or ", timestampformat = ?".
 -- Parameters: path, columns (column name -> type, header order)[, timestamp format].
 WITH source AS (

@@ -2,12 +2,14 @@
 -- A zone name that is not a valid IANA zone is NOT rejected here: the report falls back to
 -- America/Chicago for it and the data-quality view reports it. A store given two different
 -- zones in one file is ambiguous: all its rows are rejected (it then uses the default).
--- Follows a `source` CTE (see ingest.py) with columns raw, n_fields, f1..fN in the
--- order of the feed's columns. Parameters: field count (x2).
+-- Follows a `source` CTE (see ingest.py) with columns line, raw, pre_reason, n_fields and
+-- f1..fN in the order of the feed's columns. Parameters: the header's field count (x2).
 -- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
         raw,
+        line,
+        pre_reason,
         n_fields,
         tidy(f1) AS store_id,
         tidy(f2) AS timezone_str
@@ -24,11 +26,16 @@ zone_counts AS (
 final AS (
     SELECT
         raw,
+        line,
         store_id,
         timezone_str,
         CASE
-            WHEN n_fields < ? THEN 'expected ' || ? || ' fields, found ' || n_fields
+            WHEN pre_reason IS NOT NULL THEN pre_reason
+            WHEN n_fields <> ? THEN 'expected ' || ? || ' fields, found ' || n_fields
             WHEN store_id = '' THEN 'empty store_id'
+            WHEN store_id_too_long(store_id) THEN 'store_id longer than 128 characters'
+            -- The fast reader keeps a NUL byte (the careful one rejects its line).
+            WHEN contains(store_id || timezone_str, chr(0)) THEN 'contains a NUL byte'
             WHEN timezone_str = '' THEN 'empty timezone_str'
             WHEN zones_for_store > 1
                 THEN 'store has ' || zones_for_store || ' different timezones in this file'

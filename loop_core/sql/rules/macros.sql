@@ -213,22 +213,20 @@ SELECT
     end_us
 FROM interval_cache;
 
--- Every non-blank, readable line of a feed file after the header, read whole (one VARCHAR, no
--- quoting) so that a malformed row can be kept aside verbatim instead of stopping the load.
--- Double quotes (spreadsheet exports) are dropped: no field of these feeds contains a comma.
-CREATE OR REPLACE MACRO feed_lines(path) AS TABLE
-SELECT raw, replace(raw, '"', '') AS unquoted
-FROM read_csv(
-    path, header = false, columns = {'raw': 'VARCHAR'}, delim = chr(31),
-    quote = '', escape = '', auto_detect = false, skip = 1,
-    -- A line that is not valid UTF-8 is skipped here and kept in the temp table
-    -- reject_errors with its line number; the load turns it into a reject.
-    ignore_errors = true, store_rejects = true
-)
-WHERE raw IS NOT NULL AND trim(raw) <> '';
-
--- A field without its surrounding blanks, '' for a missing one. trim() is costly on
--- millions of values, and real fields almost never hold a blank: check first
+-- A field without its surrounding blanks (spaces and tabs), '' for a missing one. trim()
+-- is costly on millions of values, and real fields almost never hold a blank: check first
 -- (docs/PERFORMANCE.md).
 CREATE OR REPLACE MACRO tidy(field) AS
-    CASE WHEN contains(coalesce(field, ''), ' ') THEN trim(field) ELSE coalesce(field, '') END;
+    CASE
+        WHEN contains(coalesce(field, ''), ' ') OR contains(coalesce(field, ''), chr(9))
+            THEN trim(field, ' ' || chr(9))
+        ELSE coalesce(field, '')
+    END;
+
+-- SPEC "Bad input": a poll must lie between 2000-01-01 and one day after the load (now()
+-- is the load's time), and a store id holds at most 128 characters. Anything else is a
+-- bad row: no value in a file can make a load (or the derived state) grow without bound.
+CREATE OR REPLACE MACRO poll_time_plausible(ts) AS
+    ts >= TIMESTAMPTZ '2000-01-01 00:00:00+00' AND ts <= now() + INTERVAL 1 DAY;
+
+CREATE OR REPLACE MACRO store_id_too_long(store_id) AS length(store_id) > 128;
