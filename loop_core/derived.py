@@ -5,8 +5,12 @@
 * ``store_status.in_hours``: whether a poll is an observation (inside business hours).
   Classifying 2.6M polls is the costliest join of the report; done once at load time, a
   report only reads the flag.
-* ``interval_cache``: the business intervals of every hash over the polls' range and two
-  days ahead. Polls are classified against it, and reports read it when it covers them.
+* ``interval_cache``: the business intervals of every hash from ``BEHIND_US`` before the
+  newest poll to ``AHEAD_US`` after it: the range reports and hourly loads use. Polls there
+  are classified against it, and reports read it when it covers them. Its size is bounded
+  whatever dates a file holds; a poll older than the cache is classified against
+  intervals computed for its own days only (:func:`classify_pending`), so the cost of a
+  load follows the number of polls and their days, never the span between them.
 
 New stores get their hash and new polls their flag as they are inserted
 (``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot
@@ -38,9 +42,9 @@ def rules_version() -> str:
 
 DAY_US = 86_400_000_000
 # The cache reaches this far past the newest poll, so hourly loads rebuild it about once
-# every two days, and back to a day before the report's week.
+# every two days, and back far enough for a fresh load of eight days and a report's week.
 AHEAD_US = 2 * DAY_US
-BEHIND_US = 8 * DAY_US
+BEHIND_US = 10 * DAY_US
 
 _GROUPS_FP = "SELECT bit_xor(hours_hash) FROM (SELECT DISTINCT hours_hash FROM stores)"
 
@@ -55,21 +59,52 @@ def cache_covers(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> bool
     return bool(row and row[0])
 
 
-def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> None:
-    """Make interval_cache exact over [lo_us, hi_us] (polls about to be classified). When
-    it is not, it is rebuilt wide enough to serve the next report and hourly loads too."""
-    if cache_covers(cur, lo_us, hi_us):
-        return
+def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> tuple[int, int]:
+    """Make interval_cache exact over [lo_us, hi_us] as far as it reaches back (BEHIND_US
+    before the newest poll) and return the range it is exact for. When it does not cover
+    that, it is rebuilt over [newest - BEHIND_US, newest + AHEAD_US]: bounded, and wide
+    enough to serve the next report and hourly loads too."""
     latest = latest_poll(cur)
     newest = hi_us if latest is None else max(hi_us, epoch_us(latest))
-    lo, hi = min(lo_us, newest - BEHIND_US), newest + AHEAD_US
-    fp = cur.execute(_GROUPS_FP).fetchone()
-    cur.execute("DELETE FROM interval_cache")
-    cur.execute("DELETE FROM interval_cache_range")
-    cur.execute(load_sql("derived/rebuild_interval_cache"), [lo, hi])
+    if not cache_covers(cur, max(lo_us, newest - BEHIND_US), hi_us):
+        lo, hi = newest - BEHIND_US, newest + AHEAD_US
+        fp = cur.execute(_GROUPS_FP).fetchone()
+        cur.execute("DELETE FROM interval_cache")
+        cur.execute("DELETE FROM interval_cache_range")
+        cur.execute(load_sql("derived/rebuild_interval_cache"), [lo, hi])
+        cur.execute(
+            "INSERT INTO interval_cache_range VALUES (?, ?, ?)", [lo, hi, fp[0] if fp else None]
+        )
+    row = cur.execute("SELECT lo_us, hi_us FROM interval_cache_range").fetchall()[0]
+    return int(row[0]), int(row[1])
+
+
+def use_cached_buckets(cur: duckdb.DuckDBPyConnection) -> None:
+    """Fill the temp table ``classify_buckets`` (what the classification joins read) from
+    the interval cache."""
     cur.execute(
-        "INSERT INTO interval_cache_range VALUES (?, ?, ?)", [lo, hi, fp[0] if fp else None]
+        "CREATE OR REPLACE TEMP TABLE classify_buckets AS SELECT * FROM cached_day_buckets()"
     )
+
+
+def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
+    """Classify the pending polls: those without a flag, and those of the stores in the
+    temp table ``changed_stores`` (if any). Polls the cache covers are classified against
+    it; older ones against intervals computed for their own days and hashes only."""
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS changed_stores (store_key BIGINT)")
+    span = cur.execute(
+        "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM store_status "
+        "WHERE in_hours IS NULL OR store_key IN (SELECT store_key FROM changed_stores)"
+    ).fetchall()[0]
+    if span[0] is None:
+        return
+    lo, hi = cover(cur, int(span[0]), int(span[1]))
+    use_cached_buckets(cur)
+    cur.execute(load_sql("derived/classify_polls"), [lo, hi, True])
+    if int(span[0]) < lo or int(span[1]) > hi:
+        cur.execute(load_sql("derived/sparse_buckets"), [lo, hi])
+        cur.execute(load_sql("derived/classify_polls"), [lo, hi, False])
+    cur.execute("DROP TABLE IF EXISTS classify_buckets")
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
@@ -81,14 +116,7 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> No
     row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
     # Planning the classification has a fixed cost: skip it when no store changed.
     if unclassified or (row and row[0]):
-        pending = cur.execute(
-            "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) "
-            "FROM store_status "
-            "WHERE in_hours IS NULL OR store_key IN (SELECT store_key FROM changed_stores)"
-        ).fetchone()
-        if pending and pending[0] is not None:
-            cover(cur, int(pending[0]), int(pending[1]))
-            cur.execute(load_sql("derived/classify_polls"))
+        classify_pending(cur)
     cur.execute("DROP TABLE IF EXISTS changed_stores")
 
 

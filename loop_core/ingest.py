@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -438,10 +439,19 @@ def _load(
         cur.execute(load_sql("ingest/insert_stores"))
         file_range = cur.execute(
             "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM readable"
-        ).fetchone()
-        if file_range and file_range[0] is not None:  # polls are classified against it
-            derived.cover(cur, int(file_range[0]), int(file_range[1]))
-        inserted = cur.execute(load_sql("ingest/insert_store_status"), [load_id]).fetchone()
+        ).fetchall()[0]
+        if file_range[0] is None:  # no readable poll
+            inserted: tuple[Any, ...] | None = (0,)
+        else:
+            # Polls in the cache's (bounded) range are classified as they are inserted;
+            # older ones afterwards, against intervals of their own days only.
+            lo, hi = derived.cover(cur, int(file_range[0]), int(file_range[1]))
+            derived.use_cached_buckets(cur)
+            inserted = cur.execute(
+                load_sql("ingest/insert_store_status"), [lo, hi, load_id]
+            ).fetchone()
+            if int(file_range[0]) < lo or int(file_range[1]) > hi:
+                derived.classify_pending(cur)
     else:
         cur.execute(f"DELETE FROM {layout.table}")
         inserted = cur.execute(

@@ -3,8 +3,11 @@
 -- classify polls. `readable` holds no duplicate rows (ingest.py removes them first when
 -- its cheap check finds any); polls already stored are skipped here. Only stored polls
 -- inside the file's time range are compared, so the probe reads a small part of a large
--- table. Run after ingest/insert_stores.sql, with interval_cache covering the file (derived.py).
--- Parameters: load_id.
+-- table. Run after ingest/insert_stores.sql, with the temp table `classify_buckets` holding
+-- the interval cache's day buckets (derived.use_cached_buckets). A poll outside the cache's
+-- range [lo_us, hi_us] (older than it) is stored unclassified (NULL), and
+-- derived.classify_pending classifies it against intervals of its own days.
+-- Parameters: lo_us, hi_us, load_id.
 WITH file_range AS (
     SELECT min(timestamp_utc) AS lo, max(timestamp_utc) AS hi
     FROM readable
@@ -30,11 +33,15 @@ fresh AS (
 
 -- Same join as derived/classify_polls.sql: at most one interval can hold a poll.
 buckets AS (
-    SELECT * FROM cached_day_buckets()
+    SELECT * FROM classify_buckets
 ),
 
 final AS (
-    SELECT f.store_key, f.is_active, f.timestamp_utc, b.day IS NOT NULL AS in_hours
+    SELECT
+        f.store_key,
+        f.is_active,
+        f.timestamp_utc,
+        CASE WHEN f.t_us BETWEEN ? AND ? THEN b.day IS NOT NULL END AS in_hours
     FROM fresh AS f
     LEFT JOIN buckets AS b
         ON f.hours_hash = b.hours_hash

@@ -93,15 +93,17 @@ CREATE OR REPLACE MACRO hours_row_end(local_date, start_time_local, end_time_loc
     END;
 
 -- Merged business intervals in UTC (epoch microseconds, half-open) per hours hash (see
--- hours_hashes; stores.hours_hash must be current), covering at least [lo_ts, hi_ts].
--- only_store (or NULL for all) limits it to that store's hash.
-CREATE OR REPLACE MACRO group_intervals(lo_ts, hi_ts, only_store) AS TABLE
+-- hours_hashes; stores.hours_hash must be current) of the intervals that start on the
+-- given local dates: exact over every UTC day d whose local dates d-2 .. d+2 are all
+-- given (no UTC offset or overnight row reaches further). only_hashes (or NULL for all)
+-- limits it to those hashes. Dates may be sparse: the cost follows the dates asked for,
+-- never the span between them (derived.py classifies old polls this way).
+CREATE OR REPLACE MACRO group_intervals_on(dates, only_hashes) AS TABLE
 WITH groups AS (
     -- One store stands for all the stores that share its hours and zone.
     SELECT hours_hash, arg_min(store_id, store_key) AS store_id
     FROM stores
-    WHERE only_store IS NULL
-        OR hours_hash = (SELECT hours_hash FROM stores WHERE store_id = only_store)
+    WHERE only_hashes IS NULL OR list_contains(only_hashes, hours_hash)
     GROUP BY hours_hash
 ),
 
@@ -111,11 +113,8 @@ zoned AS (
     LEFT JOIN store_zone(NULL) AS z USING (store_id)
 ),
 
--- Local dates around the range: two days of margin cover any UTC offset and overnight rows.
 local_dates AS (
-    SELECT unnest(generate_series(
-        (lo_ts::DATE - 2)::TIMESTAMP, (hi_ts::DATE + 2)::TIMESTAMP, INTERVAL 1 DAY
-    ))::DATE AS local_date
+    SELECT DISTINCT unnest(dates) AS local_date
 ),
 
 -- Snapshot rows are distinct already (ingest loads them with SELECT DISTINCT).
@@ -156,13 +155,15 @@ utc_intervals AS (
     INNER JOIN converted AS s ON l.zone = s.zone AND l.start_local = s.wall
     INNER JOIN converted AS e ON l.zone = e.zone AND l.end_local = e.wall
     UNION ALL
-    -- No business-hours rows at all: open 24x7, i.e. the whole covered range.
+    -- No business-hours rows at all: open 24x7, i.e. every covered day. Each date d gives
+    -- [d - 2 days, d + 3 days) (as UTC), a span that no offset can escape; they merge below.
     SELECT
-        hours_hash,
-        epoch_us(lo_ts) - 172800000000 AS start_us,
-        epoch_us(hi_ts) + 172800000000 AS end_us
-    FROM zoned
-    WHERE store_id NOT IN (SELECT store_id FROM hours)
+        z.hours_hash,
+        epoch_us(d.local_date::TIMESTAMP) - 172800000000 AS start_us,
+        epoch_us(d.local_date::TIMESTAMP) + 259200000000 AS end_us
+    FROM zoned AS z
+    CROSS JOIN local_dates AS d
+    WHERE z.store_id NOT IN (SELECT store_id FROM hours)
 ),
 
 ordered AS (
@@ -193,6 +194,23 @@ final AS (
 )
 
 SELECT * FROM final;
+
+-- group_intervals_on over the local dates around [lo_ts, hi_ts] (two days of margin cover
+-- any UTC offset and overnight rows): exact over the whole range. only_store (or NULL for
+-- all) limits it to that store's hash.
+CREATE OR REPLACE MACRO group_intervals(lo_ts, hi_ts, only_store) AS TABLE
+SELECT *
+FROM group_intervals_on(
+    generate_series(
+        (lo_ts::DATE - 2)::TIMESTAMP, (hi_ts::DATE + 2)::TIMESTAMP, INTERVAL 1 DAY
+    )::DATE[],
+    CASE
+        WHEN only_store IS NULL THEN NULL
+        ELSE coalesce(
+            (SELECT list(hours_hash) FROM stores WHERE store_id = only_store), []::UBIGINT[]
+        )
+    END
+);
 
 -- The same intervals per store (store_key), for every polled store or just `only_store`.
 CREATE OR REPLACE MACRO business_intervals(lo_ts, hi_ts, only_store) AS TABLE
