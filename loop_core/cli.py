@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from loop_core import config, db, sync_cli
-from loop_core.errors import FeedRefusedError, LoopCoreError
+from loop_core.errors import FeedRefusedError, LoopCoreError, SnapshotShrinkError
 from loop_core.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_REFUSED
 
 
@@ -51,8 +51,13 @@ def _ingest(args: argparse.Namespace) -> int:
     refused = 0
     # Each file is its own transaction: a refused file does not stop the others. The
     # first real file that loads removes the built-in sample (ingest_each's policy).
-    for outcome in ingest_each(con, [(f, p) for f, p in given if p], source="cli"):
-        if isinstance(outcome, FeedRefusedError):
+    files = [(f, p) for f, p in given if p]
+    for outcome in ingest_each(con, files, source="cli", allow_shrink=args.allow_shrink):
+        if isinstance(outcome, SnapshotShrinkError):
+            print(f"held back: {outcome}; run again with --allow-shrink to apply it",
+                  file=sys.stderr)
+            refused += 1
+        elif isinstance(outcome, FeedRefusedError):
             print(f"refused: {outcome}", file=sys.stderr)
             refused += 1
         else:
@@ -105,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--store-status", help="polls CSV (store_id,status,timestamp_utc)")
     ingest.add_argument("--business-hours", help="menu hours CSV (store_id,dayOfWeek|day,...)")
     ingest.add_argument("--timezones", help="timezones CSV (store_id,timezone_str)")
+    ingest.add_argument(
+        "--allow-shrink", action="store_true",
+        help="apply an hours or timezones snapshot even if it drops more than half of the "
+        "stores of the one in place (otherwise it is held back)",
+    )
     ingest.set_defaults(func=_ingest)
 
     report = sub.add_parser("report", help="write the uptime report CSV")

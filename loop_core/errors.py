@@ -14,6 +14,19 @@ class FeedRefusedError(LoopCoreError):
     """A feed file was refused as a whole (wrong header, unreadable file); nothing was loaded."""
 
 
+class SnapshotShrinkError(FeedRefusedError):
+    """A snapshot would drop more than half of the stores of the one in place: held back."""
+
+    def __init__(
+        self, message: str, *, old_stores: int, old_rows: int, new_stores: int, new_rows: int
+    ) -> None:
+        super().__init__(message)
+        self.old_stores = old_stores
+        self.old_rows = old_rows
+        self.new_stores = new_stores
+        self.new_rows = new_rows
+
+
 class UnknownReportError(LoopCoreError):
     """No report has that report_id."""
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from loop_core.errors import LoopCoreError
+from loop_core.errors import LoopCoreError, SnapshotShrinkError
 from loop_core.models import Feed, LoadSummary
 from loop_core.sources import FileNotReadyError, RemoteFile, Source
 
@@ -54,6 +54,7 @@ class FileOutcome(StrEnum):
     UNCHANGED = "unchanged"  # downloaded, but ingestion had already loaded identical bytes
     SKIPPED = "skipped"  # not downloaded: unchanged since the last success, absent, not ready
     FAILED = "failed"  # not loaded; the message says why
+    HELD_BACK = "held back"  # a snapshot that would drop most stores: the old one stays
 
 
 SUCCESSFUL = (FileOutcome.LOADED, FileOutcome.UNCHANGED)
@@ -173,6 +174,9 @@ def _sync_feed(
                 result = _download_and_ingest(con, source, remote)
     except FileNotReadyError as e:
         result = FileResult(feed, FileOutcome.SKIPPED, str(e), remote)
+    except SnapshotShrinkError as e:  # a person must confirm it (Data page or CLI)
+        LOGGER.warning("sync of %s held back: %s", feed, e)
+        result = FileResult(feed, FileOutcome.HELD_BACK, str(e), remote)
     except Exception as e:  # noqa: BLE001 - one file's failure must not stop the others
         LOGGER.warning("sync of %s failed: %s", feed, e)
         result = FileResult(feed, FileOutcome.FAILED, _error_text(e), remote)
@@ -237,7 +241,8 @@ def _finish_run(
     files: tuple[FileResult, ...],
     message: str | None,
 ) -> SyncResult:
-    failed = [f for f in files if f.outcome is FileOutcome.FAILED]
+    # A held-back snapshot is a problem to report, like a failed file.
+    failed = [f for f in files if f.outcome in (FileOutcome.FAILED, FileOutcome.HELD_BACK)]
     if message is not None or (files and len(failed) == len(files)):
         outcome = SyncOutcome.FAILED
     elif failed:

@@ -37,11 +37,31 @@ if submitted:
         st.warning("Choose at least one file first.")
     else:
         with st.spinner("Loading…"):
-            st.session_state["data_outcomes"] = caches.load_uploads(chosen)
+            outcomes = caches.load_uploads(chosen)
+        st.session_state["data_outcomes"] = outcomes
+        # A held-back snapshot waits here for a person to confirm it.
+        st.session_state["data_held_back"] = {
+            o.feed: chosen[o.feed] for o in outcomes if o.held_back is not None}
         st.rerun()  # the sidebar and every cache pick up the new data version
+
+
+def _apply_held_back() -> None:
+    held = st.session_state.pop("data_held_back", {})
+    st.session_state["data_outcomes"] = caches.load_uploads(held, allow_shrink=True)
+
+
 for outcome in st.session_state.get("data_outcomes", []):
     # File names and messages come from the user's files: shown as text, never as markup.
-    if outcome.error:
+    if outcome.held_back is not None:
+        shrink = outcome.held_back
+        st.warning(
+            f"**Held back, nothing changed** ({outcome.feed}): {code_span(outcome.file_name)} "
+            f"has {shrink.new_stores:,} stores ({shrink.new_rows:,} rows); the snapshot in "
+            f"place has {shrink.old_stores:,} stores ({shrink.old_rows:,} rows). Applying it "
+            "would drop more than half of them.",
+            icon=":material/pan_tool:",
+        )
+    elif outcome.error:
         st.error(f"**Refused, nothing loaded** ({outcome.feed}): {code_span(outcome.error)}",
                  icon=":material/block:")
     elif outcome.summary is not None and outcome.summary.rows_rejected:
@@ -49,6 +69,9 @@ for outcome in st.session_state.get("data_outcomes", []):
                    icon=":material/warning:")
     elif outcome.summary is not None:
         st.success(code_span(outcome.summary.describe()), icon=":material/check_circle:")
+if st.session_state.get("data_held_back"):
+    st.button("Apply the held-back snapshot anyway", key="data_apply_held_back",
+              on_click=_apply_held_back, icon=":material/done_all:")
 
 # ---------------------------------------------------------------- sync
 st.subheader("Sync")

@@ -252,3 +252,29 @@ def test_sync_now_loads_from_the_configured_folder_and_lists_the_run(
     assert runs["store_status"].str.startswith("skipped").all()
     # the folder's timezones file is now the snapshot: its invalid zone is reported
     assert any("Invalid timezones" in m.label and m.value == "1" for m in at.metric)
+
+
+def test_a_snapshot_that_would_drop_most_stores_waits_for_confirmation(
+    sample_db: Path,
+) -> None:
+    con = db.connect(sample_db)
+    # A real snapshot first (the sample itself is not protected), then a much smaller one.
+    real = "\n".join(["store_id,timezone_str", *(f"r{i},UTC" for i in range(30))]) + "\n"
+    at = _open("pages/data.py")
+    uploader = next(u for u in at.file_uploader if u.key == "data_upload_timezones")
+    uploader.set_value(("zones.csv", real.encode(), "text/csv"))
+    at.form_submit_button[0].click()
+    at = at.run()
+    assert any("30 loaded" in s.value for s in at.success)
+
+    at = _upload(at, "timezones", "timezones_good.csv")
+    _assert_clean(at)  # a warning, not an error
+    held = " ".join(w.value for w in at.warning)
+    assert "Held back" in held and "30 stores" in held and "3 stores" in held
+    assert con.execute("SELECT count(*) FROM timezones").fetchone() == (30,)
+
+    at.button(key="data_apply_held_back").click().run()
+    assert not at.exception
+    assert any("timezones_good.csv: 3 loaded" in s.value for s in at.success)
+    assert con.execute("SELECT count(*) FROM timezones").fetchone() == (3,)
+

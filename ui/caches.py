@@ -208,10 +208,12 @@ def sync_scheduler() -> SyncScheduler | None:
     return services().scheduler
 
 
-def load_uploads(files: dict[Feed, tuple[str, bytes]]) -> list[data_view.UploadOutcome]:
+def load_uploads(
+    files: dict[Feed, tuple[str, bytes]], *, allow_shrink: bool = False
+) -> list[data_view.UploadOutcome]:
     """Load uploaded files through the engine; the caches follow the new data version."""
     with guard("Upload failed"):
-        return data_view.load_uploads(con(), files)
+        return data_view.load_uploads(con(), files, allow_shrink=allow_shrink)
 
 
 # ---------------------------------------------------------------- warm-up

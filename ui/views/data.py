@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from loop_core.errors import FeedRefusedError
+from loop_core.errors import FeedRefusedError, SnapshotShrinkError
 from loop_core.ingest import ingest_each
 from loop_core.models import Feed, LoadSummary, ReportResult, in_load_order
 from loop_core.sync import SyncResult
@@ -34,6 +34,9 @@ class UploadOutcome:
     file_name: str
     summary: LoadSummary | None
     error: str | None  # set when the whole file was refused (nothing of it loaded)
+    # Set when a snapshot was held back because it would drop most stores: a person may
+    # apply it anyway (load_uploads(..., allow_shrink=True)).
+    held_back: SnapshotShrinkError | None = None
 
 
 def safe_file_name(name: str, feed: Feed) -> str:
@@ -47,6 +50,7 @@ def load_uploads(
     files: Mapping[Feed, tuple[str, bytes]],
     *,
     replace_sample: bool = True,
+    allow_shrink: bool = False,
 ) -> list[UploadOutcome]:
     """Load uploaded feed files (name and bytes per feed) through the engine's ingestion.
 
@@ -69,12 +73,17 @@ def load_uploads(
             path.write_bytes(content)
             paths.append((feed, path))
         results = ingest_each(con, paths, source="upload", file_names=names,
-                              replace_sample=replace_sample)
-    return [
-        UploadOutcome(feed, name, None, str(result)) if isinstance(result, FeedRefusedError)
-        else UploadOutcome(feed, name, result, None)
-        for feed, name, result in zip(feeds, names, results, strict=True)
-    ]
+                              replace_sample=replace_sample, allow_shrink=allow_shrink)
+    return [_outcome(feed, name, result)
+            for feed, name, result in zip(feeds, names, results, strict=True)]
+
+
+def _outcome(feed: Feed, name: str, result: LoadSummary | FeedRefusedError) -> UploadOutcome:
+    if isinstance(result, SnapshotShrinkError):
+        return UploadOutcome(feed, name, None, str(result), held_back=result)
+    if isinstance(result, FeedRefusedError):
+        return UploadOutcome(feed, name, None, str(result))
+    return UploadOutcome(feed, name, result, None)
 
 
 def sync_history(runs: list[SyncResult]) -> pd.DataFrame:
