@@ -17,16 +17,18 @@ def load_history(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFra
         return cur.execute(load_sql("dashboard/load_history"), [limit]).df()
 
 
-def rejected_rows(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
+def rejected_rows(
+    con: duckdb.DuckDBPyConnection, limit: int | None = None, *, for_csv: bool = False
+) -> pd.DataFrame:
     """Rejected rows (load_id, loaded_at, feed, file_name, line, raw, reason), newest load
-    first, spreadsheet-safe; ``limit=None`` gives all of them."""
+    first, their texts as they were (``for_csv``: spreadsheet-safe); ``limit=None``: all."""
     with con.cursor() as cur:
-        return cur.execute(load_sql("dashboard/rejects"), [limit]).df()
+        return cur.execute(load_sql("dashboard/rejects"), [for_csv, limit]).df()
 
 
 def rejected_rows_csv(con: duckdb.DuckDBPyConnection) -> str:
-    """All rejected rows as CSV text (the download of the Data page)."""
-    return str(rejected_rows(con).to_csv(index=False))
+    """All rejected rows as spreadsheet-safe CSV text (the download of the Data page)."""
+    return str(rejected_rows(con, for_csv=True).to_csv(index=False))
 
 
 def quality_findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -261,7 +261,7 @@ def test_the_csv_text_is_what_pythons_csv_module_writes_for_the_rounded_figures(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for store, *us, _ in report_microseconds(con):
-        safe = "'" + store if store[0] in "=+-@\t\r" else store
+        safe = "'" + store if store[0] in "=+-@\t\r'" else store
         units = [M, H, H, M, H, H]
         writer.writerow([safe, *(hundredths(u, unit) for u, unit in zip(us, units, strict=True))])
     assert result.csv == buffer.getvalue()

@@ -79,11 +79,21 @@ class ReportPreview:
     most_downtime: pd.DataFrame  # the 10 stores with the most downtime last week
 
 
+def unguarded_id(cell: str) -> str:
+    """The store id a report CSV cell stands for: the CSV's spreadsheet guard (macro
+    spreadsheet_safe) adds one leading apostrophe to a risky id; the dashboard shows, links
+    and searches the real one."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def report_preview(
     csv_text: str, contains: str = "", min_downtime_week_h: float = 0.0
 ) -> ReportPreview:
-    """Parse a report CSV (ids kept as text) and filter it by store id and weekly downtime."""
-    rows = pd.read_csv(io.StringIO(csv_text), dtype={"store_id": "string"})
+    """Parse a report CSV (ids kept as text, without the spreadsheet guard) and filter it
+    by store id and weekly downtime."""
+    rows = pd.read_csv(io.StringIO(csv_text), dtype={"store_id": "string"},
+                       keep_default_na=False)
+    rows["store_id"] = rows["store_id"].map(unguarded_id).astype("string")
     rows["uptime_pct_week"] = weekly_uptime_pct(rows)
     most = (rows.sort_values(["downtime_last_week", "store_id"], ascending=[False, True])
             .head(10).loc[:, ["store_id", "downtime_last_week", "uptime_pct_week"]]

@@ -1,7 +1,12 @@
--- Rejected rows with where they came from and why, newest load first. Cells that a
--- spreadsheet would run as a formula (= + - @, tab, CR first) get a leading quote, as in
--- the report CSV, because the raw text is untrusted input. Parameter: limit (NULL = all).
-WITH stg_rejects AS (
+-- Rejected rows with where they came from and why, newest load first. Parameters: whether
+-- the rows go to a CSV file (then the untrusted texts get the spreadsheet guard, macro
+-- spreadsheet_safe, as in the report CSV; the dashboard shows them as they are), and the
+-- limit (NULL = all).
+WITH params AS (
+    SELECT ?::BOOLEAN AS for_csv
+),
+
+stg_rejects AS (
     SELECT
         r.load_id,
         l.loaded_at,
@@ -19,11 +24,10 @@ final AS (
         load_id,
         loaded_at,
         feed,
-        CASE WHEN left(file_name, 1) IN ('=', '+', '-', '@', chr(9), chr(13))
-             THEN '''' || file_name ELSE file_name END AS file_name,
+        CASE WHEN (SELECT for_csv FROM params) THEN spreadsheet_safe(file_name)
+             ELSE file_name END AS file_name,
         line,
-        CASE WHEN left(raw, 1) IN ('=', '+', '-', '@', chr(9), chr(13))
-             THEN '''' || raw ELSE raw END AS raw,
+        CASE WHEN (SELECT for_csv FROM params) THEN spreadsheet_safe(raw) ELSE raw END AS raw,
         reason
     FROM stg_rejects
     ORDER BY load_id DESC, line

@@ -20,12 +20,8 @@ rounded AS (
 -- Exact text for the hundredths: 174 -> '1.74', 5 -> '0.05' (no float, no Decimal objects).
 figures AS (
     SELECT
-        -- Spreadsheet-safe: a cell starting with = + - @ (or tab/CR) would be a formula.
-        CASE
-            WHEN left(store_id, 1) IN ('=', '+', '-', '@', chr(9), chr(13))
-                THEN '''' || store_id
-            ELSE store_id
-        END AS store_id,
+        store_id AS sort_id,  -- rows are sorted by the real id, not by its guarded text
+        spreadsheet_safe(store_id) AS store_id,
         (up_hour // 100)::VARCHAR || '.' || lpad((up_hour % 100)::VARCHAR, 2, '0') AS up_hour,
         (up_day // 100)::VARCHAR || '.' || lpad((up_day % 100)::VARCHAR, 2, '0') AS up_day,
         (up_week // 100)::VARCHAR || '.' || lpad((up_week % 100)::VARCHAR, 2, '0') AS up_week,
@@ -42,7 +38,7 @@ figures AS (
 -- can hold one; the figures are digits and a dot.
 final AS (
     SELECT
-        store_id,
+        sort_id,
         CASE
             WHEN regexp_matches(store_id, '[,"' || chr(13) || chr(10) || ']')
                 THEN '"' || replace(store_id, '"', '""') || '"'
@@ -53,4 +49,4 @@ final AS (
     FROM figures
 )
 
-SELECT line FROM final ORDER BY store_id
+SELECT line FROM final ORDER BY sort_id

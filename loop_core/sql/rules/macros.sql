@@ -248,3 +248,14 @@ CREATE OR REPLACE MACRO poll_time_plausible(ts) AS
     ts >= TIMESTAMPTZ '2000-01-01 00:00:00+00' AND ts <= now() + INTERVAL 1 DAY;
 
 CREATE OR REPLACE MACRO store_id_too_long(store_id) AS length(store_id) > 128;
+
+-- A cell of a CSV file the product writes (the report, the rejected rows), safe to open in
+-- a spreadsheet (SPEC "The report"): one starting with = + - @, a tab or a CR would run as
+-- a formula, so it gets a leading apostrophe; so does one starting with an apostrophe,
+-- which a spreadsheet would otherwise swallow. The guard is therefore exactly reversible:
+-- drop one leading apostrophe (ui.views.reports.unguarded_id). Only CSV files get it.
+CREATE OR REPLACE MACRO spreadsheet_safe(cell) AS
+    CASE
+        WHEN left(cell, 1) IN ('=', '+', '-', '@', chr(9), chr(13), '''') THEN '''' || cell
+        ELSE cell
+    END;
