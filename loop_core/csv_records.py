@@ -8,7 +8,10 @@ comes here. One stray byte spoils at most the record it is in (SPEC "Bad input")
 * a lone CR, a NUL byte or invalid UTF-8 makes its line a bad record;
 * text after a closing quote, or a quote inside an unquoted field, makes a bad record;
 * a quote that is never closed spoils only the line it opens on (after at most
-  ``MAX_RECORD_LINES`` lines the record is given up and the next line is read afresh).
+  ``MAX_RECORD_LINES`` lines the record is given up and the next line is read afresh); so
+  does a record over several lines that does not come out as one clean row of the
+  header's width: its first line is rejected and the lines after it are read afresh;
+* a line break inside a quoted field is kept as the file wrote it (LF or CRLF).
 
 Blank lines are skipped. The header (line 1) is the caller's (``ingest._header_positions``).
 The cost is one pass over the file; only lines with a quote go through the per-character
@@ -43,33 +46,35 @@ class _Lines:
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
         self._number = 1  # line 1, the header, was read by the caller
-        self._back: deque[tuple[int, bytes]] = deque()
+        self._back: deque[tuple[int, bytes, bytes]] = deque()
 
-    def next(self) -> tuple[int, bytes] | None:
+    def next(self) -> tuple[int, bytes, bytes] | None:
+        """(number, text without its terminator, the terminator: LF, CRLF or none)."""
         if self._back:
             return self._back.popleft()
         data = self._stream.readline()
         if not data:
             return None
         self._number += 1
+        end = b""
         if data.endswith(b"\n"):
-            data = data[:-1]
-        if data.endswith(b"\r"):
-            data = data[:-1]
-        return self._number, data
+            data, end = data[:-1], b"\n"
+            if data.endswith(b"\r"):
+                data, end = data[:-1], b"\r\n"
+        return self._number, data, end
 
-    def put_back(self, lines: list[tuple[int, bytes]]) -> None:
+    def put_back(self, lines: list[tuple[int, bytes, bytes]]) -> None:
         self._back.extendleft(reversed(lines))
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Every non-blank record after the header, in file order."""
+def read_records(path: Path, width: int) -> Iterator[Record]:
+    """Every non-blank record after the header, in file order; ``width`` is the header's
+    number of fields (a record over several lines must come out with exactly that many)."""
     with path.open("rb") as stream:
         stream.readline()  # the header
         lines = _Lines(stream)
         while (item := lines.next()) is not None:
-            number, data = item
-            record = _record(number, data, lines)
+            record = _record(item, lines, width)
             if record is not None:
                 yield record
 
@@ -86,7 +91,8 @@ def _decode(data: bytes) -> tuple[str, str | None]:
     return text, None
 
 
-def _record(number: int, data: bytes, lines: _Lines) -> Record | None:
+def _record(item: tuple[int, bytes, bytes], lines: _Lines, width: int) -> Record | None:
+    number, data, end = item
     text, problem = _decode(data)
     if problem is not None:
         return Record(number, text, None, problem)
@@ -94,23 +100,30 @@ def _record(number: int, data: bytes, lines: _Lines) -> Record | None:
         return None
     if '"' not in text:
         return Record(number, text, text.split(","), None)
-    taken: list[tuple[int, bytes]] = []
+    taken: list[tuple[int, bytes, bytes]] = []
+    first = text
     while True:
         fields, state = _parse_quoted(text)
+        if taken and (state not in ("", "open") or (fields is not None and len(fields) != width)):
+            state = "give up"
         if state == "":
             return Record(number, text, fields, None)
-        if state != "open":
+        if state not in ("open", "give up"):
             return Record(number, text, None, state)
-        following = lines.next() if len(taken) < MAX_RECORD_LINES else None
+        following = lines.next() \
+            if state == "open" and len(taken) < MAX_RECORD_LINES else None
         more, problem = _decode(following[1]) if following is not None else ("", "end")
         if following is None or problem is not None:
-            # Never closed (or closed only past a line that cannot be read): only the line
-            # it opened on is lost, and the lines after it are read afresh.
+            # Never closed, closed only past a line that cannot be read, or not one clean
+            # row: only the line it opened on is lost, and the lines after it are read
+            # afresh (a stray quote must not swallow good rows).
             lines.put_back(taken if following is None else [*taken, following])
-            return Record(number, text.split("\n", 1)[0], None,
-                          "a quoted field is never closed")
+            reason = "a quoted field is never closed" if state == "open" else \
+                "a quoted field runs over several lines and does not end as one clean row"
+            return Record(number, first, None, reason)
         taken.append(following)
-        text = text + "\n" + more
+        text = text + end.decode() + more
+        end = following[2]
 
 
 def _parse_quoted(text: str) -> tuple[list[str] | None, str]:

@@ -184,7 +184,7 @@ _BATCH_ROWS = 100_000
 
 
 def _careful_batches(
-    positions: list[int], path: Path
+    positions: list[int], width: int, path: Path
 ) -> Iterator[pa.RecordBatch]:
     """The careful reader's records as Arrow batches (built per 100,000 records, so Python
     never holds the whole file): line, raw, pre_reason, n_fields and the fields f1..fN."""
@@ -194,7 +194,7 @@ def _careful_batches(
     schema = pa.schema([("line", pa.int64()), ("raw", pa.string()), ("pre_reason", pa.string()),
                         ("n_fields", pa.int64()), *((n, pa.string()) for n in names[4:])])
     columns: list[list[object]] = [[] for _ in names]
-    for record in read_records(path):
+    for record in read_records(path, width):
         fields = record.fields
         columns[0].append(record.line)
         columns[1].append(record.raw)  # a reject shows it, whatever rejects the record
@@ -218,7 +218,7 @@ def _careful_stage(
 ) -> None:
     """Stage the file through the careful reader (``csv_records``) into ``staged``."""
     import pyarrow as pa
-    table = pa.Table.from_batches(list(_careful_batches(positions, path)))
+    table = pa.Table.from_batches(list(_careful_batches(positions, width, path)))
     cur.register("careful_records", table)
     try:
         source = "WITH source AS (SELECT * FROM careful_records),\n"

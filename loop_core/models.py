@@ -101,12 +101,14 @@ class ReportResult:
 
     @cached_property
     def rows(self) -> pd.DataFrame:
-        """The rows as a DataFrame with float figures (built on first use)."""
+        """The rows as a DataFrame with float figures and the real store ids (without the
+        CSV's spreadsheet guard), built on first use."""
         import pandas as pd
 
-        from loop_core.report import REPORT_COLUMNS
+        from loop_core.report import REPORT_COLUMNS, unguarded_id
 
         frame = pd.DataFrame(self.table, columns=REPORT_COLUMNS)
+        frame["store_id"] = [unguarded_id(cell) for cell in frame["store_id"]]
         for column in REPORT_COLUMNS[1:]:
             frame[column] = frame[column].astype("float64")
         return frame

@@ -29,6 +29,13 @@ REPORT_FIGURES = tuple(REPORT_COLUMNS[1:])
 MicrosecondRow = tuple[str, int, int, int, int, int, int, bool]
 
 
+def unguarded_id(cell: str) -> str:
+    """The store id a report CSV cell stands for. The CSV's spreadsheet guard (macro
+    spreadsheet_safe in sql/rules/macros.sql) gives a risky id one leading apostrophe, and
+    an id that starts with an apostrophe gets one too, so dropping one gives it back."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def resolve_as_of(
     con: duckdb.DuckDBPyConnection, as_of: datetime | str | None = None
 ) -> datetime | None:

@@ -3,7 +3,7 @@ download neutralise risky cells, the dashboard shows, sorts and links the real i
 
 from __future__ import annotations
 
-from loop_core.report import compute_report
+from loop_core.report import compute_report, unguarded_id
 from tests.conftest import Loader
 from ui.views import reports as reports_view
 
@@ -23,6 +23,8 @@ def test_the_preview_shows_the_real_ids_behind_the_guard(load: Loader) -> None:
     assert preview.rows["store_id"].tolist() == sorted(IDS)
     found = reports_view.report_preview(csv_text, contains="=HYP").rows["store_id"].tolist()
     assert found == ["=HYPERLINK(1)"]
-    # Every real id comes back exactly: the guard is reversible.
-    assert {reports_view.unguarded_id(c) for c in
+    # Every real id comes back exactly: the guard is reversible, and the engine's rows
+    # (what Fleet and Store read) carry the real ids too.
+    assert compute_report(con).rows["store_id"].tolist() == sorted(IDS)
+    assert {unguarded_id(c) for c in
             (line.split(",")[0] for line in csv_text.splitlines()[1:])} == set(IDS)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from loop_core.models import ReportState, ReportStatus
+from loop_core.report import unguarded_id
 from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
 
 DEFAULT_EXPECTED_S = 3.0
@@ -77,13 +78,6 @@ class ReportPreview:
     uptime_pct: dict[str, float | None]  # window -> % of business time up, whole report
     stores_all_zero: int  # stores with no business time or no observations in the week
     most_downtime: pd.DataFrame  # the 10 stores with the most downtime last week
-
-
-def unguarded_id(cell: str) -> str:
-    """The store id a report CSV cell stands for: the CSV's spreadsheet guard (macro
-    spreadsheet_safe) adds one leading apostrophe to a risky id; the dashboard shows, links
-    and searches the real one."""
-    return cell[1:] if cell.startswith("'") else cell
 
 
 def report_preview(

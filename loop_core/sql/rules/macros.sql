@@ -253,7 +253,7 @@ CREATE OR REPLACE MACRO store_id_too_long(store_id) AS length(store_id) > 128;
 -- a spreadsheet (SPEC "The report"): one starting with = + - @, a tab or a CR would run as
 -- a formula, so it gets a leading apostrophe; so does one starting with an apostrophe,
 -- which a spreadsheet would otherwise swallow. The guard is therefore exactly reversible:
--- drop one leading apostrophe (ui.views.reports.unguarded_id). Only CSV files get it.
+-- drop one leading apostrophe (loop_core.report.unguarded_id). Only CSV files get it.
 CREATE OR REPLACE MACRO spreadsheet_safe(cell) AS
     CASE
         WHEN left(cell, 1) IN ('=', '+', '-', '@', chr(9), chr(13), '''') THEN '''' || cell
