@@ -451,7 +451,7 @@ def test_staleness_warns_when_the_last_sync_failed(
     warning = staleness_warning(result)
     assert warning is not None
     assert warning.startswith("the last sync (")
-    assert "failed: sync folder" in warning
+    assert "failed: `sync folder" in warning  # the message as a code span, never markup
 
 
 def test_staleness_warns_when_some_files_of_the_last_sync_failed(

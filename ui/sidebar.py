@@ -29,9 +29,7 @@ def render_sidebar() -> None:
         else:
             warning = staleness_warning(caches.staleness())
             if warning:
-                # The sync's message may quote a file name: shown as text, never as markup.
-                st.warning("Data may be stale:", icon=":material/schedule:")
-                st.text(warning)
+                st.warning(f"Data may be stale: {warning}.", icon=":material/schedule:")
         st.caption("Reports measure the hour, day and week before the as-of, which is the "
                    "latest poll unless you choose another.")
 
