@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from loop_core import db, jobs
+from loop_core import db, incidents, jobs
 from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
@@ -34,7 +34,7 @@ from loop_core.errors import (
 )
 from loop_core.models import ReportState, ReportStatus
 from loop_core.polls import latest_poll
-from loop_core.timeutil import parse_query_instant
+from loop_core.timeutil import iso_z, parse_query_instant
 
 ConnectionFactory = Callable[[], duckdb.DuckDBPyConnection]
 """Returns the process's root connection, e.g. ``loop_core.db.connect``."""
@@ -68,6 +68,7 @@ def routes(con_factory: ConnectionFactory, *, token: str | None = None) -> list[
             name="get_report",
         ),
         Route("/healthz", api.guarded(api.healthz), methods=["GET"], name="healthz"),
+        Route("/incidents", api.guarded(api.incidents), methods=["GET"], name="incidents"),
     ]
 
 
@@ -133,6 +134,26 @@ class _Api:
         con = await self._con()
         status = await run_in_threadpool(jobs.get_report, con, report_id)
         return _report_response(status)
+
+    async def incidents(self, request: Request) -> Response:
+        params = request.query_params
+        # Checked before touching the database, like trigger_report's as_of.
+        since = parse_query_instant(params["since"]) if params.get("since") else None
+        until = parse_query_instant(params["until"]) if params.get("until") else None
+        store = params.get("store_id") or None
+        con = await self._con()
+        found = await run_in_threadpool(incidents.incidents, con, since, until, store)
+        if params.get("format") == "csv":
+            return Response(incidents.incidents_csv(found), media_type="text/csv",
+                            headers=_NO_STORE)
+        body = [
+            {"store_id": i.store_id, "started_at": _iso(i.started_at),
+             "ended_at": None if i.ended_at is None else _iso(i.ended_at),
+             "downtime_minutes": i.downtime_minutes,
+             "inactive_observations": i.inactive_observations}
+            for i in found
+        ]
+        return JSONResponse({"incidents": body}, headers=_NO_STORE)
 
     async def healthz(self, request: Request) -> Response:
         try:
@@ -207,4 +228,4 @@ def _error(status_code: int, message: str, headers: Mapping[str, str] | None = N
 
 
 def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    return iso_z(value)

@@ -83,6 +83,19 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _incidents(args: argparse.Namespace) -> int:
+    from loop_core.incidents import incidents, incidents_csv
+
+    found = incidents(connect(args), args.since, args.until, args.store, as_of=args.as_of)
+    text = incidents_csv(found)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(found)} incidents to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _sample(args: argparse.Namespace) -> int:
     from loop_core.sample import write_sample
 
@@ -122,6 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
     report.add_argument("--out", default=None, help="output file (default: stdout)")
     report.set_defaults(func=_report)
+
+    incidents = sub.add_parser(
+        "incidents", help="write the incidents (runs of inactive observations) as CSV")
+    _add_db(incidents)
+    incidents.add_argument("--since", default=None,
+                           help="ISO 8601 start of the range (default: a week before --until)")
+    incidents.add_argument("--until", default=None,
+                           help="ISO 8601 end of the range (default: now, the latest poll)")
+    incidents.add_argument("--store", default=None, help="only this store id")
+    incidents.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
+    incidents.add_argument("--out", default=None, help="output file (default: stdout)")
+    incidents.set_defaults(func=_incidents)
 
     sample = sub.add_parser("sample", help="write synthetic feeds in the real schema")
     sample.add_argument("--out", required=True, help="output directory")

@@ -43,10 +43,8 @@ def prepare(
 
 
 
-def query(tail: str) -> str:
-    """report/params.part.sql and report/observations.part.sql, then the CTEs and final SELECT.
-
-    The CTEs and final SELECT come from ``sql/report/<tail>.part.sql``.
-    """
+def query(*tails: str) -> str:
+    """report/params.part.sql and report/observations.part.sql, then the CTEs and final
+    SELECT of ``sql/report/<tail>.part.sql`` for each tail in turn."""
     return (load_sql("report/params.part") + load_sql("report/observations.part")
-            + load_sql(f"report/{tail}.part"))
+            + "".join(load_sql(f"report/{tail}.part") for tail in tails))

@@ -43,7 +43,7 @@ def status_spans(
         raise InvalidParameterError("the end of the range must come after its start")
     with con.cursor() as cur, transaction(cur):  # one snapshot, as in report.py
         params = observations.prepare(cur, now, store_id, start_dt, end_dt)
-        frame = cur.execute(observations.query("spans"), [*params, with_polls]).df()
+        frame = cur.execute(observations.query("runs", "spans"), [*params, with_polls]).df()
     return frame if len(frame.columns) else pd.DataFrame(columns=SPAN_COLUMNS)
 
 

@@ -49,6 +49,11 @@ def parse_query_instant(value: datetime | str) -> datetime:
     return parsed
 
 
+def iso_z(value: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as the CLI's CSV files and the API write instants."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

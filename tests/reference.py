@@ -268,3 +268,70 @@ def rounded(figures: Figures) -> tuple[float, float, float, float, float, float]
         duckdb_round(down_day / HOUR_US),
         duckdb_round(down_week / HOUR_US),
     )
+
+
+IncidentRow = tuple[str, int, int | None, int, int]  # store, start, end or None, down, count
+
+
+def incidents(
+    polls: Iterable[Poll],
+    hours: Iterable[HoursRow],
+    zones: Mapping[str, str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    as_of: datetime | None = None,
+) -> list[IncidentRow]:
+    """The incidents of SPEC.md "Incidents" in ``[since, until)`` (default: the week before
+    now), segment by segment: each maximal run of consecutive inactive observations owns
+    the time from the midpoint before its first observation to the midpoint after its last;
+    its pieces are that time inside business hours, the range and before now. Listed when
+    it has a piece: (store, first piece start, last piece end or None while no active
+    observation follows it, total piece time, its inactive observations after ``since``
+    plus the last one at or before ``since`` when that belongs to it)."""
+    all_polls = [(store, active, to_us(t)) for store, active, t in polls]
+    if as_of is not None:
+        now = to_us(as_of)
+    elif all_polls:
+        now = max(t for _, _, t in all_polls)
+    else:
+        return []
+    hi = to_us(until) if until is not None else now
+    lo = to_us(since) if since is not None else hi - WEEK_US
+    kept = [p for p in all_polls if p[2] <= now]
+    if not kept:
+        return []
+    first = (from_us(min(min(t for _, _, t in kept), lo)) - MARGIN).date()
+    last = (from_us(max(now, hi)) + MARGIN).date()
+    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
+    for store, weekday, start, end in hours:
+        rows_by_store[store].append((weekday, start, end))
+
+    found: list[IncidentRow] = []
+    for store in sorted({s for s, _, _ in kept}):
+        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
+        # A set: an exact duplicate poll is one poll (ingestion stores it once).
+        observations = sorted(
+            {(t, active) for s, active, t in kept if s == store and inside(intervals, t)}
+        )
+        owners = _ownership(observations)
+        before = [k for k, (t, _) in enumerate(observations) if t <= lo]
+        last_before = before[-1] if before else None
+        i = 0
+        while i < len(observations):
+            if observations[i][1]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(observations) and not observations[j + 1][1]:
+                j += 1
+            start, end = max(owners[i][0], lo), min(owners[j][1], hi, now)
+            pieces = [(max(a, start), min(b, end)) for a, b in intervals
+                      if min(b, end) > max(a, start)]
+            if pieces:
+                count = sum(1 for k in range(i, j + 1) if observations[k][0] > lo)
+                count += 1 if last_before is not None and i <= last_before <= j else 0
+                ended = j + 1 < len(observations)
+                found.append((store, pieces[0][0], pieces[-1][1] if ended else None,
+                              sum(b - a for a, b in pieces), count))
+            i = j + 1
+    return sorted(found, key=lambda row: (row[0], row[1]))
