@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from loop_core import db, incidents, jobs
+from loop_core import status as status_module
 from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
@@ -34,6 +35,7 @@ from loop_core.errors import (
 )
 from loop_core.models import ReportState, ReportStatus
 from loop_core.polls import latest_poll
+from loop_core.status import StoreState
 from loop_core.timeutil import iso_z, parse_query_instant
 
 ConnectionFactory = Callable[[], duckdb.DuckDBPyConnection]
@@ -69,6 +71,7 @@ def routes(con_factory: ConnectionFactory, *, token: str | None = None) -> list[
         ),
         Route("/healthz", api.guarded(api.healthz), methods=["GET"], name="healthz"),
         Route("/incidents", api.guarded(api.incidents), methods=["GET"], name="incidents"),
+        Route("/status", api.guarded(api.status), methods=["GET"], name="status"),
     ]
 
 
@@ -134,6 +137,29 @@ class _Api:
         con = await self._con()
         status = await run_in_threadpool(jobs.get_report, con, report_id)
         return _report_response(status)
+
+    async def status(self, request: Request) -> Response:
+        params = request.query_params
+        at = parse_query_instant(params["as_of"]) if params.get("as_of") else None
+        wanted = params.get("status")
+        if wanted is not None and wanted not in {s.value for s in StoreState}:
+            raise InvalidParameterError(
+                f"status must be one of online, offline, closed, unknown, not {wanted!r}")
+        con = await self._con()
+        rows = await run_in_threadpool(status_module.status, con, at)
+        body = [
+            {"store_id": s.store_id, "status": s.status.value,
+             "since": None if s.since is None else _iso(s.since),
+             "latest_poll": _iso(s.latest_poll), "latest_poll_active": s.latest_poll_active,
+             "latest_observation": None if s.latest_observation is None
+             else _iso(s.latest_observation),
+             "latest_observation_active": s.latest_observation_active,
+             "open_now": s.open_now,
+             "closes_at": None if s.closes_at is None else _iso(s.closes_at),
+             "opens_at": None if s.opens_at is None else _iso(s.opens_at)}
+            for s in rows if wanted is None or s.status.value == wanted
+        ]
+        return JSONResponse({"stores": body}, headers=_NO_STORE)
 
     async def incidents(self, request: Request) -> Response:
         params = request.query_params

@@ -83,17 +83,31 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _status(args: argparse.Namespace) -> int:
+    from loop_core.report import resolve_as_of
+    from loop_core.status import status, status_csv
+
+    con = connect(args)
+    at = resolve_as_of(con, args.as_of)
+    rows = status(con, at)
+    assert at is not None  # status() raised NoDataError otherwise
+    return _write(args, status_csv(rows, at), f"{len(rows)} stores")
+
+
+def _write(args: argparse.Namespace, text: str, what: str) -> int:
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {what} to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _incidents(args: argparse.Namespace) -> int:
     from loop_core.incidents import incidents, incidents_csv
 
     found = incidents(connect(args), args.since, args.until, args.store, as_of=args.as_of)
-    text = incidents_csv(found)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {len(found)} incidents to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return EXIT_OK
+    return _write(args, incidents_csv(found), f"{len(found)} incidents")
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -135,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
     report.add_argument("--out", default=None, help="output file (default: stdout)")
     report.set_defaults(func=_report)
+
+    status = sub.add_parser(
+        "status", help="write every store's status now (online, offline, closed, unknown)")
+    _add_db(status)
+    status.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
+    status.add_argument("--out", default=None, help="output file (default: stdout)")
+    status.set_defaults(func=_status)
 
     incidents = sub.add_parser(
         "incidents", help="write the incidents (runs of inactive observations) as CSV")

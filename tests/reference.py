@@ -335,3 +335,67 @@ def incidents(
                               sum(b - a for a, b in pieces), count))
             i = j + 1
     return sorted(found, key=lambda row: (row[0], row[1]))
+
+
+StatusRow = tuple[str, str, int | None, bool, int | None, int | None]
+STALE_US = 2 * HOUR_US
+HORIZON_US = 8 * DAY_US  # how far from the instant closes_at, opens_at and "closed since" look
+
+
+def status(
+    polls: Iterable[Poll],
+    hours: Iterable[HoursRow],
+    zones: Mapping[str, str],
+    at: datetime | None = None,
+) -> list[StatusRow]:
+    """SPEC.md "Status now" at ``at`` (default: the latest poll), per store with a poll at or
+    before it: (store, status, since, open now, closes at, opens at), instants in
+    microseconds; closes/opens/closed-since are None beyond ``HORIZON_US`` of the instant."""
+    all_polls = [(store, active, to_us(t)) for store, active, t in polls]
+    if at is not None:
+        now = to_us(at)
+    elif all_polls:
+        now = max(t for _, _, t in all_polls)
+    else:
+        return []
+    kept = [p for p in all_polls if p[2] <= now]
+    if not kept:
+        return []
+    lo, hi = now - HORIZON_US, now + HORIZON_US
+    first = (from_us(min(min(t for _, _, t in kept), lo)) - MARGIN).date()
+    last = (from_us(hi) + MARGIN).date()
+    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
+    for store, weekday, start, end in hours:
+        rows_by_store[store].append((weekday, start, end))
+
+    out: list[StatusRow] = []
+    for store in sorted({s for s, _, _ in kept}):
+        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
+        observations = sorted(
+            {(t, active) for s, active, t in kept if s == store and inside(intervals, t)}
+        )
+        current = [(a, b) for a, b in intervals if a <= now < b]
+        since: int | None
+        if not current:
+            state = "closed"
+            ends = [b for _, b in intervals if b <= now]
+            since = max(ends) if ends and max(ends) > lo else None
+        elif not observations or now - observations[-1][0] > STALE_US:
+            state = "unknown"
+            since = observations[-1][0] if observations else None
+        else:
+            latest_active = observations[-1][1]
+            state = "online" if latest_active else "offline"
+            j = len(observations) - 1
+            while j > 0 and observations[j - 1][1] == latest_active:
+                j -= 1
+            if j == 0:  # the run began with the store's first observation
+                since = observations[0][0]
+            else:
+                begins = (observations[j - 1][0] + observations[j][0]) // 2
+                since = min(max(a, begins) for a, b in intervals if b > begins)
+        closes = current[0][1] if current and current[0][1] < hi else None
+        later = [a for a, _ in intervals if a > now]
+        opens = min(later) if later and min(later) < hi else None
+        out.append((store, state, since, bool(current), closes, opens))
+    return out

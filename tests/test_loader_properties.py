@@ -93,6 +93,9 @@ def bad_record(draw: st.DrawFn) -> Rec:
     stray = draw(st.sampled_from([None, b"\r", b"\x00", b"\xff", b'"']))
     if stray is not None:
         at = draw(st.integers(1, len(data) - 1))
+        if stray == b'"' and data[at - 1 : at] == b",":
+            # A quote right after a comma opens a quoted field (RFC 4180): see STRAY_QUOTE.
+            at += 1
         data = data[:at] + stray + data[at:]
     return Rec(data, None)
 
