@@ -19,8 +19,10 @@ st.set_page_config(
 )
 
 pages = [
+    st.Page(paths.PAGE_NOW, title="Now", icon=":material/crisis_alert:"),
     st.Page(paths.PAGE_REPORTS, title="Reports", icon=":material/summarize:", default=True),
     st.Page(paths.PAGE_FLEET, title="Fleet overview", icon=":material/monitoring:"),
+    st.Page(paths.PAGE_INCIDENTS, title="Incidents", icon=":material/report:"),
     st.Page(paths.PAGE_STORE, title="Store drill-down", icon=":material/store:"),
     st.Page(paths.PAGE_DATA, title="Data", icon=":material/database:"),
 ]

@@ -44,6 +44,7 @@ class StoreStatus:
     open_now: bool  # inside business time at ``at``
     closes_at: datetime | None  # the end of the current business interval (within 8 days)
     opens_at: datetime | None  # the start of the next one (within 8 days)
+    zone: str  # the zone its wall times are read in (its own, or America/Chicago)
 
 
 def status(con: duckdb.DuckDBPyConnection, at: datetime | str | None = None) -> list[StoreStatus]:
@@ -57,7 +58,7 @@ def status(con: duckdb.DuckDBPyConnection, at: datetime | str | None = None) -> 
     return [
         StoreStatus(str(r[0]), str(r[1]), StoreState(r[2]), r[3], r[4], bool(r[5]), r[6],
                     None if r[7] is None or r[6] is None else bool(r[7]), bool(r[8]), r[9],
-                    r[10])
+                    r[10], str(r[11]))
         for r in rows
     ]
 

@@ -74,6 +74,14 @@ else:
 store = caches.store_view(store_id, start, end)
 tl = store.timeline
 local = tz_mode == "Store local"
+now_status = caches.store_status(store_id)
+badge = view.status_line(now_status)
+if now_status is not None and badge is not None:
+    age = report.as_of - now_status.latest_poll
+    poll = f" · latest poll {age.total_seconds() / 3600:.1f} h before the as-of" \
+        if age.total_seconds() > 7200 else ""
+    st.markdown(f"**{badge}**{poll}")
+incident_bars = caches.store_incidents(store_id, start, end, tl.timezone, tl.end)
 
 # ---------------------------------------------------------------- header: zone, figures
 if tl.timezone_defaulted:
@@ -101,9 +109,11 @@ else:
 
 # ---------------------------------------------------------------- charts
 st.subheader("Timeline")
-st.plotly_chart(charts.store_timeline(store, local=local), key="store_timeline")
+st.plotly_chart(charts.store_timeline(store, local=local, incidents=incident_bars),
+                key="store_timeline")
 st.caption("Shaded: business hours. Bars: the status every business instant takes from the "
-           "nearest poll inside business hours (boundaries at midpoints). Hollow markers: "
+           "nearest poll inside business hours (boundaries at midpoints). Outlined in red: "
+           f"the store's {len(incident_bars)} incidents in the range. Hollow markers: "
            "polls outside business hours, which are not used.")
 
 left, right = st.columns([1, 1])

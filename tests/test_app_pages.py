@@ -21,7 +21,8 @@ from loop_core.models import ReportState
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 DATA = Path(__file__).resolve().parent / "data" / "app"
-PAGES = ["pages/reports.py", "pages/fleet.py", "pages/store.py", "pages/data.py"]
+PAGES = ["pages/now.py", "pages/reports.py", "pages/fleet.py", "pages/incidents.py",
+         "pages/store.py", "pages/data.py"]
 TIMEOUT_S = 60
 
 
@@ -95,6 +96,8 @@ def test_every_page_renders_without_an_error_on_sample_data(sample_db: Path, pag
 
 # What each page says when nothing was ever loaded (no sample either).
 EMPTY_STATES = {
+    "pages/now.py": "No polls yet",
+    "pages/incidents.py": "No polls yet",
     "pages/reports.py": "No reports yet",
     "pages/fleet.py": "No polls yet",
     "pages/store.py": "no polls loaded yet",
@@ -278,3 +281,54 @@ def test_a_snapshot_that_would_drop_most_stores_waits_for_confirmation(
     assert any("timezones_good.csv: 3 loaded" in s.value for s in at.success)
     assert con.execute("SELECT count(*) FROM timezones").fetchone() == (3,)
 
+
+
+def test_the_now_page_counts_every_status_and_lists_the_offline_stores(sample_db: Path) -> None:
+    from loop_core.status import StoreState, status
+
+    at = _open("pages/now.py")
+    _assert_clean(at)
+    engine = status(db.connect(sample_db))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Offline while open"] == str(sum(s.status is StoreState.OFFLINE for s in engine))
+    assert shown["Closed"] == str(sum(s.status is StoreState.CLOSED for s in engine))
+    offline = next(d.value for d in at.dataframe if "downtime_min" in d.value.columns)
+    assert sorted(offline["store_id"]) == sorted(
+        s.store_id for s in engine if s.status is StoreState.OFFLINE)
+    assert list(offline["downtime_min"]) == sorted(offline["downtime_min"], reverse=True)
+    assert all(link.startswith("/store?store_id=") for link in offline["link"])
+    # The filter narrows the list to matching ids.
+    first = str(offline["store_id"].iloc[0])
+    at.text_input(key="now_filter").input(first).run()
+    narrowed = next(d.value for d in at.dataframe if "downtime_min" in d.value.columns)
+    assert list(narrowed["store_id"]) == [first]
+
+
+def test_the_incidents_page_lists_the_weeks_incidents_with_a_download(sample_db: Path) -> None:
+    from loop_core.incidents import incidents
+
+    at = _open("pages/incidents.py")
+    _assert_clean(at)
+    engine = incidents(db.connect(sample_db))
+    table = next(d.value for d in at.dataframe if "downtime_min" in d.value.columns)
+    assert len(table) == len(engine) > 0
+    assert {m.label: m.value for m in at.metric}["Ongoing"] == str(
+        sum(i.ended_at is None for i in engine))
+    assert len(at.get("download_button")) == 1
+
+
+def test_the_drill_down_shows_the_status_badge_and_the_stores_incidents(sample_db: Path) -> None:
+    from loop_core.incidents import incidents
+    from loop_core.status import status
+
+    con = db.connect(sample_db)
+    engine = {s.store_id: s for s in status(con)}
+    found = incidents(con)
+    store_id = max({i.store_id for i in found},
+                   key=lambda s: sum(i.downtime_us for i in found if i.store_id == s))
+    at = _open("pages/store.py", store_id=store_id)
+    _assert_clean(at)
+    badge = engine[store_id].status.capitalize()
+    assert any(m.value.startswith(f"**{badge}") for m in at.markdown)
+    mine = sum(1 for i in found if i.store_id == store_id)
+    assert any(f"the store's {mine} incidents in the range" in c.value for c in at.caption)

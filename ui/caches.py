@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -18,14 +18,20 @@ import streamlit as st
 from streamlit import config as st_config
 
 from loop_core import db, freshness, jobs, loadlog, timeline
+from loop_core import incidents as incidents_module
+from loop_core import status as status_module
 from loop_core.errors import NoDataError
+from loop_core.incidents import Incident
 from loop_core.models import Feed, ReportResult, ReportStatus
-from loop_core.report import compute_report
+from loop_core.report import compute_report, resolve_as_of
+from loop_core.status import StoreStatus
 from loop_core.sync import SyncScheduler, last_syncs
 from ui import lifecycle
 from ui.entry import guard
 from ui.views import data as data_view
 from ui.views import fleet as fleet_view
+from ui.views import incidents as incidents_view
+from ui.views import now as now_view_model
 from ui.views import reports as reports_view
 from ui.views import store as store_view_model
 
@@ -265,3 +271,59 @@ def warm(running: lifecycle.Services) -> None:
 def warm_current() -> None:
     """:func:`warm` for this process's services (each page run calls it)."""
     warm(services())
+
+
+# ---------------------------------------------------------------- now and incidents
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
+def _status(path: str, version: int) -> tuple[datetime, list[StoreStatus], list[Incident]]:
+    con_ = _con(path)
+    at = resolve_as_of(con_, None)
+    assert at is not None  # status() raises NoDataError first
+    rows = status_module.status(con_, at)
+    return at, rows, incidents_module.incidents(con_, as_of=at)
+
+
+def now_view(contains: str = "") -> now_view_model.NowView:
+    """Every store's status now (the latest poll), shaped for the Now page (cached)."""
+    with guard("Could not compute the status"), st.spinner("Checking every store…"):
+        at, rows, ongoing = _status(_path(), data_version())
+        return now_view_model.now_view(rows, ongoing, at, contains)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _incidents(path: str, version: int, days: int) -> tuple[list[Incident], str]:
+    con_ = _con(path)
+    at = resolve_as_of(con_, None)
+    assert at is not None
+    found = incidents_module.incidents(con_, since=at - timedelta(days=days), until=at)
+    return found, incidents_module.incidents_csv(found)
+
+
+def store_status(store_id: str) -> StoreStatus | None:
+    """One store's status now (None when it has no poll), from the cached fleet status."""
+    with guard():
+        _, rows, _ = _status(_path(), data_version())
+    return next((row for row in rows if row.store_id == store_id), None)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _store_incidents(path: str, version: int, store_id: str, start: datetime | None,
+                     end: datetime | None) -> list[Incident]:
+    return incidents_module.incidents(_con(path), start, end, store_id)
+
+
+def store_incidents(store_id: str, start: datetime | None, end: datetime | None,
+                    zone: str, range_end: datetime) -> pd.DataFrame:
+    """One store's incidents in the range, as bars for its timeline (cached)."""
+    with guard(f"Store {store_id!r}"):
+        found = _store_incidents(_path(), data_version(), store_id, start, end)
+    return store_view_model.store_incidents(found, zone, range_end)
+
+
+def fleet_incidents() -> incidents_view.IncidentsView:
+    """The fleet's incidents of the week before now, and their CSV (cached)."""
+    with guard("Could not list the incidents"), st.spinner("Listing incidents…"):
+        found, csv_text = _incidents(_path(), data_version(), 7)
+        return incidents_view.incidents_view(found, csv_text)

@@ -94,8 +94,11 @@ def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
     return frame[f"{stem}_local" if local else f"{stem}_utc"]
 
 
-def store_timeline(view: StoreView, *, local: bool) -> go.Figure:
-    """Business hours shaded, interpolated up/down spans, and every poll as a marker."""
+def store_timeline(
+    view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None
+) -> go.Figure:
+    """Business hours shaded, interpolated up/down spans, every poll as a marker, and the
+    store's incidents (``ui.views.store.store_incidents``) on a row of their own."""
     zone = view.timeline.timezone
     where = f"store-local, {zone}" if local else "UTC"
     # Shapes and traces are collected first and handed to plotly once: add_vrect and
@@ -149,11 +152,23 @@ def store_timeline(view: StoreView, *, local: bool) -> go.Figure:
                 "hovertemplate": label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
                                  "<br>UTC %{customdata}<extra></extra>",
             })
+    if incidents is not None and not incidents.empty:
+        starts, ends = _times(incidents, "start", local), _times(incidents, "end", local)
+        traces.append({
+            "type": "bar", "orientation": "h", "name": "Incident", "width": 0.6,
+            "base": starts, "x": (ends - starts).dt.total_seconds() * 1000,
+            "y": ["Incidents"] * len(incidents),
+            "marker": {"color": "rgba(214, 69, 69, 0.25)", "line": {"color": DOWN, "width": 2}},
+            "customdata": list(zip(incidents["minutes"], incidents["state"], strict=True)),
+            "hovertemplate": "Incident (%{customdata[1]})<br>%{base|%a %d %b %H:%M} → ("
+                             + where + ")<br>%{customdata[0]:.1f} min in business hours"
+                             "<extra></extra>",
+        })
     layout = {
         "shapes": shapes, "barmode": "overlay", "bargap": 0.3, "hovermode": "closest",
         # Explicit: the legend-only trace first has no data, so plotly would guess "linear".
         "yaxis": {"type": "category", "categoryorder": "array", "title": None,
-                  "categoryarray": ["Polls outside hours", "Status", "Polls"]},
+                  "categoryarray": ["Polls outside hours", "Incidents", "Status", "Polls"]},
         "xaxis": {"title": {"text": f"Time ({where})"}, "type": "date",
                   "tickformat": "%a %d %b\n%H:%M"},
     }

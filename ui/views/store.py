@@ -8,8 +8,10 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
+from loop_core.incidents import Incident
 from loop_core.models import ReportResult, StoreTimeline
 from loop_core.report import REPORT_FIGURES
+from loop_core.status import StoreStatus
 from ui.formatting import DAY_NAMES
 
 HOURS_COLUMNS = ["day", "local", "utc", "utc_offset"]
@@ -131,6 +133,28 @@ def weekly_hours_table(hours: pd.DataFrame) -> pd.DataFrame:
         for day, e in sorted(per_day.items())
     ]
     return pd.DataFrame(rows, columns=HOURS_COLUMNS)
+
+
+def store_incidents(found: list[Incident], zone: str, range_end: datetime) -> pd.DataFrame:
+    """The store's incidents in the range as bars: start_utc, end_utc (an ongoing one runs
+    to the end of the range), start_local, end_local, minutes, state."""
+    frame = pd.DataFrame(
+        [{"start_utc": i.started_at, "end_utc": i.ended_at or range_end,
+          "minutes": i.downtime_minutes, "state": "ongoing" if i.ended_at is None else "ended"}
+         for i in found],
+        columns=["start_utc", "end_utc", "minutes", "state"],
+    )
+    return _with_local(frame, zone) if len(frame) else frame.assign(start_local=[], end_local=[])
+
+
+def status_line(row: StoreStatus | None) -> str | None:
+    """The badge's text: "Offline since Mon 09:40 (America/New_York)", or None."""
+    if row is None:
+        return None
+    if row.since is None:
+        return row.status.capitalize()
+    local = pd.Timestamp(row.since).tz_convert(row.zone)
+    return f"{row.status.capitalize()} since {local:%a %d %b %H:%M} ({row.zone})"
 
 
 def store_view(tl: StoreTimeline) -> StoreView:

@@ -174,10 +174,12 @@ final AS (
         c.current_end IS NOT NULL AS open_now,
         -- Beyond the window (open 24x7, or closed for a week): empty.
         make_timestamptz(CASE WHEN c.current_end < b.hi_us THEN c.current_end END) AS closes_at,
-        make_timestamptz(CASE WHEN c.next_start < b.hi_us THEN c.next_start END) AS opens_at
+        make_timestamptz(CASE WHEN c.next_start < b.hi_us THEN c.next_start END) AS opens_at,
+        coalesce(z.zone, 'America/Chicago') AS zone
     FROM classified AS c
     CROSS JOIN bounds AS b
     INNER JOIN stores AS k USING (store_key)
+    LEFT JOIN store_zone(NULL) AS z USING (store_id)
 )
 
 SELECT * FROM final ORDER BY store_id
