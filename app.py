@@ -22,7 +22,9 @@ pages = [
     st.Page(paths.PAGE_NOW, title="Now", icon=":material/crisis_alert:"),
     st.Page(paths.PAGE_REPORTS, title="Reports", icon=":material/summarize:", default=True),
     st.Page(paths.PAGE_FLEET, title="Fleet overview", icon=":material/monitoring:"),
-    st.Page(paths.PAGE_INCIDENTS, title="Incidents", icon=":material/report:"),
+    # Not /incidents: that address is the API's (serve.py mounts its routes first).
+    st.Page(paths.PAGE_INCIDENTS, title="Incidents", icon=":material/report:",
+            url_path="fleet-incidents"),
     st.Page(paths.PAGE_STORE, title="Store drill-down", icon=":material/store:"),
     st.Page(paths.PAGE_DATA, title="Data", icon=":material/database:"),
 ]

@@ -38,12 +38,13 @@ else:
     st.caption("Most downtime so far first. Open a row's link for the store's drill-down.")
     st.dataframe(view.offline, hide_index=True, key="now_offline", column_config={
         "store_id": st.column_config.TextColumn("Store id"),
+        "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width="small"),
         "since_local": st.column_config.TextColumn("Since (store-local)"),
         "since_utc": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD HH:mm"),
         "downtime_min": st.column_config.NumberColumn("Down so far (min)", format="%.1f"),
         "poll_age": st.column_config.TextColumn("Latest poll", help="How long ago."),
         "closes_local": st.column_config.TextColumn("Closes (store-local)"),
-        "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗"),
+        "zone": st.column_config.TextColumn("Store timezone"),
     })
 
 st.subheader("Unknown")

@@ -13,8 +13,8 @@ from loop_core.incidents import Incident
 from loop_core.status import StoreState, StoreStatus
 from ui.formatting import format_lag
 
-TRIAGE_COLUMNS = ["store_id", "since_local", "since_utc", "downtime_min", "poll_age",
-                  "closes_local", "link"]
+TRIAGE_COLUMNS = ["store_id", "link", "downtime_min", "since_local", "since_utc", "poll_age",
+                  "closes_local", "zone"]
 UNKNOWN_COLUMNS = ["store_id", "why", "latest_observation_utc", "link"]
 
 
@@ -37,7 +37,7 @@ def _local(value: datetime | None, zone: str) -> str:
     if value is None:
         return ""
     local = pd.Timestamp(value).tz_convert(zone)
-    return f"{local:%a %H:%M} ({zone})"
+    return f"{local:%a %d %b %H:%M}"
 
 
 def _why_unknown(row: StoreStatus, at: datetime) -> str:
@@ -65,6 +65,7 @@ def now_view(rows: list[StoreStatus], ongoing: list[Incident], at: datetime,
                 "downtime_min": round(down_so_far.get(r.store_id, 0) / 60_000_000, 1),
                 "poll_age": format_lag(at - r.latest_poll),
                 "closes_local": _local(r.closes_at, r.zone) or "not within 8 days",
+                "zone": r.zone,
                 "link": store_link(r.store_id),
             }
             for r in shown if r.status is StoreState.OFFLINE
