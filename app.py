@@ -27,6 +27,7 @@ pages = [
             url_path="fleet-incidents"),
     st.Page(paths.PAGE_STORE, title="Store drill-down", icon=":material/store:"),
     st.Page(paths.PAGE_DATA, title="Data", icon=":material/database:"),
+    st.Page(paths.PAGE_ALERTS, title="Alerts", icon=":material/notifications:"),
 ]
 page = st.navigation(pages)
 

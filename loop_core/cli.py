@@ -15,7 +15,7 @@ import duckdb
 
 from loop_core import config, db, sync_cli
 from loop_core.errors import FeedRefusedError, LoopCoreError, SnapshotShrinkError
-from loop_core.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_REFUSED
+from loop_core.exit_codes import EXIT_ERROR, EXIT_FILES_FAILED, EXIT_OK, EXIT_REFUSED
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +64,13 @@ def _ingest(args: argparse.Namespace) -> int:
             print(outcome.describe())
     if sample_only and not bootstrap.is_sample_only(con):
         print("removed the built-in sample data: real files replace it", file=sys.stderr)
+    settings = config.load()
+    if settings.alerts.configured:  # alerts follow every load
+        from loop_core.alerts import run
+
+        written, (delivered, failed) = run(con, settings.alerts)
+        print(f"alerts: {len(written)} new messages, {delivered} delivered, {failed} failed",
+              file=sys.stderr)
     return EXIT_REFUSED if refused else EXIT_OK
 
 
@@ -101,6 +108,24 @@ def _write(args: argparse.Namespace, text: str, what: str) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from loop_core.alerts import run
+
+    settings = config.load()
+    alert_config = settings.alerts
+    if args.notify:  # these channels for this run, instead of the configured ones
+        alert_config = dataclasses.replace(alert_config, urls=tuple(args.notify))
+    con = db.connect(args.db or settings.db_path, memory_limit=settings.memory_limit)
+    written, (delivered, failed) = run(con, alert_config)
+    for message in written:
+        print(f"{message.kind}: {message.title}")
+    print(f"{len(written)} new messages; {delivered} deliveries made, {failed} failed "
+          f"(failed ones are retried at the next run)", file=sys.stderr)
+    return EXIT_FILES_FAILED if failed else EXIT_OK
 
 
 def _incidents(args: argparse.Namespace) -> int:
@@ -156,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
     status.add_argument("--out", default=None, help="output file (default: stdout)")
     status.set_defaults(func=_status)
+
+    alerts = sub.add_parser("alerts", help="evaluate and deliver alerts")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True)
+    alerts_run = alerts_sub.add_parser(
+        "run", help="write the alerts that are due and deliver every pending message")
+    _add_db(alerts_run)
+    alerts_run.add_argument(
+        "--notify", action="append", metavar="URL",
+        help="an apprise URL to send to in this run instead of the configured channels "
+        "(repeat for more)")
+    alerts_run.set_defaults(func=_alerts)
 
     incidents = sub.add_parser(
         "incidents", help="write the incidents (runs of inactive observations) as CSV")

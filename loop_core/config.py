@@ -66,6 +66,14 @@ KEYS: tuple[Key, ...] = (
         "the service-account key itself (JSON text; a table in secrets.toml)"),
     *(Key(env, f"drive.{key}", "none", f"the Drive file id of the {feed} feed")
       for feed, (key, env) in FILE_ID_KEYS.items()),
+    Key("LOOP_ALERT_URLS", "alerts.urls", "none (no alerts sent)",
+        "apprise URLs of the alert channels (Slack, email, webhooks), space- or comma-separated"),
+    Key("LOOP_ALERT_THRESHOLD_MINUTES", "alerts.threshold_minutes", "45",
+        "an incident is announced once its downtime reaches this"),
+    Key("LOOP_ALERT_REMINDER_HOURS", "alerts.reminder_hours", "4",
+        "a reminder every this many hours of further downtime while it lasts"),
+    Key("LOOP_ALERT_STALE_HOURS", "alerts.stale_hours", "2",
+        "a 'data stale' alert when no new poll arrived for this long"),
 )
 
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -102,6 +110,21 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class AlertConfig:
+    """Where alerts go and when (SPEC "Alerts")."""
+
+    urls: tuple[str, ...] = field(default=(), repr=False)  # apprise URLs hold secrets
+    threshold_minutes: float = 45.0
+    reminder_hours: float = 4.0
+    stale_hours: float = 2.0
+
+    @property
+    def configured(self) -> bool:
+        """True when there is at least one channel."""
+        return bool(self.urls)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting, validated. Build it with :func:`load`."""
 
@@ -111,6 +134,7 @@ class Settings:
     api_token: str | None = field(repr=False)
     sync: SyncConfig
     secrets_path: Path
+    alerts: AlertConfig = AlertConfig()
 
 
 def load(
@@ -148,7 +172,33 @@ def load(
         api_token=_text(env.get("LOOP_API_TOKEN")) or _text(_section(secrets, "api").get("token")),
         sync=load_sync_config(secrets, env, base_dir=base_dir),
         secrets_path=path,
+        alerts=load_alert_config(_section(secrets, "alerts"), env),
     )
+
+
+def load_alert_config(section: Mapping[str, Any], env: Mapping[str, str]) -> AlertConfig:
+    """The ``[alerts]`` settings (LOOP_ALERT_* win)."""
+    raw = env.get("LOOP_ALERT_URLS")
+    given: object = raw if raw else section.get("urls", ())
+    if isinstance(given, str):
+        urls = tuple(u for u in given.replace(",", " ").split() if u)
+    elif isinstance(given, list | tuple) and all(isinstance(u, str) for u in given):
+        urls = tuple(u.strip() for u in given if u.strip())
+    else:
+        raise ConfigError("[alerts] urls must be a list of apprise URLs or one string")
+    numbers = {}
+    for name, default in (("threshold_minutes", 45.0), ("reminder_hours", 4.0),
+                          ("stale_hours", 2.0)):
+        variable = f"LOOP_ALERT_{name.upper()}"
+        value = env.get(variable) or section.get(name, default)
+        key = variable if env.get(variable) else f"[alerts] {name}"
+        try:
+            numbers[name] = float(value)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"{key} must be a number, not {value!r}") from e
+        if not numbers[name] > 0:
+            raise ConfigError(f"{key} must be more than 0")
+    return AlertConfig(urls, **numbers)
 
 
 def _sample_enabled(env: Mapping[str, str], section: Mapping[str, Any]) -> bool:

@@ -426,9 +426,11 @@ class SyncScheduler:
         interval_s: float,
         *,
         name: str = "loop-sync",
+        after_run: Callable[[SyncResult], None] | None = None,
     ) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be positive")
+        self._after_run = after_run  # e.g. the alerts' evaluation, after every run
         self._con = con
         self._factory = source_factory
         self.interval_s = interval_s
@@ -512,6 +514,11 @@ class SyncScheduler:
             result = self._fallback(e, triggered_by)
         with self._state_lock:
             self._last_result = result
+        if self._after_run is not None:
+            try:
+                self._after_run(result)
+            except Exception:
+                LOGGER.exception("the after-sync hook failed")
         return result
 
     def _fallback(self, error: Exception, triggered_by: str) -> SyncResult:

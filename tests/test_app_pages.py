@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 DATA = Path(__file__).resolve().parent / "data" / "app"
 PAGES = ["pages/now.py", "pages/reports.py", "pages/fleet.py", "pages/incidents.py",
-         "pages/store.py", "pages/data.py"]
+         "pages/store.py", "pages/data.py", "pages/alerts.py"]
 TIMEOUT_S = 60
 
 
@@ -102,6 +102,7 @@ EMPTY_STATES = {
     "pages/fleet.py": "No polls yet",
     "pages/store.py": "no polls loaded yet",
     "pages/data.py": "No rejected rows",
+    "pages/alerts.py": "No message yet",
 }
 
 
@@ -332,3 +333,26 @@ def test_the_drill_down_shows_the_status_badge_and_the_stores_incidents(sample_d
     assert any(m.value.startswith(f"**{badge}") for m in at.markdown)
     mine = sum(1 for i in found if i.store_id == store_id)
     assert any(f"the store's {mine} incidents in the range" in c.value for c in at.caption)
+
+
+def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
+    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_alerts import Webhook
+
+    hook = Webhook()
+    try:
+        monkeypatch.setenv("LOOP_ALERT_URLS", hook.url)
+        at = _open("pages/alerts.py")
+        _assert_clean(at)
+        channels = next(d.value for d in at.dataframe if "channel" in d.value.columns)
+        port = hook.server.server_address[1]
+        assert list(channels["channel"]) == [f"json://127.0.0.1:{port}…"]  # no path, no secret
+        at.button(key="alerts_test").click().run()
+        _assert_clean(at)
+        assert hook.titles()[-1] == "Store Uptime Monitor test message"
+        history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+        test_rows = history[history["kind"] == "test"]
+        assert list(test_rows["outcome"]) == ["delivered"]
+    finally:
+        hook.server.shutdown()

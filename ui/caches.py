@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit import config as st_config
 
+from loop_core import alerts as alerts_module
 from loop_core import db, freshness, jobs, loadlog, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
@@ -28,6 +29,7 @@ from loop_core.status import StoreStatus
 from loop_core.sync import SyncScheduler, last_syncs
 from ui import lifecycle
 from ui.entry import guard
+from ui.views import alerts as alerts_view
 from ui.views import data as data_view
 from ui.views import fleet as fleet_view
 from ui.views import incidents as incidents_view
@@ -219,7 +221,9 @@ def load_uploads(
 ) -> list[data_view.UploadOutcome]:
     """Load uploaded files through the engine; the caches follow the new data version."""
     with guard("Upload failed"):
-        return data_view.load_uploads(con(), files, allow_shrink=allow_shrink)
+        outcomes = data_view.load_uploads(con(), files, allow_shrink=allow_shrink)
+    services().after_load()
+    return outcomes
 
 
 # ---------------------------------------------------------------- warm-up
@@ -327,3 +331,25 @@ def fleet_incidents() -> incidents_view.IncidentsView:
     with guard("Could not list the incidents"), st.spinner("Listing incidents…"):
         found, csv_text = _incidents(_path(), data_version(), 7)
         return incidents_view.incidents_view(found, csv_text)
+
+
+# ---------------------------------------------------------------- alerts
+
+
+def alert_settings() -> alerts_view.AlertSettings:
+    """The configured channels (without secrets) and thresholds."""
+    return alerts_view.alert_settings(services().settings.alerts)
+
+
+def alert_history() -> pd.DataFrame:
+    """The newest messages with their delivery outcomes (not cached: it changes alone)."""
+    with guard():
+        return alerts_view.alert_history(alerts_module.history(con()))
+
+
+def send_test_alert() -> tuple[int, int]:
+    """Write a test message and deliver it now: (accepted, failed)."""
+    running = services()
+    with guard("Could not send the test message"):
+        alerts_module.write_test_message(running.con, running.settings.alerts)
+        return alerts_module.deliver(running.con, running.settings.alerts)

@@ -22,8 +22,8 @@ from typing import Any
 import duckdb
 from streamlit.logger import get_logger
 
-from loop_core import bootstrap, config, db
-from loop_core.config import Settings
+from loop_core import alerts, bootstrap, config, db
+from loop_core.config import AlertConfig, Settings
 from loop_core.errors import LoopCoreError, ServiceUnavailableError
 from loop_core.sync import SyncScheduler
 
@@ -44,11 +44,50 @@ class Services:
     sample: bootstrap.SampleLoad | None  # what the first start loaded (None: nothing)
     scheduler: SyncScheduler | None  # None when no sync source is configured
     pinned: bool = False  # started by the server's lifespan: settings are not re-read
+    alert_ticker: AlertTicker | None = None  # None when no alert channel is configured
 
     def stop(self) -> None:
-        """Stop the sync thread (waits for a run in progress)."""
+        """Stop the sync and alert threads (waits for a run in progress)."""
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.alert_ticker is not None:
+            self.alert_ticker.stop()
+
+    def after_load(self) -> None:
+        """Evaluate alerts after a load (in the background: a page must not wait)."""
+        if self.alert_ticker is not None:
+            self.alert_ticker.poke()
+
+
+class AlertTicker:
+    """Evaluates and delivers alerts every ``every_s`` seconds and whenever poked (after a
+    load or a sync): a stale feed is noticed without any load, and failed deliveries are
+    retried. One run at a time; errors are logged, never raised."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: AlertConfig,
+                 every_s: float = 300.0) -> None:
+        self._con, self._config, self._every_s = con, config, every_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="loop-alerts", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                alerts.run(self._con, self._config)
+            except Exception:
+                LOGGER.exception("alert evaluation failed")
+            self._wake.wait(self._every_s)
+            self._wake.clear()
 
 
 _lock = threading.Lock()
@@ -72,8 +111,9 @@ def start(
             _current = None
         con = db.connect(settings.db_path, memory_limit=settings.memory_limit)
         sample = bootstrap.ensure_sample_data(con) if settings.sample else None
-        scheduler = _scheduler(con, settings)
-        _current = Services(settings, con, sample, scheduler, pinned)
+        ticker = AlertTicker(con, settings.alerts) if settings.alerts.configured else None
+        scheduler = _scheduler(con, settings, ticker)
+        _current = Services(settings, con, sample, scheduler, pinned, ticker)
         _start_error = None
         services = _current
     LOGGER.info(
@@ -89,7 +129,9 @@ def start(
     return services
 
 
-def _scheduler(con: duckdb.DuckDBPyConnection, settings: Settings) -> SyncScheduler | None:
+def _scheduler(
+    con: duckdb.DuckDBPyConnection, settings: Settings, ticker: AlertTicker | None
+) -> SyncScheduler | None:
     if not settings.sync.configured:
         return None
 
@@ -99,7 +141,8 @@ def _scheduler(con: duckdb.DuckDBPyConnection, settings: Settings) -> SyncSchedu
 
         return make_source(settings.sync)
 
-    scheduler = SyncScheduler(con, source, settings.sync.interval_s)
+    scheduler = SyncScheduler(con, source, settings.sync.interval_s,
+                              after_run=None if ticker is None else lambda _: ticker.poke())
     scheduler.start()
     return scheduler
 
