@@ -173,7 +173,7 @@ def _native_queries(
         typed: list[object] = [str(path), columns(layout.native_types)]
         return [*reads, (query.replace("{options}", ""), typed)]
     source = load_sql("ingest/source_native.part").replace("{fields}", select)
-    params: list[object] = [str(path), columns(()), width, width]
+    params: list[object] = [str(path), columns(()), width]
     return [(source + load_sql(layout.stage_sql), params)]
 
 
@@ -224,7 +224,7 @@ def _careful_stage(
         source = "WITH source AS (SELECT * FROM careful_records),\n"
         cur.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS {source}{load_sql(layout.stage_sql)}",
-            [width, width],
+            [width],
         )
     finally:
         cur.unregister("careful_records")

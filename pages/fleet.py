@@ -13,9 +13,7 @@ LIVE_EVERY_MS = 60_000
 entry.require_entry_point()
 st.title("Fleet overview")
 fresh = caches.data_freshness()
-if fresh.latest_poll is None:
-    st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
-    st.stop()
+entry.stop_without_polls(fresh.latest_poll)
 
 top = st.columns([4, 1], vertical_alignment="center")
 top[0].caption(

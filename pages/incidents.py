@@ -9,9 +9,7 @@ from ui import caches, entry
 entry.require_entry_point()
 st.title("Incidents")
 fresh = caches.data_freshness()
-if fresh.latest_poll is None:
-    st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
-    st.stop()
+entry.stop_without_polls(fresh.latest_poll)
 
 view = caches.fleet_incidents()
 st.caption(f"The 7 days before {fresh.latest_poll:%Y-%m-%d %H:%M} UTC. An incident runs from "

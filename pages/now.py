@@ -15,9 +15,7 @@ LABELS = {StoreState.OFFLINE: "Offline while open", StoreState.ONLINE: "Online",
 entry.require_entry_point()
 st.title("Now")
 fresh = caches.data_freshness()
-if fresh.latest_poll is None:
-    st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
-    st.stop()
+entry.stop_without_polls(fresh.latest_poll)
 
 top = st.columns([4, 1], vertical_alignment="center")
 top[0].caption(f"Every store at {fresh.latest_poll:%Y-%m-%d %H:%M} UTC (the latest poll). "

@@ -270,6 +270,25 @@ def rounded(figures: Figures) -> tuple[float, float, float, float, float, float]
     )
 
 
+def _stores(
+    kept: list[tuple[str, bool, int]], hours: Iterable[HoursRow], zones: Mapping[str, str],
+    lo: int, hi: int,
+) -> Iterable[tuple[str, list[Interval], list[tuple[int, bool]]]]:
+    """Each store with a kept poll: its business time over [lo, hi] (with margins) and its
+    observations, sorted by (time, inactive first); an exact duplicate poll is one poll."""
+    first = (from_us(min(min(t for _, _, t in kept), lo)) - MARGIN).date()
+    last = (from_us(hi) + MARGIN).date()
+    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
+    for store, weekday, start, end in hours:
+        rows_by_store[store].append((weekday, start, end))
+    for store in sorted({s for s, _, _ in kept}):
+        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
+        observations = sorted(
+            {(t, active) for s, active, t in kept if s == store and inside(intervals, t)}
+        )
+        yield store, intervals, observations
+
+
 IncidentRow = tuple[str, int, int | None, int, int]  # store, start, end or None, down, count
 
 
@@ -300,19 +319,8 @@ def incidents(
     kept = [p for p in all_polls if p[2] <= now]
     if not kept:
         return []
-    first = (from_us(min(min(t for _, _, t in kept), lo)) - MARGIN).date()
-    last = (from_us(max(now, hi)) + MARGIN).date()
-    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
-    for store, weekday, start, end in hours:
-        rows_by_store[store].append((weekday, start, end))
-
     found: list[IncidentRow] = []
-    for store in sorted({s for s, _, _ in kept}):
-        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
-        # A set: an exact duplicate poll is one poll (ingestion stores it once).
-        observations = sorted(
-            {(t, active) for s, active, t in kept if s == store and inside(intervals, t)}
-        )
+    for store, intervals, observations in _stores(kept, hours, zones, lo, max(now, hi)):
         owners = _ownership(observations)
         before = [k for k, (t, _) in enumerate(observations) if t <= lo]
         last_before = before[-1] if before else None
@@ -362,18 +370,8 @@ def status(
     if not kept:
         return []
     lo, hi = now - HORIZON_US, now + HORIZON_US
-    first = (from_us(min(min(t for _, _, t in kept), lo)) - MARGIN).date()
-    last = (from_us(hi) + MARGIN).date()
-    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
-    for store, weekday, start, end in hours:
-        rows_by_store[store].append((weekday, start, end))
-
     out: list[StatusRow] = []
-    for store in sorted({s for s, _, _ in kept}):
-        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
-        observations = sorted(
-            {(t, active) for s, active, t in kept if s == store and inside(intervals, t)}
-        )
+    for store, intervals, observations in _stores(kept, hours, zones, lo, hi):
         current = [(a, b) for a, b in intervals if a <= now < b]
         since: int | None
         if not current:

@@ -44,6 +44,13 @@ def require_entry_point() -> None:
     st.stop()
 
 
+def stop_without_polls(latest_poll: object) -> None:
+    """End a page that needs polls with a pointer to the Data page when there are none."""
+    if latest_poll is None:
+        st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
+        st.stop()
+
+
 @contextmanager
 def guard(what: str = "", *, stop: bool = True) -> Iterator[None]:
     """Turn engine errors into an ``st.error`` message (no traceback) and stop the page;

@@ -1,6 +1,6 @@
 -- Business hours from one file, validated.
 -- Follows a `source` CTE (see ingest.py) with columns line, raw, pre_reason, n_fields and
--- f1..fN in the order of the feed's columns. Parameters: the header's field count (x2).
+-- f1..fN in the order of the feed's columns. Parameter: the header's field count.
 -- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
@@ -32,16 +32,12 @@ final AS (
         day_of_week,
         start_time_local,
         end_time_local,
-        CASE
-            WHEN pre_reason IS NOT NULL THEN pre_reason
-            WHEN n_fields <> ? THEN 'expected ' || ? || ' fields, found ' || n_fields
-            WHEN store_id = '' THEN 'empty store_id'
-            WHEN store_id_too_long(store_id) THEN 'store_id longer than 128 characters'
+        coalesce(record_reason(pre_reason, n_fields, ?, store_id), CASE
             WHEN day_of_week IS NULL OR day_of_week NOT BETWEEN 0 AND 6
                 THEN 'day "' || day_text || '" is not 0 (Monday) to 6 (Sunday)'
             WHEN start_time_local IS NULL THEN 'bad start time "' || start_text || '"'
             WHEN end_time_local IS NULL THEN 'bad end time "' || end_text || '"'
-        END AS reason
+        END) AS reason
     FROM parsed
 )
 

@@ -1,7 +1,7 @@
 -- Polls from one file: parsed, validated, with a reason for every row that cannot be read.
 -- Follows a `source` CTE (see ingest.py) with columns line, raw, pre_reason (the careful
 -- reader's, e.g. a stray byte), n_fields and f1..fN in the order of the feed's columns.
--- Parameters: the header's field count (x2).
+-- Parameter: the header's field count.
 -- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
@@ -40,17 +40,13 @@ final AS (
         store_id,
         is_active,
         timestamp_utc,
-        CASE
-            WHEN pre_reason IS NOT NULL THEN pre_reason
-            WHEN n_fields <> ? THEN 'expected ' || ? || ' fields, found ' || n_fields
-            WHEN store_id = '' THEN 'empty store_id'
-            WHEN store_id_too_long(store_id) THEN 'store_id longer than 128 characters'
+        coalesce(record_reason(pre_reason, n_fields, ?, store_id), CASE
             WHEN is_active IS NULL THEN 'unknown status "' || lower(status_text) || '"'
             WHEN timestamp_utc IS NULL THEN 'unparseable timestamp "' || timestamp_text || '"'
             WHEN NOT poll_time_plausible(timestamp_utc)
                 THEN 'timestamp "' || timestamp_text || '" is outside the plausible range '
                     || '(2000-01-01 to a day after the load)'
-        END AS reason
+        END) AS reason
     FROM parsed
 )
 

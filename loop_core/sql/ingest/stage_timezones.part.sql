@@ -3,7 +3,7 @@
 -- America/Chicago for it and the data-quality view reports it. A store given two different
 -- zones in one file is ambiguous: all its rows are rejected (it then uses the default).
 -- Follows a `source` CTE (see ingest.py) with columns line, raw, pre_reason, n_fields and
--- f1..fN in the order of the feed's columns. Parameters: the header's field count (x2).
+-- f1..fN in the order of the feed's columns. Parameter: the header's field count.
 -- The fast reader gives NULL for an empty field, the careful one '': both become ''.
 fields AS (
     SELECT
@@ -29,17 +29,13 @@ final AS (
         line,
         store_id,
         timezone_str,
-        CASE
-            WHEN pre_reason IS NOT NULL THEN pre_reason
-            WHEN n_fields <> ? THEN 'expected ' || ? || ' fields, found ' || n_fields
-            WHEN store_id = '' THEN 'empty store_id'
-            WHEN store_id_too_long(store_id) THEN 'store_id longer than 128 characters'
+        coalesce(record_reason(pre_reason, n_fields, ?, store_id), CASE
             -- The fast reader keeps a NUL byte (the careful one rejects its line).
             WHEN contains(store_id || timezone_str, chr(0)) THEN 'contains a NUL byte'
             WHEN timezone_str = '' THEN 'empty timezone_str'
             WHEN zones_for_store > 1
                 THEN 'store has ' || zones_for_store || ' different timezones in this file'
-        END AS reason
+        END) AS reason
     FROM zone_counts
 )
 

@@ -249,6 +249,17 @@ CREATE OR REPLACE MACRO poll_time_plausible(ts) AS
 
 CREATE OR REPLACE MACRO store_id_too_long(store_id) AS length(store_id) > 128;
 
+-- Why a staged record of any feed cannot be read, before its values are looked at (NULL:
+-- it can): the careful reader's reason (a stray byte, a broken quote), a field count other
+-- than the header's, an empty or over-long store id.
+CREATE OR REPLACE MACRO record_reason(pre_reason, n_fields, width, store_id) AS
+    CASE
+        WHEN pre_reason IS NOT NULL THEN pre_reason
+        WHEN n_fields <> width THEN 'expected ' || width || ' fields, found ' || n_fields
+        WHEN store_id = '' THEN 'empty store_id'
+        WHEN store_id_too_long(store_id) THEN 'store_id longer than 128 characters'
+    END;
+
 -- A cell of a CSV file the product writes (the report, the rejected rows), safe to open in
 -- a spreadsheet (SPEC "The report"): one starting with = + - @, a tab or a CR would run as
 -- a formula, so it gets a leading apostrophe; so does one starting with an apostrophe,
