@@ -80,11 +80,15 @@ def cover(cur: duckdb.DuckDBPyConnection, lo_us: int, hi_us: int) -> tuple[int, 
 
 
 def use_cached_buckets(cur: duckdb.DuckDBPyConnection) -> None:
-    """Fill the temp table ``classify_buckets`` (what the classification joins read) from
-    the interval cache."""
-    cur.execute(
-        "CREATE OR REPLACE TEMP TABLE classify_buckets AS SELECT * FROM cached_day_buckets()"
-    )
+    """Point ``classify_buckets`` (what the classification joins read) at the interval
+    cache: a view, so the join reads the cache as before, with nothing copied."""
+    _drop_buckets(cur)
+    cur.execute("CREATE TEMP VIEW classify_buckets AS SELECT * FROM cached_day_buckets()")
+
+
+def _drop_buckets(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute("DROP VIEW IF EXISTS classify_buckets")
+    cur.execute("DROP TABLE IF EXISTS classify_buckets")
 
 
 def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
@@ -102,9 +106,10 @@ def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
     use_cached_buckets(cur)
     cur.execute(load_sql("derived/classify_polls"), [lo, hi, True])
     if int(span[0]) < lo or int(span[1]) > hi:
+        _drop_buckets(cur)
         cur.execute(load_sql("derived/sparse_buckets"), [lo, hi])
         cur.execute(load_sql("derived/classify_polls"), [lo, hi, False])
-    cur.execute("DROP TABLE IF EXISTS classify_buckets")
+    _drop_buckets(cur)
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
