@@ -88,7 +88,7 @@ def use_cached_buckets(cur: duckdb.DuckDBPyConnection) -> None:
 
 def _drop_buckets(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("DROP VIEW IF EXISTS classify_buckets")
-    cur.execute("DROP TABLE IF EXISTS classify_buckets")
+    cur.execute("DROP TABLE IF EXISTS sparse_day_buckets")
 
 
 def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
@@ -108,6 +108,7 @@ def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
     if int(span[0]) < lo or int(span[1]) > hi:
         _drop_buckets(cur)
         cur.execute(load_sql("derived/sparse_buckets"), [lo, hi])
+        cur.execute("CREATE TEMP VIEW classify_buckets AS SELECT * FROM sparse_day_buckets")
         cur.execute(load_sql("derived/classify_polls"), [lo, hi, False])
     _drop_buckets(cur)
 

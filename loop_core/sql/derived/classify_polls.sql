@@ -1,6 +1,6 @@
 -- Mark which stored polls are observations (inside their store's business hours, SPEC):
 -- the polls of the stores in `changed_stores` (their hours or zone changed) and any poll
--- not classified yet, against the day buckets in the temp table `classify_buckets`.
+-- not classified yet, against the day buckets in the temp view `classify_buckets`.
 -- New polls in the cache's range are classified as they are inserted
 -- (ingest/insert_store_status.sql, same join); this is the path for snapshot loads, for
 -- opening an older file and for polls older than the cache (derived.classify_pending).

@@ -1,9 +1,10 @@
 -- The day buckets for the pending polls outside the interval cache's range (older than
 -- it; derived.classify_pending): business intervals computed only for the UTC days those
 -- polls fall on (their local dates d-2 .. d+2, see group_intervals_on) and only for their
--- stores' hours hashes, filed under each UTC day they touch. They replace the temp table
--- `classify_buckets`. Parameters: lo_us, hi_us (the cache's range).
-CREATE OR REPLACE TEMP TABLE classify_buckets AS
+-- stores' hours hashes, filed under each UTC day they touch, into the temp table
+-- `sparse_day_buckets` (derived.py then points the view `classify_buckets` at it).
+-- Parameters: lo_us, hi_us (the cache's range).
+CREATE OR REPLACE TEMP TABLE sparse_day_buckets AS
 WITH outside AS (
     SELECT DISTINCT k.hours_hash, epoch_us(p.timestamp_utc) // 86400000000 AS day
     FROM store_status AS p

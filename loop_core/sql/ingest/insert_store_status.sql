@@ -3,7 +3,7 @@
 -- classify polls. `readable` holds no duplicate rows (ingest.py removes them first when
 -- its cheap check finds any); polls already stored are skipped here. Only stored polls
 -- inside the file's time range are compared, so the probe reads a small part of a large
--- table. Run after ingest/insert_stores.sql, with the temp table `classify_buckets` holding
+-- table. Run after ingest/insert_stores.sql, with the temp view `classify_buckets` showing
 -- the interval cache's day buckets (derived.use_cached_buckets). A poll outside the cache's
 -- range [lo_us, hi_us] (older than it) is stored unclassified (NULL), and
 -- derived.classify_pending classifies it against intervals of its own days.
