@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -62,11 +63,13 @@ def ensure_sample_data(
     stores: int = SAMPLE_STORES,
     days: int = SAMPLE_DAYS,
     seed: int = SAMPLE_SEED,
+    end: datetime | None = None,
 ) -> SampleLoad | None:
     """Load the deterministic sample into an empty database; return None if it was not empty.
 
     The sample files are written to a temporary folder and loaded through the normal
-    ingestion, so they show up in the load history like any other file.
+    ingestion, so they show up in the load history like any other file. ``end`` is where
+    the polls stop (default: the sample's fixed date; the server passes the current hour).
     """
     if not database_is_empty(con):
         return None
@@ -77,7 +80,7 @@ def ensure_sample_data(
 
     with tempfile.TemporaryDirectory(prefix="loop-sample-") as tmp:
         try:
-            paths = write_sample(Path(tmp), stores=stores, days=days, seed=seed)
+            paths = write_sample(Path(tmp), stores=stores, days=days, seed=seed, end=end)
         except OSError as e:
             raise LoopCoreError(f"could not write the sample data: {e}") from e
         summaries = ingest_files(
@@ -88,6 +91,42 @@ def ensure_sample_data(
             source=SAMPLE_SOURCE,
         )
     return SampleLoad(stores=stores, days=days, seed=seed, summaries=summaries)
+
+
+def current_hour(now: datetime | None = None) -> datetime:
+    """The start of the hour ``now`` (default: the wall clock) is in, in UTC."""
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    return when.replace(minute=0, second=0, microsecond=0)
+
+
+def advance_demo(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime | None = None,
+    *,
+    stores: int = SAMPLE_STORES,
+    seed: int = SAMPLE_SEED,
+) -> LoadSummary | None:
+    """The demo feed: while the database holds only the sample, append its polls up to the
+    current hour (at most a day back). The sample is a pure function of the hour, so the
+    polls already loaded come again as duplicates and only the new hours are added.
+    Returns what the load did, or None when there is no sample to advance."""
+    if not is_sample_only(con):
+        return None
+    from loop_core.ingest import ingest_each
+    from loop_core.models import Feed
+    from loop_core.sample import write_sample
+
+    with tempfile.TemporaryDirectory(prefix="loop-demo-") as tmp:
+        try:
+            paths = write_sample(Path(tmp), stores=stores, days=1, seed=seed,
+                                 end=current_hour(now))
+        except OSError as e:
+            raise LoopCoreError(f"could not write the demo polls: {e}") from e
+        (outcome,) = ingest_each(con, [(Feed.STORE_STATUS, paths[Feed.STORE_STATUS])],
+                                 source=SAMPLE_SOURCE, file_names=["demo-feed.csv"])
+    if not isinstance(outcome, LoadSummary):
+        raise LoopCoreError(f"the demo feed could not load: {outcome}")
+    return outcome
 
 
 def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:

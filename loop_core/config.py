@@ -54,6 +54,8 @@ KEYS: tuple[Key, ...] = (
         "DuckDB's memory cap per process, e.g. 1500MB or 2GB"),
     Key("LOOP_NO_SAMPLE", "sample.enabled", "sample on",
         "LOOP_NO_SAMPLE=1 (or enabled = false) starts an empty database without the sample"),
+    Key("LOOP_DEMO_FEED", "sample.demo_feed", "on",
+        "LOOP_DEMO_FEED=0 (or demo_feed = false) stops the sample advancing hour by hour"),
     Key("LOOP_API_TOKEN", "api.token", "none (API open)",
         "a token every API call must bring (Bearer header or ?token=)"),
     Key("LOOP_SYNC_SOURCE", "sync.source", "drive if a file id is set, else folder",
@@ -135,6 +137,7 @@ class Settings:
     sync: SyncConfig
     secrets_path: Path
     alerts: AlertConfig = AlertConfig()
+    demo_feed: bool = True  # the sample advances hour by hour while nothing real is loaded
 
 
 def load(
@@ -173,7 +176,20 @@ def load(
         sync=load_sync_config(secrets, env, base_dir=base_dir),
         secrets_path=path,
         alerts=load_alert_config(_section(secrets, "alerts"), env),
+        demo_feed=_flag(env, "LOOP_DEMO_FEED", _section(secrets, "sample"), "demo_feed"),
     )
+
+
+def _flag(env: Mapping[str, str], variable: str, section: Mapping[str, Any], name: str) -> bool:
+    raw = _text(env.get(variable))
+    if raw is not None:
+        if raw not in ("0", "1"):
+            raise ConfigError(f"{variable} must be 1 (on) or 0 (off), not {raw!r}")
+        return raw == "1"
+    value = section.get(name, True)
+    if not isinstance(value, bool):
+        raise ConfigError(f"[sample] {name} must be true or false, not {value!r}")
+    return value
 
 
 def load_alert_config(section: Mapping[str, Any], env: Mapping[str, str]) -> AlertConfig:

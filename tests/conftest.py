@@ -33,6 +33,8 @@ def only_the_settings_a_test_sets(
     if not empty.exists():
         empty.write_text("", encoding="utf-8")
     monkeypatch.setenv("LOOP_SECRETS", str(empty))
+    # The demo feed would append this hour's polls to a test's sample behind its back.
+    monkeypatch.setenv("LOOP_DEMO_FEED", "0")
 
 
 @pytest.fixture

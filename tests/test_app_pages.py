@@ -356,3 +356,25 @@ def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
         assert list(test_rows["outcome"]) == ["delivered"]
     finally:
         hook.server.shutdown()
+
+
+def test_a_first_start_with_the_demo_feed_ends_the_sample_at_the_current_hour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ui import lifecycle
+
+    monkeypatch.setenv("LOOP_DB", str(tmp_path / "demo.duckdb"))
+    monkeypatch.setenv("LOOP_DEMO_FEED", "1")
+    try:
+        at = _app()
+        at.run()
+        _assert_clean(at)
+        con = db.connect(tmp_path / "demo.duckdb")
+        latest = con.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
+        assert latest is not None and datetime.now(UTC) - latest[0] < timedelta(hours=1, minutes=5)
+        assert lifecycle.current().demo_feed is not None
+        assert any("next hour of polls every hour" in i.value for i in at.info)
+    finally:
+        lifecycle.stop()

@@ -77,7 +77,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]
     secrets = tmp_path / "no-secrets.toml"
     secrets.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
-    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets)})
+    # No demo feed: an hour turning during the test would add polls between the browser's
+    # report and the CLI's.
+    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "LOOP_DEMO_FEED": "0"})
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),

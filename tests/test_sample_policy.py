@@ -89,3 +89,30 @@ def test_after_the_sample_is_removed_its_hours_no_longer_count_for_a_real_store(
     ingest_file(fresh, Feed.STORE_STATUS, polls)
     # Only the real poll file is left: both databases must give the same report (24x7).
     assert compute_report(sample_con).csv == compute_report(fresh).csv
+
+
+def test_the_demo_feed_adds_only_the_new_hour_and_repeats_nothing(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    con = db.connect(tmp_path / "demo.duckdb")
+    start = datetime(2026, 11, 30, 9, 20, tzinfo=UTC)
+    bootstrap.ensure_sample_data(con, stores=30, days=2, end=bootstrap.current_hour(start))
+    before = con.execute("SELECT count(*), max(timestamp_utc) FROM store_status").fetchone()
+    assert before is not None and before[1] < datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+    same_hour = bootstrap.advance_demo(con, start + timedelta(minutes=30), stores=30)
+    assert same_hour is not None and same_hour.rows_loaded == 0  # all duplicates
+    later = bootstrap.advance_demo(con, start + timedelta(hours=1), stores=30)
+    assert later is not None and 0 < later.rows_loaded <= 30  # one poll a store, at most
+    assert later.rows_duplicate == later.rows_read - later.rows_loaded
+    newest = con.execute(
+        "SELECT min(timestamp_utc), max(timestamp_utc) FROM store_status WHERE load_id = ?",
+        [later.load_id]).fetchone()
+    assert newest is not None
+    assert datetime(2026, 11, 30, 9, tzinfo=UTC) <= newest[0] <= newest[1] < \
+        datetime(2026, 11, 30, 10, tzinfo=UTC)
+    assert bootstrap.is_sample_only(con)  # still the demo: it is the sample's own data
+
+    # Real data replaces the sample, and the demo stops.
+    ingest_file(con, Feed.STORE_STATUS, DATA / "spec" / "store_status.csv")
+    assert bootstrap.advance_demo(con, start + timedelta(hours=2), stores=30) is None

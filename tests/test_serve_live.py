@@ -77,7 +77,8 @@ def streamlit_run(
     secrets = db_path.parent / "no-secrets.toml"
     secrets.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
-    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "PYTHONPATH": str(REPO)})
+    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "PYTHONPATH": str(REPO),
+                "LOOP_DEMO_FEED": "0"})
     if token is not None:
         env["LOOP_API_TOKEN"] = token
     env.update(extra_env or {})

@@ -17,6 +17,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -45,18 +46,50 @@ class Services:
     scheduler: SyncScheduler | None  # None when no sync source is configured
     pinned: bool = False  # started by the server's lifespan: settings are not re-read
     alert_ticker: AlertTicker | None = None  # None when no alert channel is configured
+    demo_feed: DemoFeed | None = None  # None unless the sample advances hour by hour
 
     def stop(self) -> None:
-        """Stop the sync and alert threads (waits for a run in progress)."""
+        """Stop the sync, alert and demo threads (waits for a run in progress)."""
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.alert_ticker is not None:
             self.alert_ticker.stop()
+        if self.demo_feed is not None:
+            self.demo_feed.stop()
 
     def after_load(self) -> None:
         """Evaluate alerts after a load (in the background: a page must not wait)."""
         if self.alert_ticker is not None:
             self.alert_ticker.poke()
+
+
+class DemoFeed:
+    """While the database holds only the sample and no source is configured, appends the
+    sample's next hour of polls a minute after every hour (bootstrap.advance_demo), then
+    lets the alerts look at it. It ends itself once real data replaced the sample."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ticker: AlertTicker | None) -> None:
+        self._con, self._ticker = con, ticker
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="loop-demo-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if bootstrap.advance_demo(self._con) is None:
+                    return  # real data replaced the sample: the demo is over
+                if self._ticker is not None:
+                    self._ticker.poke()
+            except Exception:
+                LOGGER.exception("the demo feed failed")
+            now = bootstrap.current_hour()
+            wait = (now + timedelta(hours=1, minutes=1) - datetime.now(UTC)).total_seconds()
+            self._stop.wait(max(1.0, wait))
 
 
 class AlertTicker:
@@ -110,10 +143,14 @@ def start(
             _current.stop()
             _current = None
         con = db.connect(settings.db_path, memory_limit=settings.memory_limit)
-        sample = bootstrap.ensure_sample_data(con) if settings.sample else None
+        demo = settings.sample and settings.demo_feed and not settings.sync.configured
+        # A demo sample ends at the current hour and then advances: it looks live.
+        sample = bootstrap.ensure_sample_data(
+            con, end=bootstrap.current_hour() if demo else None) if settings.sample else None
         ticker = AlertTicker(con, settings.alerts) if settings.alerts.configured else None
+        feed = DemoFeed(con, ticker) if demo and bootstrap.is_sample_only(con) else None
         scheduler = _scheduler(con, settings, ticker)
-        _current = Services(settings, con, sample, scheduler, pinned, ticker)
+        _current = Services(settings, con, sample, scheduler, pinned, ticker, feed)
         _start_error = None
         services = _current
     LOGGER.info(

@@ -39,10 +39,12 @@ def render_sample_banner() -> None:
     fresh = caches.data_freshness()
     if not fresh.sample_only:
         return
-    until = "" if fresh.latest_poll is None else f" ending {fresh.latest_poll:%Y-%m-%d}"
+    until = "" if fresh.latest_poll is None else \
+        f" up to {fresh.latest_poll:%Y-%m-%d %H:%M} UTC"
     st.info(
         f"**Sample data**: {fresh.stores:,} generated stores with polls{until}, loaded "
-        "because the database was empty. To use real data, upload the three CSV feeds on "
-        "the **Data** page; the sample is then removed.",
+        "because the database was empty; while no real source is configured it gains the "
+        "next hour of polls every hour (a demo). To use real data, upload the three CSV "
+        "feeds on the **Data** page or configure a source; the sample is then removed.",
         icon=":material/science:",
     )

@@ -16,27 +16,34 @@
 WITH slots AS (
     SELECT
         r % $stores AS s,
-        r // $stores AS t
+        r // $stores AS t,
+        -- The absolute hour (since 1970) of slot t: every random choice below is drawn
+        -- from it, so a store's poll in a given hour is the same whatever window is
+        -- written. The demo feed (bootstrap.advance_demo) relies on it: a window one hour
+        -- later repeats every earlier poll exactly and adds one new hour.
+        r // $stores + $start_us // 3600000000 AS ta
     FROM sample_slots
 ),
 draws AS (
     SELECT
         s,
         t,
+        ta,
         smp_h($seed, s, 'store') AS hs,                 -- per store: phase, flakiness
         smp_u($seed, s, 'kind') AS u_kind,
         smp_h($seed, s, 'id') AS h_id,
         CASE WHEN $uuid_style THEN smp_h($seed, s, 'id2') END AS h_id2,
-        smp_h2($seed, s, t, 'poll') AS hp,               -- per poll: jitter, loss, blips
-        smp_h2($seed, s, t // 24, 'outage') AS ho_today,
-        smp_h2($seed, s, t // 24 - 1, 'outage') AS ho_yesterday,
-        smp_h2($seed, s, t // 24, 'gap') AS hg
+        smp_h2($seed, s, ta, 'poll') AS hp,              -- per poll: jitter, loss, blips
+        smp_h2($seed, s, ta // 24, 'outage') AS ho_today,
+        smp_h2($seed, s, ta // 24 - 1, 'outage') AS ho_yesterday,
+        smp_h2($seed, s, ta // 24, 'gap') AS hg
     FROM slots
 ),
 polls AS (
     SELECT
         s,
         t,
+        ta,
         u_kind,
         h_id,
         h_id2,
@@ -54,7 +61,7 @@ polls AS (
         -- A lone inactive poll.
         (hp >> 10) % 1000 < CASE WHEN hs % 1000 BETWEEN 60 AND 399 THEN 2 ELSE 10 END AS blip,
         -- 2.5% of polls lost, plus a 1-4 h gap on 4% of store-days.
-        hp % 1000 < 25 OR smp_run_covers(hg, t // 24, t, 40, 4) AS missing,
+        hp % 1000 < 25 OR smp_run_covers(hg, ta // 24, ta, 40, 4) AS missing,
         ho_today,
         ho_yesterday
     FROM draws
@@ -63,8 +70,8 @@ SELECT
     smp_id_of(h_id, h_id2, $uuid_style) AS store_id,
     CASE
         WHEN dead OR blip
-            OR smp_run_covers(ho_today, t // 24, t, outage_per_mille, outage_max_len)
-            OR smp_run_covers(ho_yesterday, t // 24 - 1, t, outage_per_mille, outage_max_len)
+            OR smp_run_covers(ho_today, ta // 24, ta, outage_per_mille, outage_max_len)
+            OR smp_run_covers(ho_yesterday, ta // 24 - 1, ta, outage_per_mille, outage_max_len)
         THEN 'inactive'
         ELSE 'active'
     END AS status,
