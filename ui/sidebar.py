@@ -25,7 +25,7 @@ def render_sidebar() -> None:
             f"{fresh.stores:,} stores · {fresh.polls:,} polls"
         )
         if fresh.sample_only:
-            st.caption("Sample data has fixed dates, so its lag is expected.")
+            st.caption("This is sample data: its lag says nothing about a real feed.")
         else:
             warning = staleness_warning(caches.staleness())
             if warning:
