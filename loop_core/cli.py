@@ -24,9 +24,12 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def connect(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
-    """The database ``args.db`` names, else the configured one, with the configured cap."""
-    settings = config.load()
+def connect(
+    args: argparse.Namespace, settings: config.Settings | None = None
+) -> duckdb.DuckDBPyConnection:
+    """The database ``args.db`` names, else the configured one, with the configured cap
+    (``settings``: the command's, when it read them already)."""
+    settings = settings or config.load()
     return db.connect(args.db or settings.db_path, memory_limit=settings.memory_limit)
 
 
@@ -44,7 +47,8 @@ def _ingest(args: argparse.Namespace) -> int:
         print("ingest: give at least one of --store-status, --business-hours, --timezones",
               file=sys.stderr)
         return EXIT_ERROR
-    con = connect(args)
+    settings = config.load()
+    con = connect(args, settings)
     from loop_core import bootstrap
 
     sample_only = bootstrap.is_sample_only(con)
@@ -64,7 +68,6 @@ def _ingest(args: argparse.Namespace) -> int:
             print(outcome.describe())
     if sample_only and not bootstrap.is_sample_only(con):
         print("removed the built-in sample data: real files replace it", file=sys.stderr)
-    settings = config.load()
     if settings.alerts.configured:  # alerts follow every load
         from loop_core.alerts import run
 
@@ -119,7 +122,7 @@ def _alerts(args: argparse.Namespace) -> int:
     alert_config = settings.alerts
     if args.notify:  # these channels for this run, instead of the configured ones
         alert_config = dataclasses.replace(alert_config, urls=tuple(args.notify))
-    con = db.connect(args.db or settings.db_path, memory_limit=settings.memory_limit)
+    con = connect(args, settings)
     written, (delivered, failed) = run(con, alert_config)
     for message in written:
         print(f"{message.kind}: {message.title}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -281,34 +281,31 @@ def warm_current() -> None:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
-def _status(path: str, version: int) -> tuple[datetime, list[StoreStatus], list[Incident]]:
+def _status(path: str, version: int) -> tuple[datetime, list[StoreStatus]]:
     con_ = _con(path)
     at = resolve_as_of(con_, None)
     assert at is not None  # status() raises NoDataError first
-    rows = status_module.status(con_, at)
-    return at, rows, incidents_module.incidents(con_, as_of=at)
+    return at, status_module.status(con_, at)
+
+
+# One computation serves the Now page (downtime so far) and the Incidents page.
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
+def _week_incidents(path: str, version: int) -> list[Incident]:
+    return incidents_module.incidents(_con(path))  # the week before the latest poll
 
 
 def now_view(contains: str = "") -> now_view_model.NowView:
     """Every store's status now (the latest poll), shaped for the Now page (cached)."""
     with guard("Could not compute the status"), st.spinner("Checking every store…"):
-        at, rows, ongoing = _status(_path(), data_version())
+        at, rows = _status(_path(), data_version())
+        ongoing = _week_incidents(_path(), data_version())
         return now_view_model.now_view(rows, ongoing, at, contains)
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _incidents(path: str, version: int, days: int) -> tuple[list[Incident], str]:
-    con_ = _con(path)
-    at = resolve_as_of(con_, None)
-    assert at is not None
-    found = incidents_module.incidents(con_, since=at - timedelta(days=days), until=at)
-    return found, incidents_module.incidents_csv(found)
 
 
 def store_status(store_id: str) -> StoreStatus | None:
     """One store's status now (None when it has no poll), from the cached fleet status."""
     with guard():
-        _, rows, _ = _status(_path(), data_version())
+        _, rows = _status(_path(), data_version())
     return next((row for row in rows if row.store_id == store_id), None)
 
 
@@ -329,8 +326,8 @@ def store_incidents(store_id: str, start: datetime | None, end: datetime | None,
 def fleet_incidents() -> incidents_view.IncidentsView:
     """The fleet's incidents of the week before now, and their CSV (cached)."""
     with guard("Could not list the incidents"), st.spinner("Listing incidents…"):
-        found, csv_text = _incidents(_path(), data_version(), 7)
-        return incidents_view.incidents_view(found, csv_text)
+        found = _week_incidents(_path(), data_version())
+        return incidents_view.incidents_view(found, incidents_module.incidents_csv(found))
 
 
 # ---------------------------------------------------------------- alerts
