@@ -83,7 +83,7 @@ def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "status": "ok",
         "database": "ok",
         "schema_version": version,
-        "latest_poll": _iso(latest) if isinstance(latest, datetime) else None,
+        "latest_poll": iso_z(latest) if isinstance(latest, datetime) else None,
     }
 
 
@@ -149,14 +149,14 @@ class _Api:
         rows = await run_in_threadpool(status_module.status, con, at)
         body = [
             {"store_id": s.store_id, "status": s.status.value,
-             "since": None if s.since is None else _iso(s.since),
-             "latest_poll": _iso(s.latest_poll), "latest_poll_active": s.latest_poll_active,
+             "since": None if s.since is None else iso_z(s.since),
+             "latest_poll": iso_z(s.latest_poll), "latest_poll_active": s.latest_poll_active,
              "latest_observation": None if s.latest_observation is None
-             else _iso(s.latest_observation),
+             else iso_z(s.latest_observation),
              "latest_observation_active": s.latest_observation_active,
              "open_now": s.open_now,
-             "closes_at": None if s.closes_at is None else _iso(s.closes_at),
-             "opens_at": None if s.opens_at is None else _iso(s.opens_at)}
+             "closes_at": None if s.closes_at is None else iso_z(s.closes_at),
+             "opens_at": None if s.opens_at is None else iso_z(s.opens_at)}
             for s in rows if wanted is None or s.status.value == wanted
         ]
         return JSONResponse({"stores": body}, headers=_NO_STORE)
@@ -173,8 +173,8 @@ class _Api:
             return Response(incidents.incidents_csv(found), media_type="text/csv",
                             headers=_NO_STORE)
         body = [
-            {"store_id": i.store_id, "started_at": _iso(i.started_at),
-             "ended_at": None if i.ended_at is None else _iso(i.ended_at),
+            {"store_id": i.store_id, "started_at": iso_z(i.started_at),
+             "ended_at": None if i.ended_at is None else iso_z(i.ended_at),
              "downtime_minutes": i.downtime_minutes,
              "inactive_observations": i.inactive_observations}
             for i in found
@@ -252,6 +252,3 @@ def _error(status_code: int, message: str, headers: Mapping[str, str] | None = N
         {"error": message}, status_code=status_code, headers={**_NO_STORE, **(headers or {})}
     )
 
-
-def _iso(value: datetime) -> str:
-    return iso_z(value)

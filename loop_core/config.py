@@ -171,24 +171,33 @@ def load(
     return Settings(
         db_path=db_path,
         memory_limit=memory.replace(" ", ""),
-        sample=_sample_enabled(env, _section(secrets, "sample")),
+        # LOOP_NO_SAMPLE=1 turns the sample off: the variable says the opposite of the key.
+        sample=_flag(env, "LOOP_NO_SAMPLE", _section(secrets, "sample"), "sample", "enabled",
+                     env_on="0"),
         api_token=_text(env.get("LOOP_API_TOKEN")) or _text(_section(secrets, "api").get("token")),
         sync=load_sync_config(secrets, env, base_dir=base_dir),
         secrets_path=path,
         alerts=load_alert_config(_section(secrets, "alerts"), env),
-        demo_feed=_flag(env, "LOOP_DEMO_FEED", _section(secrets, "sample"), "demo_feed"),
+        demo_feed=_flag(env, "LOOP_DEMO_FEED", _section(secrets, "sample"), "sample",
+                        "demo_feed"),
     )
 
 
-def _flag(env: Mapping[str, str], variable: str, section: Mapping[str, Any], name: str) -> bool:
+def _flag(
+    env: Mapping[str, str], variable: str, section: Mapping[str, Any], section_name: str,
+    name: str, *, env_on: str = "1",
+) -> bool:
+    """An on/off setting (default on): the variable (0 or 1; ``env_on`` is the value that
+    means on), else ``[section_name] name`` (true or false)."""
     raw = _text(env.get(variable))
     if raw is not None:
         if raw not in ("0", "1"):
-            raise ConfigError(f"{variable} must be 1 (on) or 0 (off), not {raw!r}")
-        return raw == "1"
+            off = "0" if env_on == "1" else "1"
+            raise ConfigError(f"{variable} must be {env_on} (on) or {off} (off), not {raw!r}")
+        return raw == env_on
     value = section.get(name, True)
     if not isinstance(value, bool):
-        raise ConfigError(f"[sample] {name} must be true or false, not {value!r}")
+        raise ConfigError(f"[{section_name}] {name} must be true or false, not {value!r}")
     return value
 
 
@@ -215,18 +224,6 @@ def load_alert_config(section: Mapping[str, Any], env: Mapping[str, str]) -> Ale
         if not numbers[name] > 0:
             raise ConfigError(f"{key} must be more than 0")
     return AlertConfig(urls, **numbers)
-
-
-def _sample_enabled(env: Mapping[str, str], section: Mapping[str, Any]) -> bool:
-    flag = _text(env.get("LOOP_NO_SAMPLE"))
-    if flag is not None:
-        if flag not in ("0", "1"):
-            raise ConfigError(f"LOOP_NO_SAMPLE must be 1 (no sample) or 0, not {flag!r}")
-        return flag == "0"
-    enabled = section.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(f"[sample] enabled must be true or false, not {enabled!r}")
-    return enabled
 
 
 def load_sync_config(

@@ -204,6 +204,21 @@ def _figures(business: list[Interval], observations: list[tuple[int, bool]], now
     return (up[0], up[1], up[2], down[0], down[1], down[2])
 
 
+def _now_and_kept(
+    polls: Iterable[Poll], as_of: datetime | None
+) -> tuple[int | None, list[tuple[str, bool, int]]]:
+    """ "Now" (``as_of``, else the latest poll; None without either) and the polls at or
+    before it, instants in microseconds."""
+    all_polls = [(store, active, to_us(t)) for store, active, t in polls]
+    if as_of is not None:
+        now = to_us(as_of)
+    elif all_polls:
+        now = max(t for _, _, t in all_polls)
+    else:
+        return None, []
+    return now, [p for p in all_polls if p[2] <= now]
+
+
 def compute(
     polls: Iterable[Poll],
     hours: Iterable[HoursRow],
@@ -211,14 +226,9 @@ def compute(
     as_of: datetime | None = None,
 ) -> Report:
     """The report of SPEC.md for these polls, business hours and zones."""
-    all_polls = [(store, active, to_us(t)) for store, active, t in polls]
-    if as_of is not None:
-        now = to_us(as_of)
-    elif all_polls:
-        now = max(t for _, _, t in all_polls)
-    else:
+    now, kept = _now_and_kept(polls, as_of)
+    if now is None:
         return Report(None, {}, frozenset(), {})
-    kept = [p for p in all_polls if p[2] <= now]
     if not kept:
         return Report(from_us(now), {}, frozenset(), {})
 
@@ -307,18 +317,11 @@ def incidents(
     it has a piece: (store, first piece start, last piece end or None while no active
     observation follows it, total piece time, its inactive observations after ``since``
     plus the last one at or before ``since`` when that belongs to it)."""
-    all_polls = [(store, active, to_us(t)) for store, active, t in polls]
-    if as_of is not None:
-        now = to_us(as_of)
-    elif all_polls:
-        now = max(t for _, _, t in all_polls)
-    else:
+    now, kept = _now_and_kept(polls, as_of)
+    if now is None or not kept:
         return []
     hi = to_us(until) if until is not None else now
     lo = to_us(since) if since is not None else hi - WEEK_US
-    kept = [p for p in all_polls if p[2] <= now]
-    if not kept:
-        return []
     found: list[IncidentRow] = []
     for store, intervals, observations in _stores(kept, hours, zones, lo, max(now, hi)):
         owners = _ownership(observations)
@@ -359,15 +362,8 @@ def status(
     """SPEC.md "Status now" at ``at`` (default: the latest poll), per store with a poll at or
     before it: (store, status, since, open now, closes at, opens at), instants in
     microseconds; closes/opens/closed-since are None beyond ``HORIZON_US`` of the instant."""
-    all_polls = [(store, active, to_us(t)) for store, active, t in polls]
-    if at is not None:
-        now = to_us(at)
-    elif all_polls:
-        now = max(t for _, _, t in all_polls)
-    else:
-        return []
-    kept = [p for p in all_polls if p[2] <= now]
-    if not kept:
+    now, kept = _now_and_kept(polls, at)
+    if now is None or not kept:
         return []
     lo, hi = now - HORIZON_US, now + HORIZON_US
     out: list[StatusRow] = []

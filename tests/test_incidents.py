@@ -4,6 +4,7 @@ invariant that a window's incidents add up to that window's downtime in the repo
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from loop_core.report import report_microseconds
 from tests import reference
 from tests.conftest import Loader
 from tests.reference import WINDOWS_US, from_us, to_us
+from tests.test_cli import run as run_cli
 from tests.test_engine_matches_reference import Feeds, feeds, write_csv
 
 
@@ -128,15 +130,10 @@ def _spec_incident_files(tmp_path: Path) -> list[str]:
 def test_the_incidents_command_writes_the_csv_the_acceptance_checks_read(
     tmp_path: Path,
 ) -> None:
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
     db_path = str(tmp_path / "x.duckdb")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "loop_core", *args, "--db", db_path],
-                              cwd=root, capture_output=True, text=True, timeout=120)
+        return run_cli(*args, "--db", db_path)
 
     assert run("ingest", *_spec_incident_files(tmp_path)).returncode == 0
     out = run("incidents", "--as-of", "2024-01-08T12:00:00Z")

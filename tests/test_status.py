@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from loop_core.status import StoreState, status
 from tests import reference
 from tests.conftest import Loader
 from tests.reference import to_us
+from tests.test_cli import run as run_cli
 from tests.test_engine_matches_reference import Feeds, feeds
 from tests.test_incidents import _load
 
@@ -72,15 +74,10 @@ def _feeds(tmp_path: Path) -> list[str]:
 
 
 def test_the_status_command_writes_the_csv_the_acceptance_checks_read(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
     db_path = str(tmp_path / "x.duckdb")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "loop_core", *args, "--db", db_path],
-                              cwd=root, capture_output=True, text=True, timeout=120)
+        return run_cli(*args, "--db", db_path)
 
     assert run("ingest", *_feeds(tmp_path)).returncode == 0
     out = run("status", "--as-of", "2024-01-08T10:45:00Z")
