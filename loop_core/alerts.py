@@ -12,11 +12,13 @@ before the delivery was recorded sends that one message again on the next run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import duckdb
 
@@ -26,10 +28,27 @@ from loop_core.polls import latest_poll
 from loop_core.transaction import transaction
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 GROUP_LISTED = 10  # a grouped message names this many stores, then "and N more"
 LOOKBACK = timedelta(days=30)  # incidents are followed this far back
+# One writer of the outbox at a time in this process: the server's ticker, a sync's
+# after-run and the page's test button may run together. Without it two transactions
+# conflict ("Conflict on update") and two deliver() calls could both send one message.
+_OUTBOX = threading.Lock()
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_at_a_time(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _OUTBOX:
+            return fn(*args, **kwargs)
+
+    return locked
+
+
 _SECRETS = re.compile(r"(://)([^/@]+@)?([^/?#]*)(.*)$")
 
 
@@ -83,6 +102,7 @@ def _when(value: datetime) -> str:
     return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+@_one_at_a_time
 def evaluate(
     con: duckdb.DuckDBPyConnection, config: AlertConfig, *, wall_clock: datetime | None = None
 ) -> list[Message]:
@@ -208,6 +228,7 @@ def _write(
     return Message(message_id, kind, ids, title, body)
 
 
+@_one_at_a_time
 def write_test_message(con: duckdb.DuckDBPyConnection, config: AlertConfig) -> Message:
     """Put a test message in the outbox for every channel (deliver() sends it)."""
     with con.cursor() as cur, transaction(cur):
@@ -219,6 +240,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
+@_one_at_a_time
 def deliver(
     con: duckdb.DuckDBPyConnection, config: AlertConfig, *, wall_clock: datetime | None = None,
     sender: Any = None,
