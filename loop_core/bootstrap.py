@@ -5,7 +5,8 @@ whether to). It never touches a database that has seen any load. Loads made here
 recorded with ``source = 'sample'``, which is how the dashboard knows to show its "this is
 sample data" banner (:func:`is_sample_only`). Real files replace the sample: the first real
 load that succeeds removes it (``ingest.ingest_each`` calls :func:`remove_sample_data`), so
-real polls never mix with synthetic ones, and a refused file leaves the sample in place.
+real polls never mix with synthetic ones, and a refused file leaves the sample in place. A
+server started with a sync source configured removes it at once (``ui/lifecycle.py``).
 """
 
 from __future__ import annotations

@@ -82,6 +82,53 @@ def test_first_start_can_be_switched_off(tmp_path: Path) -> None:
         db.close(tmp_path / "b.duckdb")
 
 
+def test_a_server_started_with_a_sync_source_removes_the_sample_at_once(tmp_path: Path) -> None:
+    from loop_core import config
+    from ui import lifecycle
+
+    path = tmp_path / "c.duckdb"
+    con = db.connect(path)
+    assert bootstrap.ensure_sample_data(con) is not None
+    db.close(path)
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()  # an empty folder: the first sync finds nothing, the sample goes anyway
+    settings = config.load({"LOOP_DB": str(path), "LOOP_SYNC_FOLDER": str(feeds)}, secrets={})
+    services = lifecycle.start(settings, warm=False)
+    try:
+        assert services.sample is None and services.demo_feed is None
+        assert bootstrap.database_is_empty(services.con)
+    finally:
+        lifecycle.stop()
+        db.close(path)
+
+
+def test_a_demo_server_started_after_a_pause_catches_up_to_the_current_hour(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from loop_core import config
+    from ui import lifecycle
+
+    path = tmp_path / "d.duckdb"
+    con = db.connect(path)
+    hour = bootstrap.current_hour()
+    assert bootstrap.ensure_sample_data(con, end=hour - timedelta(hours=5)) is not None
+    db.close(path)
+    settings = config.load({"LOOP_DB": str(path), "LOOP_DEMO_FEED": "1"}, secrets={})
+    services = lifecycle.start(settings, warm=False)
+    try:
+        latest = services.con.execute("SELECT max(timestamp_utc) FROM store_status").fetchone()
+        # Before start returned, the five missed hours were appended (if the hour turned
+        # meanwhile, the sixth too).
+        assert latest is not None and latest[0] >= hour - timedelta(hours=1)
+        assert datetime.now(UTC) - latest[0] < timedelta(hours=1, minutes=5)
+        assert services.demo_feed is not None and bootstrap.is_sample_only(services.con)
+    finally:
+        lifecycle.stop()
+        db.close(path)
+
+
 def test_freshness_names_the_latest_poll_and_the_data_version(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

@@ -66,7 +66,8 @@ class Services:
 class DemoFeed:
     """While the database holds only the sample and no source is configured, appends the
     sample's next hour of polls a minute after every hour (bootstrap.advance_demo), then
-    lets the alerts look at it. It ends itself once real data replaced the sample."""
+    lets the alerts look at it. It ends itself once real data replaced the sample. (The
+    hours missed while the server was down are caught up by :func:`start`.)"""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ticker: AlertTicker | None) -> None:
         self._con, self._ticker = con, ticker
@@ -79,7 +80,12 @@ class DemoFeed:
         self._thread.join(timeout_s)
 
     def _loop(self) -> None:
+        # start() caught up already: the first new hour is due a minute after the next hour.
         while not self._stop.is_set():
+            now = bootstrap.current_hour()
+            wait = (now + timedelta(hours=1, minutes=1) - datetime.now(UTC)).total_seconds()
+            if self._stop.wait(max(1.0, wait)):
+                return
             try:
                 if bootstrap.advance_demo(self._con) is None:
                     return  # real data replaced the sample: the demo is over
@@ -87,9 +93,6 @@ class DemoFeed:
                     self._ticker.poke()
             except Exception:
                 LOGGER.exception("the demo feed failed")
-            now = bootstrap.current_hour()
-            wait = (now + timedelta(hours=1, minutes=1) - datetime.now(UTC)).total_seconds()
-            self._stop.wait(max(1.0, wait))
 
 
 class AlertTicker:
@@ -143,12 +146,14 @@ def start(
             _current.stop()
             _current = None
         con = db.connect(settings.db_path, memory_limit=settings.memory_limit)
-        demo = settings.sample and settings.demo_feed and not settings.sync.configured
-        # A demo sample ends at the current hour and then advances: it looks live.
-        sample = bootstrap.ensure_sample_data(
-            con, end=bootstrap.current_hour() if demo else None) if settings.sample else None
+        sample = _first_data(con, settings)
+        demo = settings.sample and settings.demo_feed and bootstrap.is_sample_only(con)
+        if demo:
+            # Catch up on the hours the server was down before anything reads the data:
+            # the first alert evaluation and the warm caches then see the current hour.
+            _advance_demo(con)
         ticker = AlertTicker(con, settings.alerts) if settings.alerts.configured else None
-        feed = DemoFeed(con, ticker) if demo and bootstrap.is_sample_only(con) else None
+        feed = DemoFeed(con, ticker) if demo else None
         scheduler = _scheduler(con, settings, ticker)
         _current = Services(settings, con, sample, scheduler, pinned, ticker, feed)
         _start_error = None
@@ -164,6 +169,29 @@ def start(
 
         caches.warm(services)
     return services
+
+
+def _first_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> bootstrap.SampleLoad | None:
+    """The sample for an empty database, unless a real source is configured: then the
+    source's files are the data, and a sample left from before is removed at once rather
+    than at the first real load (whose sync may take a while, or fail)."""
+    if settings.sync.configured:
+        if bootstrap.is_sample_only(con):
+            undone = bootstrap.remove_sample_data(con)
+            LOGGER.info("a sync source is configured: removed the sample (%d loads)", undone)
+        return None
+    if not settings.sample:
+        return None
+    # With the demo feed on, the sample ends at the current hour and then advances.
+    end = bootstrap.current_hour() if settings.demo_feed else None
+    return bootstrap.ensure_sample_data(con, end=end)
+
+
+def _advance_demo(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        bootstrap.advance_demo(con)
+    except LoopCoreError as e:  # the demo is a nicety: the server starts all the same
+        LOGGER.error("the demo feed could not catch up: %s", e)
 
 
 def _scheduler(
