@@ -3,10 +3,7 @@ apprise's json:// posts and an SMTP server (aiosmtpd) taking its mailto:// mail.
 
 from __future__ import annotations
 
-import http.server
-import json
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +15,7 @@ from aiosmtpd.controller import Controller
 from loop_core import alerts
 from loop_core.config import AlertConfig
 from tests.conftest import Loader
+from tests.receivers import Webhook
 
 MONDAY = datetime(2024, 1, 8, tzinfo=UTC)
 
@@ -26,34 +24,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class Webhook:
-    """A loopback HTTP receiver; ``up`` decides whether it accepts (200) or fails (500)."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, object]] = []
-        self.up = True
-        hook = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", 0))
-                payload = json.loads(self.rfile.read(length))
-                if hook.up:
-                    hook.received.append(payload)
-                self.send_response(200 if hook.up else 500)
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/"
-
-    def titles(self) -> list[str]:
-        return [str(p["title"]) for p in self.received]
 
 
 class Mailbox:

@@ -255,7 +255,8 @@ def test_sync_now_loads_from_the_configured_folder_and_lists_the_run(
     assert set(runs["outcome"]) == {"ok"}
     assert runs["store_status"].str.startswith("skipped").all()
     # the folder's timezones file is now the snapshot: its invalid zone is reported
-    assert any("Invalid timezones" in m.label and m.value == "1" for m in at.metric)
+    assert any("Invalid timezones" in m.label and m.value == "1" for m in at.metric), \
+        [(m.label, m.value) for m in at.metric]
 
 
 def test_a_snapshot_that_would_drop_most_stores_waits_for_confirmation(
@@ -338,7 +339,7 @@ def test_the_drill_down_shows_the_status_badge_and_the_stores_incidents(sample_d
 def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
     sample_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_alerts import Webhook
+    from tests.receivers import Webhook
 
     hook = Webhook()
     try:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -254,3 +254,124 @@ def test_text_from_the_data_is_shown_as_text_on_every_page(tmp_path: Path) -> No
         _stop(proc)
         log.close()
         tracker.close()
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout_s:.0f} s")
+        time.sleep(0.3)
+
+
+def test_the_demo_feed_catches_up_a_store_goes_offline_on_now_and_the_alert_reaches_a_webhook(
+    tmp_path: Path,
+) -> None:
+    """A demo database left 1+ hours behind: the server appends the missed hours, a store
+    that was fine at the old end is offline on the Now view, and its alert is received."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from playwright.sync_api import sync_playwright
+
+    from loop_core import alerts, bootstrap, db, incidents, status
+    from loop_core.config import AlertConfig
+    from tests.receivers import Webhook
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    if datetime.now(UTC).minute >= 57:  # the demo must not gain one more hour meanwhile
+        time.sleep(60 * (60 - datetime.now(UTC).minute) + 5)
+    hour = bootstrap.current_hour()
+    # Which store will go offline: an incident ongoing in the current hour, long enough to
+    # be announced, whose store was still up at the end of an hour before it (the old end).
+    # The sample is a pure function of time, so a sample ending there is what the server
+    # will have had before it stopped.
+    with db.connect(":memory:") as probe:
+        bootstrap.ensure_sample_data(probe, end=hour)
+        found = sorted((i for i in incidents.incidents(probe) if i.ended_at is None
+                        and i.downtime_us >= 45 * 60_000_000
+                        and i.started_at > hour - timedelta(hours=20)),
+                       key=lambda i: i.started_at, reverse=True)
+
+        def old_end_for(i: incidents.Incident) -> datetime | None:
+            last_up, first_down = probe.execute(
+                "SELECT max(timestamp_utc) FILTER (WHERE is_active AND timestamp_utc < ?), "
+                "min(timestamp_utc) FILTER (WHERE NOT is_active AND timestamp_utc > ?) "
+                "FROM store_polls WHERE store_id = ? AND in_hours",
+                [i.started_at, i.started_at, i.store_id]).fetchone() or (None, None)
+            if last_up is None or first_down is None:
+                return None
+            end = bootstrap.current_hour(last_up) + timedelta(hours=1)
+            return end if end <= first_down and end <= hour - timedelta(hours=1) else None
+
+        store, old_end = next(((i, e) for i in found if (e := old_end_for(i)) is not None),
+                              (None, None))
+    assert store is not None and old_end is not None, \
+        "the demo sample has no store going offline in the last 20 hours"
+
+    hook = Webhook()
+    db_path = tmp_path / "demo.duckdb"
+    con = db.connect(db_path)
+    try:
+        bootstrap.ensure_sample_data(con, end=old_end)
+        before = {s.store_id: s.status for s in status.status(con)}
+        assert before.get(store.store_id) != "offline"
+        # What was already down at the old end is announced now, so that the server's
+        # messages are about what went down since.
+        alerts.run(con, AlertConfig(urls=(hook.url,)))
+    finally:
+        db.close(db_path)
+    announced_before = len(hook.received)
+
+    secrets = tmp_path / "no-secrets.toml"
+    secrets.write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
+    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "LOOP_DEMO_FEED": "1",
+                "LOOP_ALERT_URLS": hook.url})
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_healthy(url, proc, START_TIMEOUT_S)
+        with urllib.request.urlopen(f"{url}/healthz", timeout=10) as r:
+            latest = datetime.fromisoformat(json.load(r)["latest_poll"])
+        assert old_end <= hour - timedelta(hours=1) < latest < hour  # the missed hours came
+
+        def announced() -> bool:
+            return any(store.store_id in str(p["message"])
+                   for p in hook.received[announced_before:])
+
+        _wait_for(announced, 60, f"an alert naming store {store.store_id}")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            try:
+                page.goto(f"{url}/now")
+                page.get_by_text("Offline while open").first.wait_for()
+                page.get_by_label("Store id contains").fill(store.store_id)
+                page.keyboard.press("Enter")
+                # The triage table (the first grid; its cells are in the accessible DOM)
+                # now holds just that store.
+                triage = page.locator("[data-testid='stDataFrame']").first
+                cells = triage.locator("[role='gridcell']")
+                cells.filter(has_text=store.store_id).first.wait_for(state="attached")
+                page.wait_for_timeout(500)  # a second row would be drawn by now
+                ids = [c for c in cells.all_inner_texts() if c.isdigit() and len(c) > 12]
+                assert ids == [store.store_id]
+                page.screenshot(path=str(tmp_path / "now.png"), full_page=True)
+            except Exception:
+                page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+                raise
+            finally:
+                browser.close()
+    finally:
+        _stop(proc)
+        log.close()
+        hook.close()
