@@ -6,27 +6,31 @@ mounted next to the dashboard by ``serve.py`` (``st.App(..., routes=routes(...))
 in the process that already holds the DuckDB file; nothing here imports streamlit.
 
 Engine errors become JSON ``{"error": "..."}`` answers at this edge: a bad parameter is 400,
-an unknown report 404, a database held by another process (or not open yet) 503.
+an unknown report 404, a database held by another process (or not open yet) 503. A
+Complete report's CSV is streamed from its file (``loop_core.jobs``), never read from the
+database; an expired one answers 410 Gone (docs/API.md says why).
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from loop_core import db, incidents, jobs
 from loop_core import status as status_module
+from loop_core.config import ReportsConfig
 from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
@@ -46,16 +50,24 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 # Status answers must never be served from a cache: "Running" turns into "Complete".
 _NO_STORE = {"Cache-Control": "no-store"}
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+# A report CSV goes out in pieces this big: one read for a 14,000-store report (0.75 MB),
+# and a bounded buffer per download however large the fleet.
+_CHUNK_BYTES = 1 << 20
 
 
-def routes(con_factory: ConnectionFactory, *, token: str | None = None) -> list[Route]:
+def routes(
+    con_factory: ConnectionFactory, *, token: str | None = None,
+    reports: ReportsConfig | None = None,
+) -> list[Route]:
     """The API routes, ready for ``st.App(script, routes=...)`` or ``Starlette(routes=...)``.
 
     ``con_factory`` is called (off the event loop) on every request and must return the
     process's root connection. When ``token`` is a non-empty string every route demands it,
     as ``Authorization: Bearer <token>`` or ``?token=<token>``, and answers 401 without it.
+    ``reports`` says which completed reports keep their CSV (``Settings.reports``; the
+    defaults without it).
     """
-    api = _Api(con_factory, token or None)
+    api = _Api(con_factory, token or None, reports or ReportsConfig())
     return [
         Route(
             "/trigger_report",
@@ -88,9 +100,12 @@ def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 class _Api:
-    def __init__(self, con_factory: ConnectionFactory, token: str | None) -> None:
+    def __init__(
+        self, con_factory: ConnectionFactory, token: str | None, reports: ReportsConfig
+    ) -> None:
         self._con_factory = con_factory
         self._token = token
+        self._reports = reports
 
     def guarded(self, endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
@@ -126,7 +141,7 @@ class _Api:
         # Checked before touching the database, so a typo never costs a connection.
         as_of = parse_query_instant(text) if text else None
         con = await self._con()
-        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of)
+        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of, keep=self._reports)
         return JSONResponse({"report_id": report_id}, headers=_NO_STORE)
 
     async def get_report(self, request: Request) -> Response:
@@ -135,8 +150,8 @@ class _Api:
         if not report_id:
             raise InvalidParameterError("report_id is required, e.g. /get_report?report_id=<id>")
         con = await self._con()
-        status = await run_in_threadpool(jobs.get_report, con, report_id)
-        return _report_response(status)
+        status, csv_file = await run_in_threadpool(jobs.open_report, con, report_id)
+        return _report_response(status, csv_file)
 
     async def status(self, request: Request) -> Response:
         params = request.query_params
@@ -201,18 +216,39 @@ def _authorized(request: Request, token: str) -> bool:
     return hmac.compare_digest(offered.encode(), token.encode())
 
 
-def _report_response(status: ReportStatus) -> Response:
-    if status.status is ReportState.COMPLETE:
+def _report_response(status: ReportStatus, csv_file: BinaryIO | None) -> Response:
+    if csv_file is not None:
         filename = f"report_{_UNSAFE_FILENAME_CHARS.sub('_', status.report_id)}.csv"
-        return Response(
-            status.csv or "",
+        size = os.fstat(csv_file.fileno()).st_size
+        return StreamingResponse(
+            _chunks(csv_file, size),
             media_type="text/csv",
-            headers={**_NO_STORE, "Content-Disposition": f"attachment; filename={filename}"},
+            headers={**_NO_STORE, "Content-Disposition": f"attachment; filename={filename}",
+                     "Content-Length": str(size)},
         )
     if status.status is ReportState.FAILED:
         body = {"status": status.status.value, "error": status.error or "unknown error"}
         return JSONResponse(body, headers=_NO_STORE)
+    if status.status is ReportState.EXPIRED:
+        # 410 Gone: the report existed and its CSV will not come back (docs/API.md).
+        gone = {"status": status.status.value, "error": status.error or jobs.EXPIRED,
+                "expired_at": None if status.expired_at is None else iso_z(status.expired_at)}
+        return JSONResponse(gone, status_code=410, headers=_NO_STORE)
     return JSONResponse({"status": status.status.value}, headers=_NO_STORE)
+
+
+async def _chunks(csv_file: BinaryIO, size: int) -> AsyncIterator[bytes]:
+    # Reads off the event loop; the file was opened before the answer started, so a report
+    # that expires meanwhile still goes out whole (its bytes never change once written).
+    # Closed when the body ends or is dropped.
+    with csv_file:
+        remaining = size
+        while remaining > 0:
+            chunk = await run_in_threadpool(csv_file.read, min(_CHUNK_BYTES, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
 
 
 async def _parameters(request: Request) -> Mapping[str, str]:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
+from loop_core.config import ReportsConfig
 from loop_core.models import ReportState, ReportStatus
 from loop_core.report import unguarded_id
 from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
@@ -61,6 +62,17 @@ def running_progress(status: ReportStatus, expected_s: float, now: datetime) -> 
     """A progress fraction for a running job from its elapsed time; never reaches 1."""
     elapsed = max(0.0, (now - status.created_at).total_seconds())
     return min(0.95, elapsed / max(expected_s, 0.1))
+
+
+def expired_message(status: ReportStatus, keep: ReportsConfig) -> str:
+    """What the page says about an expired report: that it must be generated again, and
+    why its CSV is gone."""
+    when = "" if status.expired_at is None else f" on {status.expired_at:%Y-%m-%d %H:%M} UTC"
+    return (
+        f"Expired: generate it again. Its CSV was removed{when}: only the newest "
+        f"{keep.keep_count:,} completed reports of the last {keep.keep_days:g} days keep "
+        "theirs. Generating it again measures up to the same as-of."
+    )
 
 
 def report_file_name(status: ReportStatus) -> str:
