@@ -2,13 +2,15 @@
 
 Jobs persist in the ``reports`` table; a Complete job's CSV is a file named after the job
 in the database's reports folder (:func:`reports_dir`: ``reports/`` beside the database
-file), so serving it never reads a large text column. A job's steps come in the order that
-makes a crash harmless:
+file), ``<id>.csv``, with its gzip-compressed twin ``<id>.csv.gz``: serving it never reads
+a large text column, nor compresses anything per request (most HTTP clients, browsers
+among them, accept gzip, and compressing 0.75 MB per request was what capped the API at a
+dozen requests a second). A job's steps come in the order that makes a crash harmless:
 
 1. the row is inserted ``Running``;
-2. the CSV is written to ``<id>.csv.partial``, flushed to disk and renamed to ``<id>.csv``
-   (a rename is atomic: nobody ever sees half a file under the final name);
-3. only then is the row marked ``Complete``, with the file's size.
+2. each file is written to ``<name>.partial``, flushed to disk and renamed (a rename is
+   atomic: nobody ever sees half a file under a final name), the plain CSV last;
+3. only then is the row marked ``Complete``, with the CSV's size.
 
 A process that dies anywhere in between leaves a ``Running`` row that nothing will finish:
 opening the database (:func:`recover`) marks it ``Failed: interrupted`` and removes what it
@@ -20,6 +22,7 @@ and then their files are removed; files that a crash left behind are removed on 
 from __future__ import annotations
 
 import atexit
+import gzip
 import logging
 import os
 import re
@@ -28,7 +31,8 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import replace
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
@@ -46,7 +50,12 @@ from loop_core.transaction import transaction
 INTERRUPTED = "interrupted: the process stopped before the report finished"
 EXPIRED = "expired: generate it again"
 REPORTS_FOLDER = "reports"
-_CSV, _PARTIAL = ".csv", ".csv.partial"
+_CSV, _GZIP, _PARTIAL = ".csv", ".csv.gz", ".partial"
+# Every file a report may have, longest suffix first (a name is matched by its suffix).
+_SUFFIXES = (_GZIP + _PARTIAL, _CSV + _PARTIAL, _GZIP, _CSV)
+# Written once per report, so a better ratio than a per-request compressor would pick:
+# 0.75 MB of CSV becomes 0.25 MB in about 0.1 s.
+_GZIP_LEVEL = 6
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 LOGGER = logging.getLogger(__name__)
@@ -66,13 +75,50 @@ def reports_dir(con: duckdb.DuckDBPyConnection) -> Path:
     ``data/loop.duckdb``, ``data/reports/``); for an in-memory database, a temporary folder
     of this process, removed when it exits. Files are named after unguessable report ids,
     so databases that share a folder never touch each other's files."""
+    return _known(con).folder
+
+
+@dataclass
+class _Known:
+    """What this process remembers of one database's reports, so that fetching a
+    completed report costs no query (a query costs a millisecond or two, most of a
+    request): its reports folder, and the Complete reports it has read. A Complete report
+    changes only by expiring, which forgets it here first and then removes its file, and
+    a remembered report is only answered while its file is there."""
+
+    folder: Path
+    complete: dict[str, ReportStatus] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, status: ReportStatus) -> None:
+        with self.lock:
+            if len(self.complete) >= _REMEMBERED:
+                del self.complete[next(iter(self.complete))]  # the first remembered
+            self.complete[status.report_id] = status
+
+    def forget(self, report_ids: list[str]) -> None:
+        with self.lock:
+            for report_id in report_ids:
+                self.complete.pop(report_id, None)
+
+
+_REMEMBERED = 1000
+_by_connection: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _Known] = \
+    weakref.WeakKeyDictionary()
+
+
+def _known(con: duckdb.DuckDBPyConnection) -> _Known:
+    known = _by_connection.get(con)
+    if known is not None:
+        return known
     with con.cursor() as cur:
         row = cur.execute(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchone()
-    if row is None or not row[0]:
-        return _memory_reports_dir()
-    return Path(str(row[0])).resolve().parent / REPORTS_FOLDER
+    folder = _memory_reports_dir() if row is None or not row[0] \
+        else Path(str(row[0])).resolve().parent / REPORTS_FOLDER
+    with _live_lock:
+        return _by_connection.setdefault(con, _Known(folder))
 
 
 _memory_dir: Path | None = None
@@ -95,9 +141,10 @@ def _file_name(report_id: str) -> str:
     return "id-" + sha256(report_id.encode()).hexdigest()
 
 
-def csv_file(folder: Path, report_id: str) -> Path:
-    """The path of report ``report_id``'s CSV in ``folder`` (whether or not it exists)."""
-    return folder / (_file_name(report_id) + _CSV)
+def csv_file(folder: Path, report_id: str, *, compressed: bool = False) -> Path:
+    """The path of report ``report_id``'s CSV in ``folder`` (whether or not it exists);
+    ``compressed``: of its gzip twin."""
+    return folder / (_file_name(report_id) + (_GZIP if compressed else _CSV))
 
 
 def trigger_report(
@@ -139,46 +186,51 @@ def _run(
     started = time.perf_counter()
     folder = reports_dir(con)
     try:
-        result = compute_report(con, as_of)
-        size = _write_csv(folder, report_id, result.csv.encode("utf-8"))
-        with con.cursor() as cur:
-            cur.execute(
-                "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, row_count = ?, "
-                "duration_s = ?, csv_bytes = ? WHERE report_id = ?",
-                [
-                    ReportState.COMPLETE.value,
-                    result.as_of,
-                    result.row_count,
-                    time.perf_counter() - started,
-                    size,
-                    report_id,
-                ],
-            )
-    except Exception as e:  # noqa: BLE001 - any failure must end as Failed, never stay Running
-        _remove_files(folder, [report_id])
-        _mark_failed(con, report_id, f"{type(e).__name__}: {e}", time.perf_counter() - started)
-        return
+        try:
+            result = compute_report(con, as_of)
+            size = _write_csv(folder, report_id, result.csv.encode("utf-8"))
+            with con.cursor() as cur:
+                cur.execute(
+                    "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
+                    "row_count = ?, duration_s = ?, csv_bytes = ? WHERE report_id = ?",
+                    [
+                        ReportState.COMPLETE.value,
+                        result.as_of,
+                        result.row_count,
+                        time.perf_counter() - started,
+                        size,
+                        report_id,
+                    ],
+                )
+        except Exception as e:  # noqa: BLE001 - any failure must end as Failed, never Running
+            _remove_files(folder, [report_id])
+            _mark_failed(con, report_id, f"{type(e).__name__}: {e}",
+                         time.perf_counter() - started)
+            return
+        try:
+            expire(con, keep)
+        except Exception:  # the report is Complete: the next one expires again
+            LOGGER.exception("expiring old reports failed")
     finally:
         with _live_lock:
             _live.pop(report_id, None)
-    try:
-        expire(con, keep)
-    except Exception:
-        LOGGER.exception("expiring old reports failed")
 
 
 def _write_csv(folder: Path, report_id: str, data: bytes) -> int:
-    """Write ``data`` as the report's CSV: to a partial file, flushed, then renamed, so the
-    final name only ever holds a whole file. Returns its size."""
+    """Write ``data`` as the report's CSV and its gzip twin, each to a partial file,
+    flushed, then renamed, so a final name only ever holds a whole file; the plain CSV,
+    which says the report's file is in place, comes last. Returns its size."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = csv_file(folder, report_id)
-    partial = final.with_name(_file_name(report_id) + _PARTIAL)
-    with partial.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(partial, final)
-    # The rename itself reaches the disk before the row says Complete.
+    compressed = gzip.compress(data, compresslevel=_GZIP_LEVEL, mtime=0)
+    for content, final in ((compressed, csv_file(folder, report_id, compressed=True)),
+                           (data, csv_file(folder, report_id))):
+        partial = final.with_name(final.name + _PARTIAL)
+        with partial.open("wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, final)
+    # The renames themselves reach the disk before the row says Complete.
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -189,9 +241,9 @@ def _write_csv(folder: Path, report_id: str, data: bytes) -> int:
 
 def _remove_files(folder: Path, report_ids: list[str]) -> None:
     for report_id in report_ids:
-        final = csv_file(folder, report_id)
-        for path in (final, final.with_name(_file_name(report_id) + _PARTIAL)):
-            path.unlink(missing_ok=True)
+        name = _file_name(report_id)
+        for suffix in _SUFFIXES:
+            (folder / (name + suffix)).unlink(missing_ok=True)
 
 
 def _mark_failed(
@@ -222,7 +274,9 @@ def expire(
             load_sql("jobs/expire_reports"), [keep.keep_count, cutoff, now]
         ).fetchall()
     expired = [str(row[0]) for row in rows]
-    _remove_files(reports_dir(con), expired)
+    known = _known(con)
+    known.forget(expired)
+    _remove_files(known.folder, expired)
     return expired
 
 
@@ -233,10 +287,11 @@ def recover(con: duckdb.DuckDBPyConnection) -> int:
       011) are written out as files, each one deleted from the table once its file is in
       place.
     - ``Running`` reports that no thread of this process runs are marked ``Failed``
-      (interrupted), and whatever they had written is removed.
-    - Files that a crash left behind (a partial file, the file of a report that expired
-      or failed) are removed. Files of report ids this database does not know are left
-      alone: they belong to another database in the same folder.
+      (interrupted).
+    - Files that a crash left behind are removed: a partial file, or any file of a report
+      that failed (so also of those just interrupted) or expired. Files of report ids
+      this database does not know are left alone: another database in the same folder
+      owns them.
     """
     folder = reports_dir(con)
     _write_pending(con, folder)
@@ -249,10 +304,8 @@ def recover(con: duckdb.DuckDBPyConnection) -> int:
             "RETURNING report_id",
             [ReportState.FAILED.value, INTERRUPTED, ReportState.RUNNING.value, live],
         ).fetchall()
-    interrupted = [str(row[0]) for row in rows]
-    _remove_files(folder, interrupted)
     _remove_leftovers(con, folder, set(live))
-    return len(interrupted)
+    return len(rows)
 
 
 def _write_pending(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
@@ -279,7 +332,7 @@ def _remove_leftovers(con: duckdb.DuckDBPyConnection, folder: Path, live: set[st
         return
     found: dict[str, list[Path]] = {}
     for path in folder.iterdir():
-        for suffix in (_PARTIAL, _CSV):  # the longer suffix first
+        for suffix in _SUFFIXES:
             if path.name.endswith(suffix):
                 found.setdefault(path.name[: -len(suffix)], []).append(path)
                 break
@@ -324,6 +377,11 @@ def get_report(con: duckdb.DuckDBPyConnection, report_id: str) -> ReportStatus:
     reports folder) is recorded and answered as Expired. Unknown ids raise
     ``UnknownReportError``.
     """
+    known = _known(con)
+    remembered = known.complete.get(report_id)
+    if remembered is not None and remembered.csv_path is not None \
+            and remembered.csv_path.is_file():
+        return remembered
     with con.cursor() as cur:
         row = cur.execute(
             f"SELECT {_COLUMNS} FROM reports WHERE report_id = ?", [report_id]
@@ -333,13 +391,16 @@ def get_report(con: duckdb.DuckDBPyConnection, report_id: str) -> ReportStatus:
     status = _status(row)
     if status.status is not ReportState.COMPLETE:
         return status
-    path = csv_file(reports_dir(con), report_id)
-    if path.is_file():
-        return replace(status, csv_path=path)
-    return _expired_now(con, status)
+    path = csv_file(known.folder, report_id)
+    if not path.is_file():
+        return _expired_now(con, status)
+    found = replace(status, csv_path=path)
+    known.remember(found)
+    return found
 
 
 def _expired_now(con: duckdb.DuckDBPyConnection, status: ReportStatus) -> ReportStatus:
+    _known(con).forget([status.report_id])
     now = datetime.now(UTC)
     try:
         with con.cursor() as cur:
@@ -353,18 +414,33 @@ def _expired_now(con: duckdb.DuckDBPyConnection, status: ReportStatus) -> Report
                    csv_path=None)
 
 
+@dataclass(frozen=True)
+class OpenCsv:
+    """A report's CSV file, open for reading: ``size`` bytes, gzip-compressed when
+    ``compressed`` (its ``.csv.gz`` twin)."""
+
+    file: BinaryIO
+    size: int
+    compressed: bool
+
+
 def open_report(
-    con: duckdb.DuckDBPyConnection, report_id: str
-) -> tuple[ReportStatus, BinaryIO | None]:
+    con: duckdb.DuckDBPyConnection, report_id: str, *, compressed: bool = False
+) -> tuple[ReportStatus, OpenCsv | None]:
     """The job's status and, when Complete, its CSV file open for reading (the caller
-    closes it). An open file stays whole even if the report expires while it is read."""
+    closes it): the gzip twin if ``compressed`` and it is there, else the plain CSV. An
+    open file stays whole even if the report expires while it is read."""
     status = get_report(con, report_id)
     if status.csv_path is None:
         return status, None
-    try:
-        return status, status.csv_path.open("rb")
-    except FileNotFoundError:  # it expired between the two steps
-        return _expired_now(con, status), None
+    twin = csv_file(status.csv_path.parent, report_id, compressed=True)
+    for path in [twin, status.csv_path] if compressed else [status.csv_path]:
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            continue
+        return status, OpenCsv(fh, os.fstat(fh.fileno()).st_size, path == twin)
+    return _expired_now(con, status), None  # it expired between the two steps
 
 
 def report_csv(con: duckdb.DuckDBPyConnection, report_id: str) -> bytes:
@@ -373,9 +449,9 @@ def report_csv(con: duckdb.DuckDBPyConnection, report_id: str) -> bytes:
     Raises ``ReportUnavailableError`` (the message says why: running, failed or expired)
     for any other job, ``UnknownReportError`` for an unknown id.
     """
-    status, fh = open_report(con, report_id)
-    if fh is not None:
-        with fh:
+    status, opened = open_report(con, report_id)
+    if opened is not None:
+        with opened.file as fh:
             return fh.read()
     raise ReportUnavailableError(unavailable_reason(status))
 
@@ -401,10 +477,15 @@ def list_reports(con: duckdb.DuckDBPyConnection, limit: int = 100) -> list[Repor
 def wait_for_report(
     con: duckdb.DuckDBPyConnection, report_id: str, timeout_s: float = 60.0
 ) -> ReportStatus:
-    """Poll until the job leaves ``Running`` or ``timeout_s`` passes; return the last status."""
+    """Poll until the job leaves ``Running`` and its thread has ended (the expiry that
+    follows a report included), or ``timeout_s`` passes; return the last status."""
     deadline = time.monotonic() + timeout_s
     while True:
         status = get_report(con, report_id)
         if status.status is not ReportState.RUNNING or time.monotonic() > deadline:
+            with _live_lock:
+                thread = _live.get(report_id)
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
             return status
         time.sleep(0.05)
