@@ -1,15 +1,11 @@
 """Report jobs: trigger in the background, poll the status, fetch the CSV.
 
-Jobs persist in the ``reports`` table; a Complete job's CSV is a file named after the job
-in the database's reports folder (:func:`reports_dir`: ``reports/`` beside the database
-file), ``<id>.csv``, with its gzip-compressed twin ``<id>.csv.gz``: serving it never reads
-a large text column, nor compresses anything per request (most HTTP clients, browsers
-among them, accept gzip, and compressing 0.75 MB per request was what capped the API at a
-dozen requests a second). A job's steps come in the order that makes a crash harmless:
+Jobs persist in the ``reports`` table; a Complete job's CSV is a file beside the database
+(:mod:`loop_core.report_files`), so serving it never reads a large text column. A job's
+steps come in the order that makes a crash harmless:
 
 1. the row is inserted ``Running``;
-2. each file is written to ``<name>.partial``, flushed to disk and renamed (a rename is
-   atomic: nobody ever sees half a file under a final name), the plain CSV last;
+2. the CSV and its gzip twin are written, each whole or not at all;
 3. only then is the row marked ``Complete``, with the CSV's size.
 
 A process that dies anywhere in between leaves a ``Running`` row that nothing will finish:
@@ -21,25 +17,20 @@ and then their files are removed; files that a crash left behind are removed on 
 
 from __future__ import annotations
 
-import atexit
-import gzip
 import logging
 import os
-import re
 import secrets
-import shutil
-import tempfile
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from hashlib import sha256
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
 
+from loop_core import report_files
 from loop_core.config import ReportsConfig
 from loop_core.errors import ReportUnavailableError, UnknownReportError
 from loop_core.models import ReportState, ReportStatus
@@ -49,14 +40,6 @@ from loop_core.transaction import transaction
 
 INTERRUPTED = "interrupted: the process stopped before the report finished"
 EXPIRED = "expired: generate it again"
-REPORTS_FOLDER = "reports"
-_CSV, _GZIP, _PARTIAL = ".csv", ".csv.gz", ".partial"
-# Every file a report may have, longest suffix first (a name is matched by its suffix).
-_SUFFIXES = (_GZIP + _PARTIAL, _CSV + _PARTIAL, _GZIP, _CSV)
-# Written once per report, so a better ratio than a per-request compressor would pick:
-# 0.75 MB of CSV becomes 0.25 MB in about 0.1 s.
-_GZIP_LEVEL = 6
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 LOGGER = logging.getLogger(__name__)
 
@@ -115,36 +98,9 @@ def _known(con: duckdb.DuckDBPyConnection) -> _Known:
         row = cur.execute(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchone()
-    folder = _memory_reports_dir() if row is None or not row[0] \
-        else Path(str(row[0])).resolve().parent / REPORTS_FOLDER
+    folder = report_files.folder_for(None if row is None or not row[0] else str(row[0]))
     with _live_lock:
         return _by_connection.setdefault(con, _Known(folder))
-
-
-_memory_dir: Path | None = None
-
-
-def _memory_reports_dir() -> Path:
-    global _memory_dir
-    with _live_lock:
-        if _memory_dir is None:
-            _memory_dir = Path(tempfile.mkdtemp(prefix="loop-reports-"))
-            atexit.register(shutil.rmtree, _memory_dir, ignore_errors=True)
-        return _memory_dir
-
-
-def _file_name(report_id: str) -> str:
-    # Ids made here are URL-safe tokens; any other id (a hand-made row) gets a digest, so a
-    # name can never leave the folder.
-    if _SAFE_ID.match(report_id):
-        return report_id
-    return "id-" + sha256(report_id.encode()).hexdigest()
-
-
-def csv_file(folder: Path, report_id: str, *, compressed: bool = False) -> Path:
-    """The path of report ``report_id``'s CSV in ``folder`` (whether or not it exists);
-    ``compressed``: of its gzip twin."""
-    return folder / (_file_name(report_id) + (_GZIP if compressed else _CSV))
 
 
 def trigger_report(
@@ -188,7 +144,7 @@ def _run(
     try:
         try:
             result = compute_report(con, as_of)
-            size = _write_csv(folder, report_id, result.csv.encode("utf-8"))
+            size = report_files.write(folder, report_id, result.csv.encode("utf-8"))
             with con.cursor() as cur:
                 cur.execute(
                     "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
@@ -203,7 +159,7 @@ def _run(
                     ],
                 )
         except Exception as e:  # noqa: BLE001 - any failure must end as Failed, never Running
-            _remove_files(folder, [report_id])
+            report_files.remove(folder, [report_id])
             _mark_failed(con, report_id, f"{type(e).__name__}: {e}",
                          time.perf_counter() - started)
             return
@@ -214,36 +170,6 @@ def _run(
     finally:
         with _live_lock:
             _live.pop(report_id, None)
-
-
-def _write_csv(folder: Path, report_id: str, data: bytes) -> int:
-    """Write ``data`` as the report's CSV and its gzip twin, each to a partial file,
-    flushed, then renamed, so a final name only ever holds a whole file; the plain CSV,
-    which says the report's file is in place, comes last. Returns its size."""
-    folder.mkdir(parents=True, exist_ok=True)
-    compressed = gzip.compress(data, compresslevel=_GZIP_LEVEL, mtime=0)
-    for content, final in ((compressed, csv_file(folder, report_id, compressed=True)),
-                           (data, csv_file(folder, report_id))):
-        partial = final.with_name(final.name + _PARTIAL)
-        with partial.open("wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, final)
-    # The renames themselves reach the disk before the row says Complete.
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    return len(data)
-
-
-def _remove_files(folder: Path, report_ids: list[str]) -> None:
-    for report_id in report_ids:
-        name = _file_name(report_id)
-        for suffix in _SUFFIXES:
-            (folder / (name + suffix)).unlink(missing_ok=True)
 
 
 def _mark_failed(
@@ -276,7 +202,7 @@ def expire(
     expired = [str(row[0]) for row in rows]
     known = _known(con)
     known.forget(expired)
-    _remove_files(known.folder, expired)
+    report_files.remove(known.folder, expired)
     return expired
 
 
@@ -317,7 +243,7 @@ def _write_pending(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             row = cur.execute("SELECT csv FROM report_csv_pending WHERE report_id = ?",
                               [report_id]).fetchone()
             assert row is not None
-            size = _write_csv(folder, report_id, str(row[0]).encode("utf-8"))
+            size = report_files.write(folder, report_id, str(row[0]).encode("utf-8"))
             with transaction(cur):
                 cur.execute("UPDATE reports SET csv_bytes = ? WHERE report_id = ?",
                             [size, report_id])
@@ -328,14 +254,7 @@ def _write_pending(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
 
 
 def _remove_leftovers(con: duckdb.DuckDBPyConnection, folder: Path, live: set[str]) -> None:
-    if not folder.is_dir():
-        return
-    found: dict[str, list[Path]] = {}
-    for path in folder.iterdir():
-        for suffix in _SUFFIXES:
-            if path.name.endswith(suffix):
-                found.setdefault(path.name[: -len(suffix)], []).append(path)
-                break
+    found = report_files.present(folder)
     if not found:
         return
     with con.cursor() as cur:
@@ -348,7 +267,7 @@ def _remove_leftovers(con: duckdb.DuckDBPyConnection, folder: Path, live: set[st
         if status is None or report_id in live:
             continue  # another database's file, or a job of this process still writing
         for path in paths:
-            if path.name.endswith(_PARTIAL) or status != ReportState.COMPLETE.value:
+            if path.name.endswith(report_files.PARTIAL) or status != ReportState.COMPLETE.value:
                 path.unlink(missing_ok=True)
 
 
@@ -391,7 +310,7 @@ def get_report(con: duckdb.DuckDBPyConnection, report_id: str) -> ReportStatus:
     status = _status(row)
     if status.status is not ReportState.COMPLETE:
         return status
-    path = csv_file(known.folder, report_id)
+    path = report_files.csv_file(known.folder, report_id)
     if not path.is_file():
         return _expired_now(con, status)
     found = replace(status, csv_path=path)
@@ -433,7 +352,7 @@ def open_report(
     status = get_report(con, report_id)
     if status.csv_path is None:
         return status, None
-    twin = csv_file(status.csv_path.parent, report_id, compressed=True)
+    twin = report_files.csv_file(status.csv_path.parent, report_id, compressed=True)
     for path in [twin, status.csv_path] if compressed else [status.csv_path]:
         try:
             fh = path.open("rb")

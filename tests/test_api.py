@@ -17,7 +17,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from loop_core import api, db, ingest, jobs
+from loop_core import api, db, ingest, jobs, report_files
 from loop_core.config import ReportsConfig
 from loop_core.errors import DatabaseLockedError
 from loop_core.models import ReportState
@@ -67,7 +67,7 @@ def insert_report(
     # a Complete report's CSV is its file in the database's reports folder.
     data = None if csv_text is None else csv_text.encode()
     if data is not None:
-        path = jobs.csv_file(jobs.reports_dir(con), report_id)
+        path = report_files.csv_file(jobs.reports_dir(con), report_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     with con.cursor() as cur:
@@ -308,7 +308,8 @@ def test_a_complete_report_is_sent_gzipped_exactly_when_the_client_accepts_gzip(
     folder = jobs.reports_dir(con)
     folder.mkdir(parents=True, exist_ok=True)
     text = REPORT_CSV * 100
-    jobs.csv_file(folder, report_id, compressed=True).write_bytes(gzip.compress(text.encode()))
+    twin = report_files.csv_file(folder, report_id, compressed=True)
+    twin.write_bytes(gzip.compress(text.encode()))
     insert_report(con, report_id, ReportState.COMPLETE, csv_text=text)
     response = client.get("/get_report", params={"report_id": report_id},
                           headers={"Accept-Encoding": accept})

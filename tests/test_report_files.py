@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loop_core import db, jobs
+from loop_core import db, jobs, report_files
 from loop_core.config import ReportsConfig
 from loop_core.errors import ReportUnavailableError
 from loop_core.ingest import ingest_files
@@ -184,7 +184,7 @@ def test_after_expiry_exactly_the_newest_reports_within_both_limits_keep_a_file(
     for report_id, at in finished.items():
         con.execute("INSERT INTO reports (report_id, status, created_at, finished_at, row_count)"
                     " VALUES (?, 'Complete', ?, ?, 7)", [report_id, at, at])
-        jobs.csv_file(folder, report_id).write_bytes(b"store_id\n")
+        report_files.csv_file(folder, report_id).write_bytes(b"store_id\n")
 
     jobs.expire(con, ReportsConfig(keep_count=keep_count, keep_days=keep_days), now=now)
 
@@ -194,7 +194,7 @@ def test_after_expiry_exactly_the_newest_reports_within_both_limits_keep_a_file(
     rows = dict(con.execute("SELECT report_id, status FROM reports").fetchall())
     assert {i for i, s in rows.items() if s == "Complete"} == expected
     assert set(rows) == set(finished)  # no row is ever deleted
-    assert {i for i in finished if jobs.csv_file(folder, i).exists()} == expected
+    assert {i for i in finished if report_files.csv_file(folder, i).exists()} == expected
     assert con.execute("SELECT count(*) FROM reports WHERE row_count = 7").fetchone() == (
         len(finished),)
 
@@ -206,11 +206,11 @@ def test_after_expiry_exactly_the_newest_reports_within_both_limits_keep_a_file(
 CRASHING_JOB = textwrap.dedent("""
     import os, sys
     from pathlib import Path
-    from loop_core import db, jobs
+    from loop_core import db, jobs, report_files
 
     path, step = sys.argv[1], sys.argv[2]
     con = db.connect(path)
-    real_write = jobs._write_csv
+    real_write = report_files.write
 
     def crash_after_the_file(folder, report_id, data):
         real_write(folder, report_id, data)
@@ -218,11 +218,11 @@ CRASHING_JOB = textwrap.dedent("""
 
     def crash_mid_file(folder, report_id, data):
         folder.mkdir(parents=True, exist_ok=True)
-        partial = jobs.csv_file(folder, report_id).with_name(report_id + ".csv.partial")
+        partial = report_files.csv_file(folder, report_id).with_name(report_id + ".csv.partial")
         partial.write_bytes(data[: len(data) // 2])
         os._exit(17)
 
-    jobs._write_csv = crash_after_the_file if step == "after" else crash_mid_file
+    report_files.write = crash_after_the_file if step == "after" else crash_mid_file
     print(jobs.trigger_report(con, "2024-01-08T12:00:00Z"), flush=True)
     for thread in list(jobs._live.values()):
         thread.join()
