@@ -178,7 +178,7 @@ def test_an_expired_report_says_generate_it_again_and_its_row_stays_in_the_histo
     _assert_clean(at)
     [warning] = at.warning
     assert warning.value.startswith("Expired: generate it again.")
-    assert "newest 1 completed reports" in warning.value
+    assert "while among the newest 1 and for 30 days" in warning.value
     assert not at.get("download_button")  # nothing to download, and no preview either
     history = next(d.value for d in at.dataframe if "report_id" in d.value.columns)
     assert len(at.dataframe) == 1

@@ -101,14 +101,11 @@ def test_reports_list_and_get_serve_a_complete_csv_and_say_when_one_expired(
 ) -> None:
     from loop_core import db, jobs
     from loop_core.config import ReportsConfig
-    from loop_core.ingest import ingest_files
     from loop_core.report import compute_report
+    from tests.conftest import load_spec_example
 
     path = tmp_path / "x.duckdb"
-    con = db.connect(path)
-    ingest_files(con, store_status=DATA / "spec" / "store_status.csv",
-                 business_hours=DATA / "spec" / "menu_hours.csv",
-                 timezones=DATA / "spec" / "timezones.csv")
+    con = load_spec_example(db.connect(path))
     keep_one = ReportsConfig(keep_count=1)
     old = jobs.trigger_report(con, "2024-01-08T12:00:00Z", keep=keep_one)
     jobs.wait_for_report(con, old)

@@ -20,10 +20,9 @@ from hypothesis import strategies as st
 from loop_core import db, jobs, report_files
 from loop_core.config import ReportsConfig
 from loop_core.errors import ReportUnavailableError
-from loop_core.ingest import ingest_files
 from loop_core.models import ReportState
 from loop_core.report import compute_report
-from tests.conftest import DATA
+from tests.conftest import load_spec_example
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-01-08T12:00:00Z"
@@ -39,14 +38,7 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def spec_file_db(db_path: Path) -> duckdb.DuckDBPyConnection:
     """The SPEC example in a database file, so its reports folder is a real one."""
-    con = db.connect(db_path)
-    ingest_files(
-        con,
-        store_status=DATA / "spec" / "store_status.csv",
-        business_hours=DATA / "spec" / "menu_hours.csv",
-        timezones=DATA / "spec" / "timezones.csv",
-    )
-    return con
+    return load_spec_example(db.connect(db_path))
 
 
 def complete(con: duckdb.DuckDBPyConnection, keep: ReportsConfig | None = None) -> str:

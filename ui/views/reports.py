@@ -68,10 +68,12 @@ def expired_message(status: ReportStatus, keep: ReportsConfig) -> str:
     """What the page says about an expired report: that it must be generated again, and
     why its CSV is gone."""
     when = "" if status.expired_at is None else f" on {status.expired_at:%Y-%m-%d %H:%M} UTC"
+    limits = f"while among the newest {keep.keep_count:,}"
+    if keep.keep_days != float("inf"):
+        limits += f" and for {keep.keep_days:g} days"
     return (
-        f"Expired: generate it again. Its CSV was removed{when}: only the newest "
-        f"{keep.keep_count:,} completed reports of the last {keep.keep_days:g} days keep "
-        "theirs. Generating it again measures up to the same as-of."
+        f"Expired: generate it again. Its CSV was removed{when}: completed reports keep "
+        f"theirs {limits}. Generating it again measures up to the same as-of."
     )
 
 
