@@ -186,7 +186,7 @@ else:
             "status": st.column_config.TextColumn("Status"),
             "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
             "stores": st.column_config.NumberColumn("Stores", format="localized"),
-            "error": st.column_config.TextColumn("Note"),
+            "error": st.column_config.TextColumn("Note", width="medium"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
     )

@@ -17,8 +17,8 @@ from loop_core.report import unguarded_id
 from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
 
 DEFAULT_EXPECTED_S = 3.0
-HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "duration_s", "stores",
-                   "error", "link"]
+HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "error", "duration_s", "stores",
+                   "link"]
 
 
 def report_history(statuses: list[ReportStatus]) -> pd.DataFrame:
