@@ -32,7 +32,7 @@ import duckdb
 
 from loop_core import report_files
 from loop_core.config import ReportsConfig
-from loop_core.errors import ReportUnavailableError, UnknownReportError
+from loop_core.errors import LoopCoreError, ReportUnavailableError, UnknownReportError
 from loop_core.models import ReportState, ReportStatus
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_query_instant
@@ -220,7 +220,10 @@ def recover(con: duckdb.DuckDBPyConnection) -> int:
       owns them.
     """
     folder = reports_dir(con)
-    _write_pending(con, folder)
+    try:
+        _write_pending(con, folder)
+    except OSError as e:  # e.g. a read-only folder: one line, and the CSVs stay pending
+        raise LoopCoreError(f"cannot write the report files in {folder}: {e}") from e
     with _live_lock:
         live = list(_live)
     with con.cursor() as cur:
@@ -230,7 +233,10 @@ def recover(con: duckdb.DuckDBPyConnection) -> int:
             "RETURNING report_id",
             [ReportState.FAILED.value, INTERRUPTED, ReportState.RUNNING.value, live],
         ).fetchall()
-    _remove_leftovers(con, folder, set(live))
+    try:
+        _remove_leftovers(con, folder, set(live))
+    except OSError as e:  # left for the next open: they are not served
+        LOGGER.warning("could not remove leftover report files in %s: %s", folder, e)
     return len(rows)
 
 

@@ -188,7 +188,7 @@ def report_csv(report_id: str) -> bytes:
 def trigger_report(as_of: datetime | None) -> str:
     """Start a report job in the background; return its id at once."""
     with guard("Could not start the report"):
-        return jobs.trigger_report(con(), as_of, keep=services().settings.reports)
+        return jobs.trigger_report(con(), as_of, keep=report_retention())
 
 
 def report_history() -> pd.DataFrame:
