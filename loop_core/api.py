@@ -6,7 +6,10 @@ mounted next to the dashboard by ``serve.py`` (``st.App(..., routes=routes(...))
 in the process that already holds the DuckDB file; nothing here imports streamlit.
 
 Engine errors become JSON ``{"error": "..."}`` answers at this edge: a bad parameter is 400,
-an unknown report 404, a database held by another process (or not open yet) 503.
+an unknown report 404, a database held by another process (or not open yet) 503. A
+Complete report's CSV is served from its file, or its gzip twin to a client that accepts
+gzip (``loop_core.report_files``), never read from the database nor compressed per
+request; an expired one answers 410 Gone (docs/API.md says why).
 """
 
 from __future__ import annotations
@@ -14,19 +17,20 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from loop_core import db, incidents, jobs
 from loop_core import status as status_module
+from loop_core.config import ReportsConfig
 from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
@@ -46,16 +50,25 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 # Status answers must never be served from a cache: "Running" turns into "Complete".
 _NO_STORE = {"Cache-Control": "no-store"}
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+# A report file up to this size is read in the same worker-thread call that finds it and
+# answered in one message (a 14,000-store report is 0.75 MB, its gzip twin 0.25 MB); a
+# larger one is streamed in pieces this big, so a download's buffer stays bounded.
+_CHUNK_BYTES = 4 << 20
 
 
-def routes(con_factory: ConnectionFactory, *, token: str | None = None) -> list[Route]:
+def routes(
+    con_factory: ConnectionFactory, *, token: str | None = None,
+    reports: ReportsConfig | None = None,
+) -> list[Route]:
     """The API routes, ready for ``st.App(script, routes=...)`` or ``Starlette(routes=...)``.
 
     ``con_factory`` is called (off the event loop) on every request and must return the
     process's root connection. When ``token`` is a non-empty string every route demands it,
     as ``Authorization: Bearer <token>`` or ``?token=<token>``, and answers 401 without it.
+    ``reports`` says which completed reports keep their CSV (``Settings.reports``; the
+    defaults without it).
     """
-    api = _Api(con_factory, token or None)
+    api = _Api(con_factory, token or None, reports or ReportsConfig())
     return [
         Route(
             "/trigger_report",
@@ -88,9 +101,12 @@ def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 class _Api:
-    def __init__(self, con_factory: ConnectionFactory, token: str | None) -> None:
+    def __init__(
+        self, con_factory: ConnectionFactory, token: str | None, reports: ReportsConfig
+    ) -> None:
         self._con_factory = con_factory
         self._token = token
+        self._reports = reports
 
     def guarded(self, endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
@@ -126,7 +142,7 @@ class _Api:
         # Checked before touching the database, so a typo never costs a connection.
         as_of = parse_query_instant(text) if text else None
         con = await self._con()
-        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of)
+        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of, keep=self._reports)
         return JSONResponse({"report_id": report_id}, headers=_NO_STORE)
 
     async def get_report(self, request: Request) -> Response:
@@ -134,9 +150,14 @@ class _Api:
         report_id = (params.get("report_id") or "").strip()
         if not report_id:
             raise InvalidParameterError("report_id is required, e.g. /get_report?report_id=<id>")
-        con = await self._con()
-        status = await run_in_threadpool(jobs.get_report, con, report_id)
-        return _report_response(status)
+        # Most clients (browsers, httpx, requests) accept gzip: they get the report's
+        # compressed twin as it is, and nothing is compressed per request.
+        compressed = _accepts_gzip(request.headers.get("accept-encoding", ""))
+        # One trip to a worker thread for the connection, the status and the file: under
+        # load, every extra trip adds to the slowest answers (p99).
+        status, opened, body = await run_in_threadpool(
+            lambda: _open_report(self._con_factory(), report_id, compressed))
+        return _report_response(status, opened, body)
 
     async def status(self, request: Request) -> Response:
         params = request.query_params
@@ -191,6 +212,24 @@ class _Api:
         return JSONResponse(body, headers=_NO_STORE)
 
 
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header admits gzip: its own entry, else ``*``, with
+    a quality above 0 (RFC 9110 12.5.3)."""
+    qualities: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, *parameters = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        qualities[coding] = quality
+    return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
+
+
 def _authorized(request: Request, token: str) -> bool:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
@@ -201,18 +240,56 @@ def _authorized(request: Request, token: str) -> bool:
     return hmac.compare_digest(offered.encode(), token.encode())
 
 
-def _report_response(status: ReportStatus) -> Response:
-    if status.status is ReportState.COMPLETE:
+def _open_report(
+    con: duckdb.DuckDBPyConnection, report_id: str, compressed: bool
+) -> tuple[ReportStatus, jobs.OpenCsv | None, bytes | None]:
+    """The job's status, its open CSV file when Complete, and the file's bytes when it is
+    small enough to read at once (then it is closed already)."""
+    status, opened = jobs.open_report(con, report_id, compressed=compressed)
+    if opened is None or opened.size > _CHUNK_BYTES:
+        return status, opened, None
+    with opened.file as fh:
+        return status, opened, fh.read()
+
+
+def _report_response(
+    status: ReportStatus, opened: jobs.OpenCsv | None, body: bytes | None
+) -> Response:
+    if opened is not None:
         filename = f"report_{_UNSAFE_FILENAME_CHARS.sub('_', status.report_id)}.csv"
-        return Response(
-            status.csv or "",
-            media_type="text/csv",
-            headers={**_NO_STORE, "Content-Disposition": f"attachment; filename={filename}"},
-        )
+        headers = {**_NO_STORE, "Content-Disposition": f"attachment; filename={filename}",
+                   "Vary": "Accept-Encoding"}
+        if opened.compressed:
+            # Set here, so that the server's own gzip middleware passes the body through.
+            headers["Content-Encoding"] = "gzip"
+        if body is not None:
+            return Response(body, media_type="text/csv", headers=headers)
+        headers["Content-Length"] = str(opened.size)
+        return StreamingResponse(_chunks(opened.file, opened.size), media_type="text/csv",
+                                 headers=headers)
     if status.status is ReportState.FAILED:
-        body = {"status": status.status.value, "error": status.error or "unknown error"}
-        return JSONResponse(body, headers=_NO_STORE)
+        failed = {"status": status.status.value, "error": status.error or "unknown error"}
+        return JSONResponse(failed, headers=_NO_STORE)
+    if status.status is ReportState.EXPIRED:
+        # 410 Gone: the report existed and its CSV will not come back (docs/API.md).
+        gone = {"status": status.status.value, "error": status.error or jobs.EXPIRED,
+                "expired_at": None if status.expired_at is None else iso_z(status.expired_at)}
+        return JSONResponse(gone, status_code=410, headers=_NO_STORE)
     return JSONResponse({"status": status.status.value}, headers=_NO_STORE)
+
+
+async def _chunks(csv_file: BinaryIO, size: int) -> AsyncIterator[bytes]:
+    # Reads off the event loop; the file was opened before the answer started, so a report
+    # that expires meanwhile still goes out whole (its bytes never change once written).
+    # Closed when the body ends or is dropped.
+    with csv_file:
+        remaining = size
+        while remaining > 0:
+            chunk = await run_in_threadpool(csv_file.read, min(_CHUNK_BYTES, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
 
 
 async def _parameters(request: Request) -> Mapping[str, str]:

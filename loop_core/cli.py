@@ -138,6 +138,29 @@ def _incidents(args: argparse.Namespace) -> int:
     return _write(args, incidents_csv(found), f"{len(found)} incidents")
 
 
+def _reports_list(args: argparse.Namespace) -> int:
+    from loop_core.jobs import list_reports
+    from loop_core.timeutil import iso_z
+
+    for job in list_reports(connect(args), limit=args.limit):
+        stores = "" if job.row_count is None else str(job.row_count)
+        print("\t".join([job.report_id, iso_z(job.created_at), job.status.value, stores,
+                         job.error or ""]))
+    return EXIT_OK
+
+
+def _reports_get(args: argparse.Namespace) -> int:
+    from loop_core.jobs import report_csv
+
+    data = report_csv(connect(args), args.report_id)  # says why when there is no CSV
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"wrote report {args.report_id} to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
 def _sample(args: argparse.Namespace) -> int:
     from loop_core.sample import write_sample
 
@@ -207,6 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
     incidents.add_argument("--out", default=None, help="output file (default: stdout)")
     incidents.set_defaults(func=_incidents)
+
+    reports = sub.add_parser(
+        "reports", help="the report jobs started from the dashboard or the API, and their CSVs")
+    reports_sub = reports.add_subparsers(dest="reports_command", required=True)
+    reports_list = reports_sub.add_parser(
+        "list", help="the newest jobs: id, created, status, stores, error or 'expired: ...'")
+    _add_db(reports_list)
+    reports_list.add_argument("--limit", type=int, default=20)
+    reports_list.set_defaults(func=_reports_list)
+    reports_get = reports_sub.add_parser("get", help="write a Complete job's CSV")
+    _add_db(reports_get)
+    reports_get.add_argument("report_id")
+    reports_get.add_argument("--out", default=None, help="output file (default: stdout)")
+    reports_get.set_defaults(func=_reports_get)
 
     sample = sub.add_parser("sample", help="write synthetic feeds in the real schema")
     sample.add_argument("--out", required=True, help="output directory")

@@ -76,6 +76,10 @@ KEYS: tuple[Key, ...] = (
         "a reminder every this many hours of further downtime while it lasts"),
     Key("LOOP_ALERT_STALE_HOURS", "alerts.stale_hours", "2",
         "a 'data stale' alert when no new poll arrived for this long"),
+    Key("LOOP_REPORTS_KEEP_COUNT", "reports.keep_count", "200",
+        "completed reports whose CSV is kept: the newest this many (older ones expire)"),
+    Key("LOOP_REPORTS_KEEP_DAYS", "reports.keep_days", "30",
+        "a completed report's CSV expires this many days after it finished"),
 )
 
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -127,6 +131,15 @@ class AlertConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    """How long completed reports keep their CSV: a report expires as soon as it is not
+    among the newest ``keep_count`` completed ones, or finished ``keep_days`` ago."""
+
+    keep_count: int = 200
+    keep_days: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting, validated. Build it with :func:`load`."""
 
@@ -138,6 +151,7 @@ class Settings:
     secrets_path: Path
     alerts: AlertConfig = AlertConfig()
     demo_feed: bool = True  # the sample advances hour by hour while nothing real is loaded
+    reports: ReportsConfig = ReportsConfig()
 
 
 def load(
@@ -180,6 +194,7 @@ def load(
         alerts=load_alert_config(_section(secrets, "alerts"), env),
         demo_feed=_flag(env, "LOOP_DEMO_FEED", _section(secrets, "sample"), "sample",
                         "demo_feed"),
+        reports=load_reports_config(_section(secrets, "reports"), env),
     )
 
 
@@ -224,6 +239,41 @@ def load_alert_config(section: Mapping[str, Any], env: Mapping[str, str]) -> Ale
         if not numbers[name] > 0:
             raise ConfigError(f"{key} must be more than 0")
     return AlertConfig(urls, **numbers)
+
+
+def load_reports_config(section: Mapping[str, Any], env: Mapping[str, str]) -> ReportsConfig:
+    """The ``[reports]`` settings (LOOP_REPORTS_* win): a whole count of at least 1 (the
+    report that just finished always keeps its CSV) and a number of days above 0."""
+    defaults = ReportsConfig()
+    count_key, count = _setting(env, section, "reports", "keep_count", defaults.keep_count)
+    days_key, days = _setting(env, section, "reports", "keep_days", defaults.keep_days)
+    try:
+        keep_count = int(str(count).strip())  # "200" or 200; not 2.5, "lots" or true
+    except ValueError as e:
+        raise ConfigError(f"{count_key} must be a whole number of reports, not {count!r}") from e
+    if keep_count < 1:
+        raise ConfigError(f"{count_key} must be at least 1, not {keep_count}")
+    try:
+        keep_days = float(days) if isinstance(days, int | float | str) \
+            and not isinstance(days, bool) else float("nan")
+    except ValueError as e:
+        raise ConfigError(f"{days_key} must be a number of days, not {days!r}") from e
+    if not keep_days > 0:  # also refuses NaN
+        raise ConfigError(f"{days_key} must be a number of days above 0, not {days!r}")
+    return ReportsConfig(keep_count=keep_count, keep_days=keep_days)
+
+
+def _setting(
+    env: Mapping[str, str], section: Mapping[str, Any], section_name: str, name: str,
+    default: object,
+) -> tuple[str, object]:
+    """(the key to name in an error, the raw value) of ``LOOP_<SECTION>_<NAME>``, else
+    ``[section_name] name``, else ``default``."""
+    variable = f"LOOP_{section_name.upper()}_{name.upper()}"
+    raw = _text(env.get(variable))
+    if raw is not None:
+        return variable, raw
+    return f"[{section_name}] {name}", section.get(name, default)
 
 
 def load_sync_config(

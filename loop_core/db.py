@@ -20,7 +20,7 @@ import duckdb
 from loop_core import derived
 from loop_core.config import DEFAULT_MEMORY_LIMIT
 from loop_core.errors import ConfigError, DatabaseLockedError, LoopCoreError
-from loop_core.jobs import fail_orphaned_reports
+from loop_core.jobs import recover as recover_reports
 from loop_core.sqlfiles import load_sql
 from loop_core.transaction import transaction
 
@@ -86,8 +86,9 @@ def _open(path: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
     install_macros(con)
     # Fills what a migration added and redoes it all after a change of zone rules.
     derived.ensure_current(con)
-    # A process that died mid-report left rows Running that nothing will finish.
-    fail_orphaned_reports(con)
+    # A process that died mid-report left rows Running that nothing will finish (and maybe
+    # a file); an earlier version left CSVs in the database.
+    recover_reports(con)
     return con
 
 

@@ -31,6 +31,10 @@ class UnknownReportError(LoopCoreError):
     """No report has that report_id."""
 
 
+class ReportUnavailableError(LoopCoreError):
+    """The report exists but has no CSV to give: it is still running, failed or expired."""
+
+
 class UnknownStoreError(LoopCoreError):
     """No store has that store_id."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only when a DataFrame is really built
@@ -62,11 +63,13 @@ class ReportState(StrEnum):
     RUNNING = "Running"
     COMPLETE = "Complete"
     FAILED = "Failed"
+    EXPIRED = "Expired"  # was Complete; its CSV was removed ([reports] keep_count, keep_days)
 
 
 @dataclass(frozen=True)
 class ReportStatus:
-    """One report job; ``csv`` is only filled by ``get_report`` on a Complete job."""
+    """One report job. ``csv_path`` (the CSV file, as the engine wrote it) is only set by
+    ``jobs.get_report`` on a Complete job whose file is in place."""
 
     report_id: str
     status: ReportState
@@ -76,8 +79,10 @@ class ReportStatus:
     as_of: datetime | None
     row_count: int | None
     duration_s: float | None
-    error: str | None
-    csv: str | None = None
+    error: str | None  # why it failed; for an Expired report, jobs.EXPIRED
+    csv_bytes: int | None = None
+    expired_at: datetime | None = None
+    csv_path: Path | None = None
 
 
 @dataclass(frozen=True)

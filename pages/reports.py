@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
 
 import streamlit as st
 
@@ -55,13 +57,21 @@ def _render_done(status: ReportStatus) -> None:
         st.error("Report failed: " + code_span(status.error or "no reason recorded"),
                  icon=":material/error:")
         return
+    if status.status is ReportState.EXPIRED:
+        st.warning(view.expired_message(status, caches.report_retention()),
+                   icon=":material/history:")
+        if st.button("Generate it again", icon=":material/replay:", key="reports_again"):
+            st.query_params[QUERY_KEY] = caches.trigger_report(status.as_of)
+        return
     st.success(
         f"Complete: {status.row_count:,} stores, as-of {status.as_of:%Y-%m-%d %H:%M:%S} UTC, "
         f"computed in {status.duration_s or 0:.2f} s.",
         icon=":material/check_circle:",
     )
     st.download_button(
-        "Download CSV", data=status.csv or "", file_name=view.report_file_name(status),
+        # Read from the report's file only when clicked, not on every rerun.
+        "Download CSV", data=partial(caches.report_csv, status.report_id),
+        file_name=view.report_file_name(status),
         mime="text/csv", type="primary", icon=":material/download:", on_click="ignore",
         key="reports_download",
     )
@@ -84,14 +94,14 @@ def _render_running(report_id: str) -> None:
     watch()
 
 
-def _render_preview(current: ReportStatus) -> None:
+def _render_preview(csv_path: Path) -> None:
     st.subheader("Preview")
     f1, f2 = st.columns([2, 1])
     contains = f1.text_input("Store id contains", key="reports_filter_id",
                              placeholder="e.g. 8419…")
     min_down = f2.number_input("Min. downtime last week (h)", min_value=0.0, value=0.0,
                                step=1.0, key="reports_filter_down")
-    preview = caches.report_preview(current.csv or "", contains, float(min_down))
+    preview = caches.report_preview(csv_path, contains, float(min_down))
     m = st.columns(5)
     for col, window in zip(m[:3], WINDOWS, strict=True):
         col.metric(f"Fleet uptime, last {window}", percent(preview.uptime_pct[window]),
@@ -143,8 +153,8 @@ def _render_selected(current: ReportStatus) -> None:
             _render_running(current.report_id)
         else:
             _render_done(current)
-    if current.status is ReportState.COMPLETE and current.csv:
-        _render_preview(current)
+    if current.csv_path is not None:
+        _render_preview(current.csv_path)
 
 
 if selected:
@@ -176,7 +186,7 @@ else:
             "status": st.column_config.TextColumn("Status"),
             "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
             "stores": st.column_config.NumberColumn("Stores", format="localized"),
-            "error": st.column_config.TextColumn("Error"),
+            "error": st.column_config.TextColumn("Note", width="medium"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
     )

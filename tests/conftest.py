@@ -45,9 +45,8 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-@pytest.fixture
-def spec_db(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """The SPEC example (open 09:00-12:00 Monday, polls 10:14 active, 11:15 inactive)."""
+def load_spec_example(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Load the SPEC example (open 09:00-12:00 Monday, polls 10:14 active, 11:15 inactive)."""
     ingest_files(
         con,
         store_status=DATA / "spec" / "store_status.csv",
@@ -55,6 +54,12 @@ def spec_db(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         timezones=DATA / "spec" / "timezones.csv",
     )
     return con
+
+
+@pytest.fixture
+def spec_db(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The SPEC example in a fresh in-memory database."""
+    return load_spec_example(con)
 
 
 Loader = Callable[..., duckdb.DuckDBPyConnection]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import subprocess
 import sys
@@ -16,7 +17,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from loop_core import api, db, ingest, jobs
+from loop_core import api, db, ingest, jobs, report_files
+from loop_core.config import ReportsConfig
 from loop_core.errors import DatabaseLockedError
 from loop_core.models import ReportState
 
@@ -61,12 +63,18 @@ def insert_report(
     csv_text: str | None = None,
     error: str | None = None,
 ) -> None:
-    # Finished states are written as the engine writes them, without running the engine.
+    # Finished states are written as the engine writes them, without running the engine:
+    # a Complete report's CSV is its file in the database's reports folder.
+    data = None if csv_text is None else csv_text.encode()
+    if data is not None:
+        path = report_files.csv_file(jobs.reports_dir(con), report_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     with con.cursor() as cur:
         cur.execute(
-            "INSERT INTO reports (report_id, status, created_at, finished_at, error, csv) "
+            "INSERT INTO reports (report_id, status, created_at, finished_at, error, csv_bytes) "
             "VALUES (?, ?, now(), CASE WHEN ? = 'Running' THEN NULL ELSE now() END, ?, ?)",
-            [report_id, status.value, status.value, error, csv_text],
+            [report_id, status.value, status.value, error, None if data is None else len(data)],
         )
 
 
@@ -260,6 +268,57 @@ def test_post_get_report_json_answers_as_get_does(
     assert client.post("/get_report", json=body).status_code == status_code
 
 
+def test_an_expired_report_keeps_its_row_and_answers_410_gone_with_a_clear_status(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # Through the API only, as a client sees it: keep the newest report's CSV only.
+    client = TestClient(Starlette(routes=api.routes(
+        lambda: con, reports=ReportsConfig(keep_count=1, keep_days=30))))
+    as_of = datetime(2023, 1, 25, 18, 0, tzinfo=UTC)
+    load_feeds(con, tmp_path, polls=a_week_of_polls("s1", as_of))
+    # One after the other: the second completes last, so the first is the one past 1.
+    first = client.get("/trigger_report").json()["report_id"]
+    assert finish(con, first) is ReportState.COMPLETE
+    assert client.get("/get_report", params={"report_id": first}).status_code == 200
+    second = client.get("/trigger_report").json()["report_id"]
+    assert finish(con, second) is ReportState.COMPLETE
+
+    gone = client.get("/get_report", params={"report_id": first})
+    assert gone.status_code == 410
+    assert gone.headers["cache-control"] == "no-store"
+    body = gone.json()
+    assert (body["status"], body["error"]) == ("Expired", "expired: generate it again")
+    assert body["expired_at"].endswith("Z")
+    # The row and its figures are still there: only the CSV is gone.
+    kept = jobs.get_report(con, first)
+    assert kept.row_count == 1 and kept.as_of is not None and kept.finished_at is not None
+    assert client.get("/get_report", params={"report_id": second}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [("gzip", True), ("gzip, deflate, br", True), ("br;q=1.0, gzip;q=0.5", True),
+     ("*", True), ("identity", False), ("", False), ("gzip;q=0", False),
+     ("*;q=0", False), ("deflate, *;q=0.1", True), ("gzip;q=zero", False)],
+)
+def test_a_complete_report_is_sent_gzipped_exactly_when_the_client_accepts_gzip(
+    client: TestClient, con: duckdb.DuckDBPyConnection, accept: str, gzipped: bool
+) -> None:
+    report_id = "gz1"
+    folder = jobs.reports_dir(con)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = REPORT_CSV * 100
+    twin = report_files.csv_file(folder, report_id, compressed=True)
+    twin.write_bytes(gzip.compress(text.encode()))
+    insert_report(con, report_id, ReportState.COMPLETE, csv_text=text)
+    response = client.get("/get_report", params={"report_id": report_id},
+                          headers={"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert (response.headers.get("content-encoding") == "gzip") is gzipped
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.content == text.encode()  # httpx decodes what it was sent
+
+
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
 def test_post_get_report_with_an_unreadable_json_body_is_a_400(
     client: TestClient, content: str
@@ -427,7 +486,18 @@ def test_a_triggered_report_completes_and_downloads_the_engine_csv(
     assert response.headers["content-disposition"] == (
         f"attachment; filename=report_{report_id}.csv"
     )
-    assert response.text == jobs.get_report(con, report_id).csv
+    # Byte for byte what the engine computes, served from the report's files: gzip for a
+    # client that accepts it (httpx does, as browsers do), the plain CSV for one that not.
+    from loop_core.report import compute_report
+
+    engine = compute_report(con, as_of).csv.encode("utf-8")
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.content == engine
+    plain = client.get("/get_report", params={"report_id": report_id},
+                       headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == engine
+    assert plain.headers["content-length"] == str(len(engine))
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert sorted(row["store_id"] for row in rows) == ["s1", "s2"]
 

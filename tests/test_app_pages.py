@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loop_core import bootstrap, db, jobs
+from loop_core.config import ReportsConfig
 from loop_core.models import ReportState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +161,43 @@ def test_a_report_id_link_opens_that_reports_status_download_and_preview(
     assert len(preview) == 200
     at.text_input(key="reports_filter_id").input(str(preview["store_id"].iloc[0])).run()
     assert len(at.dataframe[0].value) >= 1
+
+
+def test_an_expired_report_says_generate_it_again_and_its_row_stays_in_the_history(
+    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOP_REPORTS_KEEP_COUNT", "1")
+    con = db.connect(sample_db)
+    keep = ReportsConfig(keep_count=1)
+    ids = []
+    for as_of in ("2024-10-14T09:00:00Z", "2024-10-14T10:00:00Z"):
+        ids.append(jobs.trigger_report(con, as_of, keep=keep))
+        assert jobs.wait_for_report(con, ids[-1], 30).status is ReportState.COMPLETE
+    expired, kept = ids
+
+    at = _open("pages/reports.py", report_id=expired)
+    _assert_clean(at)
+    [warning] = at.warning
+    assert warning.value.startswith("Expired: generate it again.")
+    assert "while among the newest 1 and for 30 days" in warning.value
+    assert not at.get("download_button")  # nothing to download, and no preview either
+    history = next(d.value for d in at.dataframe if "report_id" in d.value.columns)
+    assert len(at.dataframe) == 1
+    rows = history.set_index("report_id")
+    assert (rows.loc[expired, "status"], rows.loc[expired, "error"]) == (
+        "Expired", "expired: generate it again")
+    assert rows.loc[expired, "stores"] == rows.loc[kept, "stores"] == 200  # figures kept
+    assert (rows.loc[kept, "status"], rows.loc[kept, "error"]) == ("Complete", "")
+
+    # "Generate it again" starts the same report (same as-of) and opens it.
+    at.button(key="reports_again").click().run()
+    _assert_clean(at)
+    again = at.query_params["report_id"]
+    again = again[0] if isinstance(again, list) else again
+    assert again not in ids
+    regenerated = jobs.wait_for_report(con, again, 30)
+    assert regenerated.status is ReportState.COMPLETE
+    assert regenerated.as_of == jobs.get_report(con, expired).as_of
 
 
 def test_an_unknown_report_id_is_an_error_message_and_the_history_still_shows(

@@ -94,3 +94,37 @@ def test_ingest_into_a_sample_only_database_replaces_the_sample(tmp_path: Path) 
         ]
     finally:
         db.close(path)
+
+
+def test_reports_list_and_get_serve_a_complete_csv_and_say_when_one_expired(
+    tmp_path: Path,
+) -> None:
+    from loop_core import db, jobs
+    from loop_core.config import ReportsConfig
+    from loop_core.report import compute_report
+    from tests.conftest import load_spec_example
+
+    path = tmp_path / "x.duckdb"
+    con = load_spec_example(db.connect(path))
+    keep_one = ReportsConfig(keep_count=1)
+    old = jobs.trigger_report(con, "2024-01-08T12:00:00Z", keep=keep_one)
+    jobs.wait_for_report(con, old)
+    new = jobs.trigger_report(con, "2024-01-08T12:00:00Z", keep=keep_one)
+    jobs.wait_for_report(con, new)
+    engine = compute_report(con, "2024-01-08T12:00:00Z").csv
+    db.close(path)  # the CLI needs the file's lock
+
+    listed = run("reports", "list", "--db", str(path))
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+        (new, "Complete", "2", ""), (old, "Expired", "2", "expired: generate it again")]
+
+    got = run("reports", "get", "--db", str(path), new)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == engine
+
+    gone = run("reports", "get", "--db", str(path), old)
+    assert gone.returncode == 2
+    assert gone.stderr == f"error: report {old!r} expired: generate it again\n"
+    assert gone.stdout == ""

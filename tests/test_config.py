@@ -97,3 +97,36 @@ def test_every_key_is_documented_in_the_settings_table() -> None:
         if key.secret is not None:
             section, name = key.secret.split(".")
             assert f"`[{section}] {name}`" in table, key.secret
+
+
+def test_report_retention_defaults_to_200_reports_or_30_days_and_reads_both_places() -> None:
+    assert config.load({}, secrets={}).reports == config.ReportsConfig(200, 30.0)
+    from_file = config.load({}, secrets={"reports": {"keep_count": 50, "keep_days": 7}})
+    assert from_file.reports == config.ReportsConfig(50, 7.0)
+    from_env = config.load(
+        {"LOOP_REPORTS_KEEP_COUNT": "5", "LOOP_REPORTS_KEEP_DAYS": "0.5"},
+        secrets={"reports": {"keep_count": 50, "keep_days": 7}})
+    assert from_env.reports == config.ReportsConfig(5, 0.5)
+    # No age limit at all, if someone wants only the count.
+    assert config.load({"LOOP_REPORTS_KEEP_DAYS": "inf"}, secrets={}).reports.keep_days == float(
+        "inf")
+
+
+@pytest.mark.parametrize(
+    ("environ", "secrets", "message"),
+    [
+        ({"LOOP_REPORTS_KEEP_COUNT": "0"}, {}, "LOOP_REPORTS_KEEP_COUNT must be at least 1"),
+        ({"LOOP_REPORTS_KEEP_COUNT": "lots"}, {}, "LOOP_REPORTS_KEEP_COUNT must be a whole"),
+        ({}, {"reports": {"keep_count": 2.5}}, r"\[reports\] keep_count must be a whole"),
+        ({}, {"reports": {"keep_count": True}}, r"\[reports\] keep_count must be a whole"),
+        ({"LOOP_REPORTS_KEEP_DAYS": "0"}, {}, "LOOP_REPORTS_KEEP_DAYS must be a number of days"),
+        ({"LOOP_REPORTS_KEEP_DAYS": "nan"}, {}, "LOOP_REPORTS_KEEP_DAYS must be a number"),
+        ({}, {"reports": {"keep_days": "a month"}}, r"\[reports\] keep_days must be a number"),
+        ({}, {"reports": {"keep_days": False}}, r"\[reports\] keep_days must be a number"),
+    ],
+)
+def test_a_report_retention_that_cannot_be_used_names_its_key(
+    environ: dict[str, str], secrets: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config.load(environ, secrets=secrets)

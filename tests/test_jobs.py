@@ -10,7 +10,14 @@ import pytest
 from loop_core import db
 from loop_core.errors import InvalidParameterError, UnknownReportError
 from loop_core.ingest import ingest_files
-from loop_core.jobs import INTERRUPTED, get_report, list_reports, trigger_report, wait_for_report
+from loop_core.jobs import (
+    INTERRUPTED,
+    get_report,
+    list_reports,
+    report_csv,
+    trigger_report,
+    wait_for_report,
+)
 from loop_core.models import ReportState
 from loop_core.report import compute_report
 from tests.conftest import DATA
@@ -22,7 +29,10 @@ def test_a_triggered_report_completes_with_the_same_csv_as_a_direct_run(
     report_id = trigger_report(spec_db, "2024-01-08T12:00:00Z")
     status = wait_for_report(spec_db, report_id, timeout_s=30)
     assert status.status is ReportState.COMPLETE
-    assert status.csv == compute_report(spec_db, "2024-01-08T12:00:00Z").csv
+    # The served bytes are the engine's CSV, byte for byte.
+    expected = compute_report(spec_db, "2024-01-08T12:00:00Z").csv.encode("utf-8")
+    assert report_csv(spec_db, report_id) == expected
+    assert status.csv_bytes == len(expected)
     assert status.row_count == 2
     assert status.duration_s is not None and status.duration_s >= 0
     assert status.finished_at is not None and status.finished_at >= status.created_at
@@ -40,7 +50,7 @@ def test_twenty_simultaneous_triggers_all_complete(spec_db: duckdb.DuckDBPyConne
     ids = [trigger_report(spec_db) for _ in range(20)]
     statuses = [wait_for_report(spec_db, i, timeout_s=60) for i in ids]
     assert [s.status for s in statuses] == [ReportState.COMPLETE] * 20
-    assert len({s.csv for s in statuses}) == 1
+    assert len({report_csv(spec_db, i) for i in ids}) == 1
 
 
 def test_an_unknown_report_id_raises_a_clear_error(con: duckdb.DuckDBPyConnection) -> None:
@@ -101,8 +111,9 @@ def test_reports_persist_in_the_database_file(tmp_path: Path) -> None:
         assert (listed.report_id, listed.status, listed.row_count) == (
             report_id, ReportState.COMPLETE, 2,
         )
-        assert listed.csv is None  # the history does not carry the CSVs
-        assert get_report(con, report_id).csv is not None
+        assert listed.csv_path is None  # the history does not look for the files
+        assert get_report(con, report_id).csv_path == tmp_path / "reports" / f"{report_id}.csv"
+        assert report_csv(con, report_id).startswith(b"store_id,")
     finally:
         db.close(path)
 

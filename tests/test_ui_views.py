@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,8 @@ import duckdb
 import pytest
 
 from loop_core import bootstrap, db, freshness, jobs, loadlog, timeline
-from loop_core.models import Feed, ReportResult
+from loop_core.config import ReportsConfig
+from loop_core.models import Feed, ReportResult, ReportState, ReportStatus
 from loop_core.report import REPORT_FIGURES, compute_report, report_microseconds
 from ui.formatting import DAY_NAMES
 from ui.views import data as data_view
@@ -233,6 +234,20 @@ def test_the_download_file_name_carries_the_as_of(con: duckdb.DuckDBPyConnection
         "store-uptime-report_as-of_2024-10-14T093015Z.csv"
     history = reports_view.report_history(jobs.list_reports(con))
     assert history.loc[0, "report_id"] == report_id and history.loc[0, "stores"] == 200
+
+
+def test_the_expired_message_says_generate_it_again_and_names_the_limits() -> None:
+    status = ReportStatus(
+        report_id="r", status=ReportState.EXPIRED, created_at=datetime(2024, 10, 1, tzinfo=UTC),
+        finished_at=None, as_of_requested=None, as_of=None, row_count=3, duration_s=1.0,
+        error="expired: generate it again", expired_at=datetime(2024, 11, 2, 8, 5, tzinfo=UTC))
+    text = reports_view.expired_message(status, ReportsConfig(keep_count=1200, keep_days=30))
+    assert text.startswith(
+        "Expired: generate it again. Its CSV was removed on 2024-11-02 08:05 UTC")
+    assert "while among the newest 1,200 and for 30 days." in text
+    no_age = reports_view.expired_message(
+        status, ReportsConfig(keep_count=5, keep_days=float("inf")))
+    assert "while among the newest 5." in no_age and "days" not in no_age
 
 
 def test_a_report_link_keeps_the_page_and_replaces_the_query() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -21,6 +22,7 @@ from loop_core import alerts as alerts_module
 from loop_core import db, freshness, jobs, loadlog, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
+from loop_core.config import ReportsConfig
 from loop_core.errors import NoDataError
 from loop_core.incidents import Incident
 from loop_core.models import Feed, ReportResult, ReportStatus
@@ -151,14 +153,16 @@ def store_view(
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
-def _preview(csv_text: str, contains: str, min_down: float) -> reports_view.ReportPreview:
-    return reports_view.report_preview(csv_text, contains, min_down)
+def _preview(csv_path: str, contains: str, min_down: float) -> reports_view.ReportPreview:
+    # Keyed by the file's path: a report's file never changes once written.
+    text = Path(csv_path).read_text(encoding="utf-8")
+    return reports_view.report_preview(text, contains, min_down)
 
 
-def report_preview(csv_text: str, contains: str, min_down: float) -> reports_view.ReportPreview:
-    """A report's rows filtered for display, and its summary (cached per CSV and filter)."""
+def report_preview(csv_path: Path, contains: str, min_down: float) -> reports_view.ReportPreview:
+    """A report's rows filtered for display, and its summary (cached per file and filter)."""
     with guard("Could not read the report"):
-        return _preview(csv_text, contains, min_down)
+        return _preview(str(csv_path), contains, min_down)
 
 
 # ---------------------------------------------------------------- uncached, read each run
@@ -170,10 +174,21 @@ def report_status(report_id: str) -> ReportStatus:
     return jobs.get_report(con(), report_id)
 
 
+def report_retention() -> ReportsConfig:
+    """How many completed reports keep their CSV, and for how long (the settings)."""
+    return services().settings.reports
+
+
+def report_csv(report_id: str) -> bytes:
+    """A Complete report's CSV read from its file, for the download button (which calls
+    it only when clicked). Raises if it expired meanwhile: the button shows the error."""
+    return jobs.report_csv(con(), report_id)
+
+
 def trigger_report(as_of: datetime | None) -> str:
     """Start a report job in the background; return its id at once."""
     with guard("Could not start the report"):
-        return jobs.trigger_report(con(), as_of)
+        return jobs.trigger_report(con(), as_of, keep=report_retention())
 
 
 def report_history() -> pd.DataFrame:

@@ -1,9 +1,9 @@
 """What starts and stops with the server process, in one place.
 
-:func:`start` opens the database, loads the first-start sample into an empty one, starts
-the hourly sync and warms the heavy caches. ``serve.py`` calls it from the ``st.App``
-lifespan, so all of this happens when the server starts, before any page is opened (an
-API-only server syncs too), and :func:`stop` ends the sync thread when it shuts down.
+:func:`start` opens the database, expires old reports, loads the first-start sample into an
+empty one, starts the hourly sync and warms the heavy caches. ``serve.py`` calls it from
+the ``st.App`` lifespan, so all of this happens when the server starts, before any page is
+opened (an API-only server syncs too), and :func:`stop` ends the sync thread when it shuts down.
 
 A script run outside that server (``streamlit run app.py``, AppTest) calls :func:`ensure`,
 which starts the same services on first use, and again when the settings changed (tests
@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 from streamlit.logger import get_logger
 
-from loop_core import alerts, bootstrap, config, db
+from loop_core import alerts, bootstrap, config, db, jobs
 from loop_core.config import AlertConfig, Settings
 from loop_core.errors import LoopCoreError, ServiceUnavailableError
 from loop_core.sync import SyncScheduler
@@ -146,6 +146,8 @@ def start(
             _current.stop()
             _current = None
         con = db.connect(settings.db_path, memory_limit=settings.memory_limit)
+        # Reports expire after each new one; a lower keep_count or keep_days applies now.
+        jobs.expire(con, settings.reports)
         sample = _first_data(con, settings)
         demo = settings.sample and settings.demo_feed and bootstrap.is_sample_only(con)
         if demo:

@@ -11,13 +11,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
+from loop_core.config import ReportsConfig
 from loop_core.models import ReportState, ReportStatus
 from loop_core.report import unguarded_id
 from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
 
 DEFAULT_EXPECTED_S = 3.0
-HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "duration_s", "stores",
-                   "error", "link"]
+HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "error", "duration_s", "stores",
+                   "link"]
 
 
 def report_history(statuses: list[ReportStatus]) -> pd.DataFrame:
@@ -61,6 +62,19 @@ def running_progress(status: ReportStatus, expected_s: float, now: datetime) -> 
     """A progress fraction for a running job from its elapsed time; never reaches 1."""
     elapsed = max(0.0, (now - status.created_at).total_seconds())
     return min(0.95, elapsed / max(expected_s, 0.1))
+
+
+def expired_message(status: ReportStatus, keep: ReportsConfig) -> str:
+    """What the page says about an expired report: that it must be generated again, and
+    why its CSV is gone."""
+    when = "" if status.expired_at is None else f" on {status.expired_at:%Y-%m-%d %H:%M} UTC"
+    limits = f"while among the newest {keep.keep_count:,}"
+    if keep.keep_days != float("inf"):
+        limits += f" and for {keep.keep_days:g} days"
+    return (
+        f"Expired: generate it again. Its CSV was removed{when}: completed reports keep "
+        f"theirs {limits}. Generating it again measures up to the same as-of."
+    )
 
 
 def report_file_name(status: ReportStatus) -> str:
