@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from loop_core.errors import InvalidParameterError
 from loop_core.models import Feed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,9 +96,14 @@ def run_bench(
     workdir: str | None = None,
     runs: int = 3,
     naive: bool | None = None,
+    weeks: int = 1,
 ) -> int:
-    """Generate data for ``stores`` stores, time scan / ingest / report, print the table."""
+    """Generate data for ``stores`` stores, time scan / ingest / report, print the table;
+    with ``weeks`` > 1, also what a history of that many weeks costs (bench_history.py)."""
     from loop_core.sample import write_sample
+
+    if weeks > 1 and days != 8:
+        raise InvalidParameterError("--weeks compares with the one-week sample: leave --days at 8")
 
     base = Path(workdir) if workdir else Path(tempfile.gettempdir()) / "loop-bench"
     data = base / f"sample-{stores}-{days}d"
@@ -151,6 +157,10 @@ def run_bench(
     print("\ntargets: report <= 1.0x scan and ingest <= 3.0x scan at 14,000 stores; "
           "report <= 10 s and <= 2,048 MB at 140,000 stores")
     _live_queries(db_path, runs)
+    if weeks > 1:
+        from loop_core.bench_history import run_history_bench
+
+        run_history_bench(base, stores, weeks, db_path, data, scan.seconds, runs)
     return 0
 
 

@@ -18,6 +18,19 @@ bounds AS (
         (SELECT store_key FROM stores WHERE store_id = only_store) AS only_key,
         coalesce(from_arg, now_ts - INTERVAL 7 DAY) AS from_ts,
         coalesce(to_arg, now_ts) AS to_ts,
+        -- Observations before this UTC day come from observation_days (one row per store
+        -- and day), later ones from the polls: the range's start, or now if earlier.
+        -- INTEGER as observation_days.day, so the filter runs inside that table's scan.
+        (least(epoch_us(coalesce(from_arg, now_ts - INTERVAL 7 DAY)), epoch_us(now_ts))
+            // 86400000000)::INTEGER AS cut_day,
+        make_timestamptz(
+            least(epoch_us(coalesce(from_arg, now_ts - INTERVAL 7 DAY)), epoch_us(now_ts))
+            // 86400000000 * 86400000000
+        ) AS cut_ts,
+        -- The days before cut_day that are read for every store; older ones only for the
+        -- stores without an observation in them (report/observations.part.sql).
+        (least(epoch_us(coalesce(from_arg, now_ts - INTERVAL 7 DAY)), epoch_us(now_ts))
+            // 86400000000)::INTEGER - 14 AS recent_day,
         epoch_us(now_ts) AS now_us,
         epoch_us(now_ts) - 3600000000 AS hour_us,
         epoch_us(now_ts) - 86400000000 AS day_us,
