@@ -14,8 +14,9 @@
 
 * ``observation_days``: each store's last observation of every UTC day (migration 009),
   so a report finds each store's last observation before its week in one row per store and
-  day instead of every poll. Whatever adds, reclassifies or removes polls notes their
-  (store, day) pairs (:func:`touch_days`) and :func:`summarise_days` recomputes those rows.
+  day instead of every poll. A load folds its new observations in (:func:`summarise_load`);
+  whatever reclassifies or removes polls notes their (store, day) pairs (:func:`touch_days`)
+  and :func:`summarise_days` recomputes those rows.
 
 New stores get their hash and new polls their flag as they are inserted
 (``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot
@@ -141,29 +142,44 @@ def touch_days(cur: duckdb.DuckDBPyConnection, where: str, params: list[object])
 
 def summarise_days(cur: duckdb.DuckDBPyConnection) -> None:
     """Recompute the observation_days rows of the touched (store, day) pairs from the polls
-    as they are now (``derived/summarise_days.sql``) and lower the stores'
-    ``first_observation_day`` where needed. Runs inside the caller's transaction."""
+    as they are now (``derived/summarise_days.sql``). Runs inside the caller's transaction."""
     cur.execute(_TOUCHED_DAYS)
     if cur.execute("SELECT EXISTS (SELECT 1 FROM touched_days)").fetchall()[0][0]:
         cur.execute(
             f"CREATE OR REPLACE TEMP TABLE summarised AS {load_sql('derived/summarise_days')}"
         )
-        # The day range lets the scan skip the row groups of other days.
-        cur.execute(
-            "DELETE FROM observation_days AS d USING touched_days AS t "
-            "WHERE d.store_key = t.store_key AND d.day = t.day "
-            "AND d.day >= (SELECT min(day) FROM touched_days) "
-            "AND d.day <= (SELECT max(day) FROM touched_days)"
-        )
-        cur.execute("INSERT INTO observation_days SELECT * FROM summarised ORDER BY day")
-        cur.execute(
-            "UPDATE stores SET first_observation_day = f.day "
-            "FROM (SELECT store_key, min(day) AS day FROM summarised GROUP BY store_key) AS f "
-            "WHERE stores.store_key = f.store_key "
-            "AND (stores.first_observation_day IS NULL OR f.day < stores.first_observation_day)"
-        )
-        cur.execute("DROP TABLE summarised")
+        _replace_days(cur, "touched_days")
     cur.execute("DROP TABLE touched_days")
+
+
+def summarise_load(cur: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Fold the classified polls that load ``load_id`` added into observation_days (the
+    cheap path of every load: ``derived/summarise_load.sql``)."""
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE summarised AS {load_sql('derived/summarise_load')}",
+        [load_id],
+    )
+    _replace_days(cur, "summarised")
+
+
+def _replace_days(cur: duckdb.DuckDBPyConnection, pairs: str) -> None:
+    """Replace the observation_days rows of the (store, day) pairs in the temp table
+    ``pairs`` with the rows of the temp table ``summarised``, and lower the stores'
+    ``first_observation_day`` where a new row comes earlier."""
+    # The day range lets the scan skip the row groups of other days.
+    cur.execute(
+        f"DELETE FROM observation_days AS d USING {pairs} AS t "
+        "WHERE d.store_key = t.store_key AND d.day = t.day "
+        f"AND d.day >= (SELECT min(day) FROM {pairs}) AND d.day <= (SELECT max(day) FROM {pairs})"
+    )
+    cur.execute("INSERT INTO observation_days SELECT * FROM summarised ORDER BY day")
+    cur.execute(
+        "UPDATE stores SET first_observation_day = f.day "
+        "FROM (SELECT store_key, min(day) AS day FROM summarised GROUP BY store_key) AS f "
+        "WHERE stores.store_key = f.store_key "
+        "AND (stores.first_observation_day IS NULL OR f.day < stores.first_observation_day)"
+    )
+    cur.execute("DROP TABLE summarised")
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:

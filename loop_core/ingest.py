@@ -481,10 +481,9 @@ def _load(
             inserted = cur.execute(
                 load_sql("ingest/insert_store_status"), [lo, hi, load_id]
             ).fetchone()
-            derived.touch_days(cur, "load_id = ?", [load_id])
+            derived.summarise_load(cur, load_id)
             if int(file_range[0]) < lo or int(file_range[1]) > hi:
-                derived.classify_pending(cur)
-            derived.summarise_days(cur)
+                derived.classify_pending(cur)  # summarises the polls it classifies
     else:
         if not allow_shrink:
             _hold_back_a_shrinking_snapshot(cur, feed, layout, name)
