@@ -23,7 +23,8 @@ stg_spans AS (
     FROM zoned_spans
 ),
 
-local_spans AS (
+-- Materialised: every step below reads it, and the zone conversions run once per span.
+local_spans AS MATERIALIZED (
     SELECT *
     FROM stg_spans
     -- a span across a DST fall-back can end "before" it starts in wall time; skip it
