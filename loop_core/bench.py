@@ -49,6 +49,14 @@ class Measure:
 
 
 def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak MB of one whole-process run."""
+    elapsed, _, peak = run_usage(args, before)
+    return elapsed, peak
+
+
+def run_usage(args: list[str], before: list[str] | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, all threads) and peak MB of one run. CPU
+    time moves less than wall time when other work shares the machine."""
     if before:
         subprocess.run(before, check=True, cwd=ROOT, capture_output=True)
     started = time.perf_counter()
@@ -61,7 +69,7 @@ def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float
         raise RuntimeError(f"{' '.join(args)} failed: {err.strip()[-500:]}")
     if proc.stderr:
         proc.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
 
 
 @dataclass(frozen=True)

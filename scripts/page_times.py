@@ -170,7 +170,12 @@ def main() -> int:
     parser.add_argument("--stores", type=int, default=14_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "loop-pages"))
+    parser.add_argument("--pages", nargs="+", metavar="TITLE",
+                        help="only these pages, by sidebar title (default: all)")
     args = parser.parse_args()
+    pages = [p for p in PAGES if not args.pages or p[0] in args.pages]
+    if not pages:
+        parser.error(f"--pages: choose among {', '.join(p[0] for p in PAGES)}")
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
     path = _database(args)
     store = _a_store(path)
@@ -178,7 +183,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}/"
     proc = _start(path, port, Path(args.workdir) / "server.log")
     times: dict[str, dict[str, list[float]]] = {
-        kind: {name: [] for name, _, _ in PAGES} for kind in TARGETS
+        kind: {name: [] for name, _, _ in pages} for kind in TARGETS
     }
     peak_rss = 0.0
     try:
@@ -190,19 +195,22 @@ def main() -> int:
 
             started = time.perf_counter()
             for _ in range(2):  # the server's caches and Chromium's: not counted
-                for _, address, title in PAGES:
+                for _, address, title in pages:
                     _first_visit(new_page, base + address.format(store=store), title)
             print(f"warmed up in {time.perf_counter() - started:.1f} s "
                   f"({path}, server RSS {_rss_mb(proc.pid):.0f} MB)")
             for _ in range(args.rounds):
-                for name, address, title in PAGES:
+                for name, address, title in pages:
                     times["first visit"][name].append(
                         _first_visit(new_page, base + address.format(store=store), title))
                     peak_rss = max(peak_rss, _rss_mb(proc.pid))
+                # Switches start from a cheap page not measured, so every switch changes page.
+                start = next(p for p in reversed(PAGES) if p not in pages[:1]) if len(pages) == 1 \
+                    else pages[-1]
                 page = new_page()
-                page.goto(base + PAGES[-1][1])
-                _drawn(page, PAGES[-1][2])
-                for name, _, title in PAGES:
+                page.goto(base + start[1].format(store=store))
+                _drawn(page, start[2])
+                for name, _, title in pages:
                     started = time.perf_counter()
                     page.locator('[data-testid="stSidebarNavLink"]', has_text=name).click()
                     _drawn(page, title)
@@ -215,7 +223,7 @@ def main() -> int:
     print(f"\n{args.rounds} rounds, seconds (median / worst); targets: first visit "
           f"<= {TARGETS['first visit']} s, page switch <= {TARGETS['page switch']} s\n")
     print(f"{'page':<20} {'first visit':>16} {'page switch':>16}")
-    for name, _, _ in PAGES:
+    for name, _, _ in pages:
         cells = [f"{statistics.median(t[name]):.2f} / {max(t[name]):.2f}"
                  for t in times.values()]
         print(f"{name:<20} {cells[0]:>16} {cells[1]:>16}")

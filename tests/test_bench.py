@@ -75,6 +75,7 @@ def test_the_history_bench_prints_each_cost_at_one_week_and_at_w_weeks(tmp_path:
         "sidebar freshness (in process)",
         "hourly load (in process)",
     ]
-    for name, (one_week, weeks, scan, growth) in rows.items():
-        assert float(one_week) > 0 and float(weeks) > 0 and float(growth) > 0
+    for name, (one_week, weeks, scan, growth, cpu_growth) in rows.items():
+        assert float(one_week) > 0 and float(weeks) > 0
+        assert float(growth) > 0 and float(cpu_growth) > 0
         assert (scan != "-") == name.startswith("report")
