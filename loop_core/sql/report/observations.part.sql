@@ -10,14 +10,14 @@
 -- Scalar subqueries rather than a join with `bounds`: the filter then runs inside the scan
 -- (faster; docs/PERFORMANCE.md), and on the bare timestamp it skips the row groups of
 -- older history. Polls are read from the start of the range's first UTC day (cut_ts) to
--- now; what came before is summarised in observation_days. A NULL only_key keeps every store.
+-- now; what came before is summarised in observation_days.
 polls AS NOT MATERIALIZED (
     SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) AS t_us
     FROM store_status
     WHERE
         timestamp_utc <= (SELECT now_ts FROM bounds)
         AND timestamp_utc >= (SELECT cut_ts FROM bounds)
-        AND store_key = coalesce((SELECT only_key FROM bounds), store_key)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
 ),
 
 intervals AS (
@@ -42,7 +42,7 @@ recent_days AS (
     WHERE
         day < (SELECT cut_day FROM bounds)
         AND day >= (SELECT recent_day FROM bounds)
-        AND store_key = coalesce((SELECT only_key FROM bounds), store_key)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
     GROUP BY store_key
 ),
 
@@ -51,7 +51,7 @@ gapped AS (
     FROM stores
     WHERE
         first_observation_day < (SELECT recent_day FROM bounds)
-        AND store_key = coalesce((SELECT only_key FROM bounds), store_key)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
         AND store_key NOT IN (SELECT store_key FROM recent_days)
 ),
 

@@ -16,6 +16,13 @@ bounds AS (
         only_store,
         -- Filtering polls by integer key never reads the store_id text of millions of rows.
         (SELECT store_key FROM stores WHERE store_id = only_store) AS only_key,
+        -- The same filter as a range of keys (one key, or all of them; a NULL only_key keeps
+        -- every store): a range is checked inside the scan of the polls, a coalesce() over
+        -- the column is not, and one store's timeline then reads only its own polls.
+        coalesce((SELECT store_key FROM stores WHERE store_id = only_store),
+                 -2147483647)::INTEGER AS lo_key,
+        coalesce((SELECT store_key FROM stores WHERE store_id = only_store),
+                 2147483647)::INTEGER AS hi_key,
         coalesce(from_arg, now_ts - INTERVAL 7 DAY) AS from_ts,
         coalesce(to_arg, now_ts) AS to_ts,
         -- Observations before this UTC day come from observation_days (one row per store
