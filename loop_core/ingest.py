@@ -521,7 +521,9 @@ def _hold_back_a_shrinking_snapshot(
     last = cur.execute(
         "SELECT source FROM loads WHERE feed = ? ORDER BY load_id DESC LIMIT 1", [feed.value]
     ).fetchall()
-    if last and last[0][0] == bootstrap.SAMPLE_SOURCE:
+    # No snapshot in place (a first load) drops nothing: skip counting the new one's stores
+    # (0.06-0.18 s for 109,000 hours rows).
+    if not last or last[0][0] == bootstrap.SAMPLE_SOURCE:
         return
     table = quote_identifier(layout.table)
     old_stores, old_rows, new_stores, new_rows, dropped = cur.execute(
