@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from loop_core.errors import InvalidParameterError
 from loop_core.models import Feed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,14 @@ class Measure:
 
 
 def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak MB of one whole-process run."""
+    elapsed, _, peak = run_usage(args, before)
+    return elapsed, peak
+
+
+def run_usage(args: list[str], before: list[str] | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, all threads) and peak MB of one run. CPU
+    time moves less than wall time when other work shares the machine."""
     if before:
         subprocess.run(before, check=True, cwd=ROOT, capture_output=True)
     started = time.perf_counter()
@@ -60,7 +69,7 @@ def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float
         raise RuntimeError(f"{' '.join(args)} failed: {err.strip()[-500:]}")
     if proc.stderr:
         proc.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,14 @@ def run_bench(
     workdir: str | None = None,
     runs: int = 3,
     naive: bool | None = None,
+    weeks: int = 1,
 ) -> int:
-    """Generate data for ``stores`` stores, time scan / ingest / report, print the table."""
+    """Generate data for ``stores`` stores, time scan / ingest / report, print the table;
+    with ``weeks`` > 1, also what a history of that many weeks costs (bench_history.py)."""
     from loop_core.sample import write_sample
+
+    if weeks > 1 and days != 8:
+        raise InvalidParameterError("--weeks compares with the one-week sample: leave --days at 8")
 
     base = Path(workdir) if workdir else Path(tempfile.gettempdir()) / "loop-bench"
     data = base / f"sample-{stores}-{days}d"
@@ -151,6 +165,10 @@ def run_bench(
     print("\ntargets: report <= 1.0x scan and ingest <= 3.0x scan at 14,000 stores; "
           "report <= 10 s and <= 2,048 MB at 140,000 stores")
     _live_queries(db_path, runs)
+    if weeks > 1:
+        from loop_core.bench_history import run_history_bench
+
+        run_history_bench(base, stores, weeks, db_path, data, scan.seconds, runs)
     return 0
 
 

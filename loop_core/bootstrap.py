@@ -143,6 +143,8 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
                 ids = [int(r[0]) for r in cur.execute(
                     "SELECT load_id FROM loads WHERE source = ?", [SAMPLE_SOURCE]).fetchall()]
                 if ids:
+                    # The days of the sample's polls lose their observations.
+                    derived.touch_days(cur, "list_contains(?, load_id)", [ids])
                     for table in ("store_status", "business_hours", "timezones", "rejects"):
                         cur.execute(
                             f"DELETE FROM {quote_identifier(table)} "
@@ -157,6 +159,7 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
                     )
                     # The sample's hours or zones may have been the ones still in force.
                     derived.refresh(cur)
+                    derived.summarise_days(cur)
         except duckdb.Error as e:
             raise LoopCoreError(f"could not remove the sample data: {e}") from e
     return len(ids)

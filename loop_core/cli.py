@@ -174,7 +174,8 @@ def _bench(args: argparse.Namespace) -> int:
     from loop_core.bench import run_bench
 
     return run_bench(
-        stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs, naive=args.naive
+        stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs,
+        naive=args.naive, weeks=args.weeks,
     )
 
 
@@ -263,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--naive", action=argparse.BooleanOptionalAction, default=None,
         help="also time the straightforward SQL baseline (default: up to 20,000 stores)",
+    )
+    bench.add_argument(
+        "--weeks", type=int, default=1,
+        help="also build a history of this many weeks and print what it costs beside the "
+        "one-week figures (growth ratio, paired)",
     )
     bench.set_defaults(func=_bench)
 

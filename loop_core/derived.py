@@ -12,6 +12,12 @@
   intervals computed for its own days only (:func:`classify_pending`), so the cost of a
   load follows the number of polls and their days, never the span between them.
 
+* ``observation_days``: each store's last observation of every UTC day (migration 009),
+  so a report finds each store's last observation before its week in one row per store and
+  day instead of every poll. A load folds its new observations in (:func:`summarise_load`);
+  whatever reclassifies or removes polls notes their (store, day) pairs (:func:`touch_days`)
+  and :func:`summarise_days` recomputes those rows.
+
 New stores get their hash and new polls their flag as they are inserted
 (``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot
 load (hours or timezones) calls :func:`refresh` in its transaction, which reclassifies only
@@ -91,17 +97,22 @@ def _drop_buckets(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("DROP TABLE IF EXISTS sparse_day_buckets")
 
 
+# The polls classify_pending (re)classifies.
+_PENDING = "in_hours IS NULL OR store_key IN (SELECT store_key FROM changed_stores)"
+
+
 def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
     """Classify the pending polls: those without a flag, and those of the stores in the
     temp table ``changed_stores`` (if any). Polls the cache covers are classified against
     it; older ones against intervals computed for their own days and hashes only."""
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS changed_stores (store_key BIGINT)")
     span = cur.execute(
-        "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM store_status "
-        "WHERE in_hours IS NULL OR store_key IN (SELECT store_key FROM changed_stores)"
+        f"SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM store_status "
+        f"WHERE {_PENDING}"
     ).fetchall()[0]
     if span[0] is None:
         return
+    touch_days(cur, _PENDING, [])
     lo, hi = cover(cur, int(span[0]), int(span[1]))
     use_cached_buckets(cur)
     cur.execute(load_sql("derived/classify_polls"), [lo, hi, True])
@@ -111,6 +122,64 @@ def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("CREATE TEMP VIEW classify_buckets AS SELECT * FROM sparse_day_buckets")
         cur.execute(load_sql("derived/classify_polls"), [lo, hi, False])
     _drop_buckets(cur)
+    summarise_days(cur)
+
+
+_TOUCHED_DAYS = "CREATE TEMP TABLE IF NOT EXISTS touched_days (store_key INTEGER, day INTEGER)"
+
+
+def touch_days(cur: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> None:
+    """Note the (store, day) pairs of the polls that satisfy ``where`` (a condition over
+    ``store_status`` written in the code, values bound as ``params``): their observations
+    are about to change, or just did. :func:`summarise_days` then brings them up to date."""
+    cur.execute(_TOUCHED_DAYS)
+    cur.execute(
+        "INSERT INTO touched_days SELECT DISTINCT store_key, "
+        f"(epoch_us(timestamp_utc) // {DAY_US})::INTEGER FROM store_status WHERE {where}",
+        params,
+    )
+
+
+def summarise_days(cur: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the observation_days rows of the touched (store, day) pairs from the polls
+    as they are now (``derived/summarise_days.sql``). Runs inside the caller's transaction."""
+    cur.execute(_TOUCHED_DAYS)
+    if cur.execute("SELECT EXISTS (SELECT 1 FROM touched_days)").fetchall()[0][0]:
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE summarised AS {load_sql('derived/summarise_days')}"
+        )
+        _replace_days(cur, "touched_days")
+    cur.execute("DROP TABLE touched_days")
+
+
+def summarise_load(cur: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Fold the classified polls that load ``load_id`` added into observation_days (the
+    cheap path of every load: ``derived/summarise_load.sql``)."""
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE summarised AS {load_sql('derived/summarise_load')}",
+        [load_id],
+    )
+    _replace_days(cur, "summarised")
+
+
+def _replace_days(cur: duckdb.DuckDBPyConnection, pairs: str) -> None:
+    """Replace the observation_days rows of the (store, day) pairs in the temp table
+    ``pairs`` with the rows of the temp table ``summarised``, and lower the stores'
+    ``first_observation_day`` where a new row comes earlier."""
+    # The day range lets the scan skip the row groups of other days.
+    cur.execute(
+        f"DELETE FROM observation_days AS d USING {pairs} AS t "
+        "WHERE d.store_key = t.store_key AND d.day = t.day "
+        f"AND d.day >= (SELECT min(day) FROM {pairs}) AND d.day <= (SELECT max(day) FROM {pairs})"
+    )
+    cur.execute("INSERT INTO observation_days SELECT * FROM summarised ORDER BY day")
+    cur.execute(
+        "UPDATE stores SET first_observation_day = f.day "
+        "FROM (SELECT store_key, min(day) AS day FROM summarised GROUP BY store_key) AS f "
+        "WHERE stores.store_key = f.store_key "
+        "AND (stores.first_observation_day IS NULL OR f.day < stores.first_observation_day)"
+    )
+    cur.execute("DROP TABLE summarised")
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:

@@ -481,8 +481,9 @@ def _load(
             inserted = cur.execute(
                 load_sql("ingest/insert_store_status"), [lo, hi, load_id]
             ).fetchone()
+            derived.summarise_load(cur, load_id)
             if int(file_range[0]) < lo or int(file_range[1]) > hi:
-                derived.classify_pending(cur)
+                derived.classify_pending(cur)  # summarises the polls it classifies
     else:
         if not allow_shrink:
             _hold_back_a_shrinking_snapshot(cur, feed, layout, name)
@@ -520,7 +521,9 @@ def _hold_back_a_shrinking_snapshot(
     last = cur.execute(
         "SELECT source FROM loads WHERE feed = ? ORDER BY load_id DESC LIMIT 1", [feed.value]
     ).fetchall()
-    if last and last[0][0] == bootstrap.SAMPLE_SOURCE:
+    # No snapshot in place (a first load) drops nothing: skip counting the new one's stores
+    # (0.06-0.18 s for 109,000 hours rows).
+    if not last or last[0][0] == bootstrap.SAMPLE_SOURCE:
         return
     table = quote_identifier(layout.table)
     old_stores, old_rows, new_stores, new_rows, dropped = cur.execute(

@@ -3,7 +3,7 @@ report's own SQL.
 
 ``report/spans.part.sql`` starts with ``report/observations.part.sql``, exactly as the
 report does, so the chart's up/down spans add up to the report's figures for the same
-store and window, and so do the fleet's hours (``dashboard/downtime_by_hour.sql``).
+store and window, and so do the fleet's hours (``report/downtime_by_hour.part.sql``).
 """
 
 from __future__ import annotations
@@ -52,16 +52,12 @@ def downtime_by_local_hour(
 ) -> pd.DataFrame:
     """The fleet's interpolated up and down hours over ``[as_of - days, as_of)``, per
     store-local date and hour: local_date, day_of_week (0 = Monday), local_hour, up_h,
-    down_h. Summed, they give the report's fleet figures for the same window."""
+    down_h. Summed, they give the report's fleet figures for the same window. One query:
+    the spans of every store stay inside DuckDB (``report/downtime_by_hour.part.sql``)."""
     end = parse_query_instant(as_of)
-    spans = status_spans(con, None, end - timedelta(days=days), end, as_of=end,
-                         with_polls=False)
-    with con.cursor() as cur:
-        cur.register("fleet_spans", spans)
-        try:
-            return cur.execute(load_sql("dashboard/downtime_by_hour")).df()
-        finally:
-            cur.unregister("fleet_spans")
+    with con.cursor() as cur, transaction(cur):  # one snapshot, as in report.py
+        params = observations.prepare(cur, end, None, end - timedelta(days=days), end)
+        return cur.execute(observations.query("runs", "downtime_by_hour"), params).df()
 
 
 def _store_facts(

@@ -50,3 +50,32 @@ def test_bench_prints_every_phase_with_its_ratio_to_the_scan(tmp_path: Path) -> 
     assert rows["scan polls CSV (DuckDB)"][1] == "1.00"
     for seconds, ratio, peak in rows.values():
         assert float(seconds) > 0 and float(ratio) > 0 and int(peak) > 0
+
+
+def test_the_history_bench_prints_each_cost_at_one_week_and_at_w_weeks(tmp_path: Path) -> None:
+    # Figures are not asserted (no timed tests): only that it runs and prints them all.
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "loop_core", "bench", "--stores", "20", "--runs", "1",
+         "--weeks", "2", "--no-naive", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, check=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines)
+                  if line.startswith("phase") and "growth" in line)
+    assert "2 weeks" in lines[header]
+    table = lines[header + 1 : lines.index("", header)]
+    rows = {line[:31].strip(): line[31:].split() for line in table}
+    assert list(rows) == [
+        "report (CSV to file)",
+        "store timeline (in process)",
+        "sidebar freshness (in process)",
+        "hourly load (in process)",
+    ]
+    for name, (one_week, weeks, scan, growth, cpu_growth) in rows.items():
+        assert float(one_week) > 0 and float(weeks) > 0
+        assert float(growth) > 0 and float(cpu_growth) > 0
+        assert (scan != "-") == name.startswith("report")

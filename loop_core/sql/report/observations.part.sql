@@ -8,13 +8,16 @@
 --
 -- Follows report/params.part.sql.
 -- Scalar subqueries rather than a join with `bounds`: the filter then runs inside the scan
--- (faster; docs/PERFORMANCE.md). A NULL only_key keeps every store.
+-- (faster; docs/PERFORMANCE.md), and on the bare timestamp it skips the row groups of
+-- older history. Polls are read from the start of the range's first UTC day (cut_ts) to
+-- now; what came before is summarised in observation_days.
 polls AS NOT MATERIALIZED (
     SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) AS t_us
     FROM store_status
     WHERE
         timestamp_utc <= (SELECT now_ts FROM bounds)
-        AND store_key = coalesce((SELECT only_key FROM bounds), store_key)
+        AND timestamp_utc >= (SELECT cut_ts FROM bounds)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
 ),
 
 intervals AS (
@@ -26,16 +29,56 @@ intervals AS (
 --
 -- Of the observations up to the range start, only each store's last one can own time in
 -- the range: an earlier one's share ends at the midpoint to a next one that is itself
--- before the range. So the window below never sorts older history, and a report costs
--- the same after a week of polls as after a year.
+-- before the range. It is the latest of the days' last observations before cut_day
+-- (observation_days, kept at load time: migration 009, derived.py) and of the polls from
+-- cut_ts to the range start. The two weeks before cut_day answer for almost every store;
+-- older days are read only for the stores seen before them but not since (a long gap). A
+-- store that has none (the usual case) reads nothing: the join below skips its scan when
+-- `gapped` is empty. So the window and this step cost the same after a week of polls as
+-- after a year.
+recent_days AS (
+    SELECT store_key, max(last_key) AS key
+    FROM observation_days
+    WHERE
+        day < (SELECT cut_day FROM bounds)
+        AND day >= (SELECT recent_day FROM bounds)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
+    GROUP BY store_key
+),
+
+gapped AS (
+    SELECT store_key
+    FROM stores
+    WHERE
+        first_observation_day < (SELECT recent_day FROM bounds)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
+        AND store_key NOT IN (SELECT store_key FROM recent_days)
+),
+
+older_days AS (
+    SELECT d.store_key, max(d.last_key) AS key
+    FROM observation_days AS d
+    SEMI JOIN gapped AS g USING (store_key)
+    WHERE d.day < (SELECT recent_day FROM bounds)
+    GROUP BY d.store_key
+),
+
 before_range AS (
     SELECT
         store_key,
-        -- Two polls at one instant: the active one sorts last (see the window below).
-        arg_max(is_active, t_us * 2 + is_active::BIGINT) AS is_active,
-        max(t_us) AS t_us
-    FROM polls
-    WHERE in_hours AND t_us <= (SELECT epoch_us(from_ts) FROM bounds)
+        -- key = t_us * 2 + is_active: at one instant the active poll sorts last (see the
+        -- window below).
+        max(key) % 2 = 1 AS is_active,
+        max(key) // 2 AS t_us
+    FROM (
+        SELECT store_key, key FROM recent_days
+        UNION ALL
+        SELECT store_key, key FROM older_days
+        UNION ALL
+        SELECT store_key, t_us * 2 + is_active::BIGINT AS key
+        FROM polls
+        WHERE in_hours AND t_us <= (SELECT epoch_us(from_ts) FROM bounds)
+    )
     GROUP BY store_key
 ),
 

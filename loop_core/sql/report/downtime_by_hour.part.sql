@@ -1,20 +1,34 @@
 -- Fleet up/down time per store-local date and hour, from the engine's interpolated status
--- spans (timeline.status_spans, registered as the view `fleet_spans`): the same spans the
--- drill-down draws and the report sums, cut at every local hour boundary.
+-- spans: the same spans the drill-down draws and the report sums (follows
+-- report/observations.part.sql and report/runs.part.sql), cut at every local hour boundary.
 -- Business time without a known status (stores with no observation) is in neither sum.
+-- Only these few hundred rows leave DuckDB: no span of any store is materialised outside
+-- it (docs/PERFORMANCE.md: the fleet page at 140,000 stores).
 --
 -- No span is exploded into its hours: a span adds its partial first and last hours
 -- directly, and its whole hours in between through a difference array (+1 at its first
 -- whole hour, -1 after its last) whose running sum counts the spans covering each hour.
-WITH stg_spans AS (
+zoned_spans AS (
+    SELECT s.is_active, s.start_us, s.end_us, coalesce(z.zone, 'America/Chicago') AS zone
+    FROM spans AS s
+    INNER JOIN stores AS k USING (store_key)
+    LEFT JOIN store_zone(NULL) AS z USING (store_id)
+),
+
+stg_spans AS (
     SELECT
         is_active,
-        CAST(start_local AS TIMESTAMP) AS start_local,
-        CAST(end_local AS TIMESTAMP)   AS end_local
-    FROM fleet_spans
-    WHERE kind = 'span'
-      -- a span across a DST fall-back can end "before" it starts in wall time; skip it
-      AND end_local > start_local
+        timezone(zone, make_timestamptz(start_us)) AS start_local,
+        timezone(zone, make_timestamptz(end_us)) AS end_local
+    FROM zoned_spans
+),
+
+-- Materialised: every step below reads it, and the zone conversions run once per span.
+local_spans AS MATERIALIZED (
+    SELECT *
+    FROM stg_spans
+    -- a span across a DST fall-back can end "before" it starts in wall time; skip it
+    WHERE end_local > start_local
 ),
 
 bounded AS (
@@ -24,7 +38,7 @@ bounded AS (
         end_local,
         date_trunc('hour', start_local) AS first_hour,
         date_trunc('hour', end_local)   AS last_hour
-    FROM stg_spans
+    FROM local_spans
 ),
 
 -- Seconds that fall in a span's first and last (partial) hours.
