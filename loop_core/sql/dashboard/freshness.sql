@@ -1,10 +1,12 @@
 -- Data freshness for the sidebar: the latest poll (the report's default "now"), the
--- latest load, and the size of the data. One row. Parameter: the sample's load source.
+-- latest load, and the size of the data (archived polls included: compaction moves polls,
+-- it changes no count). One row. Parameter: the sample's load source.
 WITH polls AS (
     SELECT
-        max(timestamp_utc)        AS latest_poll,
-        count(*)                  AS polls,
-        count(DISTINCT store_key) AS stores
+        max(timestamp_utc) AS latest_poll,
+        count(*) + (SELECT coalesce(sum(polls), 0) FROM archive_files) AS polls,
+        -- Every store ever polled has a key (loads give keys to polled ids only).
+        (SELECT count(*) FROM stores) AS stores
     FROM store_status
 ),
 

@@ -15,6 +15,10 @@ polls AS NOT MATERIALIZED (
     WHERE
         timestamp_utc <= (SELECT now_ts FROM bounds)
         AND store_key = coalesce((SELECT only_key FROM bounds), store_key)
+    UNION ALL
+    -- What this range needs of the polls archived out of store_status, already cut to now
+    -- and the store (archive.stage, called by observations.prepare; empty without archive).
+    SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) FROM archived_polls
 ),
 
 intervals AS (
