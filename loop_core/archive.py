@@ -42,12 +42,18 @@ _EMPTY = (
 )
 
 
-def folder(cur: duckdb.DuckDBPyConnection) -> Path | None:
-    """The archive folder of this database (None for an in-memory one)."""
+def database_file(cur: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of this database (None for an in-memory one)."""
     row = cur.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
-    return None if row is None or not row[0] else Path(row[0]).parent / ARCHIVE_SUBDIR
+    return None if row is None or not row[0] else Path(row[0])
+
+
+def folder(cur: duckdb.DuckDBPyConnection) -> Path | None:
+    """The archive folder of this database (None for an in-memory one)."""
+    path = database_file(cur)
+    return None if path is None else path.parent / ARCHIVE_SUBDIR
 
 
 def month_start(when: datetime) -> datetime:

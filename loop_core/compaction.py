@@ -68,10 +68,12 @@ def _next_month(month: date) -> date:
 
 
 def _db_bytes(cur: duckdb.DuckDBPyConnection) -> int:
-    row = cur.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    return os.path.getsize(row[0]) if row and row[0] else 0
+    """The database file and its write-ahead log, as the file system counts them."""
+    path = archive.database_file(cur)
+    if path is None:
+        return 0
+    wal = path.with_name(path.name + ".wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 
 def compact(con: duckdb.DuckDBPyConnection, keep_days: int) -> CompactResult:

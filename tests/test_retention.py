@@ -92,10 +92,9 @@ def _pair(folder: Path, feeds: Feeds) -> Pair:
 
 def _close(pair: Pair) -> None:
     for con in (pair.plain, pair.compacted):
-        path = con.execute("SELECT path FROM duckdb_databases() "
-                           "WHERE database_name = current_database()").fetchone()
+        path = archive.database_file(con)
         assert path is not None
-        db.close(path[0])
+        db.close(path)
 
 
 @pytest.fixture(scope="module")
