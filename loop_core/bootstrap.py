@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from loop_core import derived
+from loop_core import archive, derived
 from loop_core.errors import LoopCoreError
 from loop_core.models import LoadSummary
 from loop_core.sqlfiles import quote_identifier
@@ -137,6 +137,7 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
     synthetic ones (polls are appended, not replaced). One transaction: all of it goes or
     none, and the derived state (hours hashes, poll flags) follows the removed snapshots.
     """
+    archived: list[str] = []
     with con.cursor() as cur:
         try:
             with transaction(cur):
@@ -160,6 +161,12 @@ def remove_sample_data(con: duckdb.DuckDBPyConnection) -> int:
                     # The sample's hours or zones may have been the ones still in force.
                     derived.refresh(cur)
                     derived.summarise_days(cur)
+                    # Archived polls can only be the sample's too (the file held nothing else).
+                    archived = [str(r[0]) for r in cur.execute(
+                        "SELECT file FROM archive_files").fetchall()]
+                    cur.execute("DELETE FROM archive_files")
+                    cur.execute("DELETE FROM archive_summary")
         except duckdb.Error as e:
             raise LoopCoreError(f"could not remove the sample data: {e}") from e
+        archive.remove_files(archive.folder(cur), archived)
     return len(ids)

@@ -1,4 +1,4 @@
-"""``python -m loop_core``: ingest, report, sample, bench and sync from the shell.
+"""``python -m loop_core``: ingest, report, compact, sample, bench and sync from the shell.
 
 Errors from the engine become one line on stderr and a non-zero exit, never a traceback.
 Settings (the database, its memory cap) come from ``loop_core.config``; ``--db`` wins.
@@ -161,6 +161,27 @@ def _reports_get(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compact(args: argparse.Namespace) -> int:
+    from loop_core.compaction import compact
+
+    settings = config.load()
+    keep = settings.polls_days if args.keep_days is None else args.keep_days
+    if keep == 0:
+        print("compact: retention is off ([retention] polls_days = 0): nothing to do",
+              file=sys.stderr)
+        return EXIT_OK
+    result = compact(connect(args, settings), keep)
+    if result.cutoff is None:
+        print("compact: no polls loaded yet: nothing to do", file=sys.stderr)
+        return EXIT_OK
+    mib = 1024 * 1024
+    print(f"moved {result.polls_moved:,} polls from before {result.cutoff.date()} into "
+          f"{len(result.files_written)} archive file(s); rebuilt the summary of "
+          f"{result.stores_rebuilt} store(s); database file {result.db_bytes_before / mib:.1f} "
+          f"-> {result.db_bytes_after / mib:.1f} MiB in {result.duration_s:.1f} s")
+    return EXIT_OK
+
+
 def _sample(args: argparse.Namespace) -> int:
     from loop_core.sample import write_sample
 
@@ -177,6 +198,12 @@ def _bench(args: argparse.Namespace) -> int:
         stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs,
         naive=args.naive, weeks=args.weeks,
     )
+
+
+def _days(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"a whole number of days, not {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,6 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     reports_get.add_argument("report_id")
     reports_get.add_argument("--out", default=None, help="output file (default: stdout)")
     reports_get.set_defaults(func=_reports_get)
+    compact = sub.add_parser(
+        "compact", help="move polls older than the retention limit into the Parquet archive")
+    _add_db(compact)
+    compact.add_argument(
+        "--keep-days", type=_days, default=None,
+        help="keep the polls of this many days before the latest poll (and the rest of "
+        "their month) in the database (default: [retention] polls_days, 90)")
+    compact.set_defaults(func=_compact)
 
     sample = sub.add_parser("sample", help="write synthetic feeds in the real schema")
     sample.add_argument("--out", required=True, help="output directory")

@@ -28,6 +28,7 @@ DEFAULT_SECRETS = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 DEFAULT_INTERVAL_MINUTES = 60.0
+DEFAULT_POLLS_DAYS = 90
 
 # Where each feed's Drive file id lives: the secrets.toml [drive] key and the variable.
 FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
@@ -80,6 +81,9 @@ KEYS: tuple[Key, ...] = (
         "completed reports whose CSV is kept: the newest this many (older ones expire)"),
     Key("LOOP_REPORTS_KEEP_DAYS", "reports.keep_days", "30",
         "a completed report's CSV expires this many days after it finished"),
+    Key("LOOP_RETENTION_POLLS_DAYS", "retention.polls_days", str(DEFAULT_POLLS_DAYS),
+        "polls older than this many days (before the latest poll) move to the Parquet "
+        "archive, a whole month at a time; 0 keeps every poll in the database"),
 )
 
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -152,6 +156,7 @@ class Settings:
     alerts: AlertConfig = AlertConfig()
     demo_feed: bool = True  # the sample advances hour by hour while nothing real is loaded
     reports: ReportsConfig = ReportsConfig()
+    polls_days: int = DEFAULT_POLLS_DAYS  # retention in the database; 0 = keep every poll
 
 
 def load(
@@ -195,7 +200,21 @@ def load(
         demo_feed=_flag(env, "LOOP_DEMO_FEED", _section(secrets, "sample"), "sample",
                         "demo_feed"),
         reports=load_reports_config(_section(secrets, "reports"), env),
+        polls_days=_polls_days(env, _section(secrets, "retention")),
     )
+
+
+def _polls_days(env: Mapping[str, str], section: Mapping[str, Any]) -> int:
+    """``[retention] polls_days`` (LOOP_RETENTION_POLLS_DAYS wins): a whole number >= 0."""
+    from_env = _text(env.get("LOOP_RETENTION_POLLS_DAYS"))
+    key = "LOOP_RETENTION_POLLS_DAYS" if from_env else "[retention] polls_days"
+    value: object = from_env if from_env is not None else section.get("polls_days",
+                                                                       DEFAULT_POLLS_DAYS)
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ConfigError(f"{key} must be a whole number of days (0 keeps every poll), "
+                          f"not {value!r}")
+    return int(text)
 
 
 def _flag(

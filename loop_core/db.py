@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from loop_core import derived
+from loop_core import archive, derived
 from loop_core.config import DEFAULT_MEMORY_LIMIT
 from loop_core.errors import ConfigError, DatabaseLockedError, LoopCoreError
 from loop_core.jobs import recover as recover_reports
@@ -89,6 +89,8 @@ def _open(path: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
     # A process that died mid-report left rows Running that nothing will finish (and maybe
     # a file); an earlier version left CSVs in the database.
     recover_reports(con)
+    # A compaction that died before its transaction left archive files nothing lists.
+    archive.recover(con)
     return con
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from loop_core import bootstrap, derived
+from loop_core import archive, bootstrap, derived
 from loop_core.csv_records import read_records
 from loop_core.errors import FeedRefusedError, LoopCoreError, SnapshotShrinkError
 from loop_core.models import Feed, LoadSummary
@@ -94,7 +94,7 @@ _LAYOUTS = {
 }
 
 
-_load_lock = threading.Lock()
+load_lock = threading.Lock()
 
 
 def _digest(path: Path) -> tuple[str, bool]:
@@ -340,7 +340,7 @@ def _load_staged(file: _StagedFile, source: str, allow_shrink: bool) -> LoadSumm
     try:
         # Loads of one process run one at a time (the sync thread and an upload may
         # overlap): DuckDB would otherwise fail one of two transactions writing one table.
-        with _load_lock:
+        with load_lock:
             # Loads report reading + their own transaction, not the wait for this lock.
             started = time.perf_counter() - file.stage_s
             cur, sha = file.cur, file.sha.result()[0]
@@ -469,11 +469,14 @@ def _load(
         _drop_repeated_rows(cur)
         cur.execute(load_sql("ingest/insert_stores"))
         file_range = cur.execute(
-            "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)) FROM readable"
+            "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)), "
+            "min(timestamp_utc), max(timestamp_utc) FROM readable"
         ).fetchall()[0]
         if file_range[0] is None:  # no readable poll
             inserted: tuple[Any, ...] | None = (0,)
         else:
+            # A poll that was archived is a duplicate too (usually no archive file overlaps).
+            archive.stage_range(cur, file_range[2], file_range[3])
             # Polls in the cache's (bounded) range are classified as they are inserted;
             # older ones afterwards, against intervals of their own days only.
             lo, hi = derived.cover(cur, int(file_range[0]), int(file_range[1]))
@@ -544,6 +547,7 @@ def _hold_back_a_shrinking_snapshot(
 
 def _drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("DROP VIEW IF EXISTS readable")
+    cur.execute("DROP TABLE IF EXISTS archived_polls")
     cur.execute("DROP TABLE IF EXISTS deduplicated")
     cur.execute("DROP TABLE IF EXISTS staged")
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from loop_core import derived
+from loop_core import archive, derived
+from loop_core.polls import latest_poll
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import epoch_us
 
@@ -37,6 +38,10 @@ def prepare(
         hi = end if end is not None else as_of
         if derived.cache_covers(cur, epoch_us(lo), epoch_us(hi)):
             source = "report/intervals_cached.part"
+    # What the polls step needs of the archive, for the same range.
+    now = as_of if as_of is not None else latest_poll(cur)
+    week_before = None if now is None else now - timedelta(days=7)
+    archive.stage(cur, now, start if start is not None else week_before, store_id)
     intervals = load_sql("report/params.part") + load_sql(source)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE business_window AS {intervals}", params)
     return params

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 import duckdb
 
+from loop_core import archive
 from loop_core.errors import NoDataError
 from loop_core.report import resolve_as_of
 from loop_core.sqlfiles import load_sql
@@ -54,6 +55,7 @@ def status(con: duckdb.DuckDBPyConnection, at: datetime | str | None = None) -> 
     if when is None:
         raise NoDataError("no polls loaded yet: load the store status feed first")
     with con.cursor() as cur, transaction(cur):
+        archive.stage(cur, when, when)  # what status at `when` needs of the archive
         rows = cur.execute(load_sql("report/status"), [when]).fetchall()
     return [
         StoreStatus(str(r[0]), str(r[1]), StoreState(r[2]), r[3], r[4], bool(r[5]), r[6],

@@ -136,6 +136,15 @@ else:
         icon=":material/download:", key="data_rejects_download",
     )
 
+# ---------------------------------------------------------------- archive
+st.subheader("Poll archive")
+archived = caches.archive()
+archive_cols = st.columns(3)
+archive_cols[0].metric("Archived months", archived.months)
+archive_cols[1].metric("Archived polls", archived.polls)
+archive_cols[2].metric("Size on disk", archived.size)
+st.caption(archived.detail)
+
 # ---------------------------------------------------------------- quality
 st.subheader("Data quality")
 quality = caches.data_quality()

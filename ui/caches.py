@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
+from loop_core import archive as archive_module
 from loop_core import db, freshness, jobs, loadlog, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
@@ -224,6 +225,13 @@ def sync_history() -> pd.DataFrame:
     """The newest sync runs, one row each."""
     with guard():
         return data_view.sync_history(last_syncs(con(), limit=20))
+
+
+def archive() -> data_view.ArchiveView:
+    """The poll archive's months, polls and size (a small query: not cached)."""
+    with guard():
+        return data_view.archive_view(archive_module.info(con()),
+                                      services().settings.polls_days)
 
 
 def sync_scheduler() -> SyncScheduler | None:

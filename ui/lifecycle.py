@@ -1,9 +1,10 @@
 """What starts and stops with the server process, in one place.
 
 :func:`start` opens the database, expires old reports, loads the first-start sample into an
-empty one, starts the hourly sync and warms the heavy caches. ``serve.py`` calls it from
-the ``st.App`` lifespan, so all of this happens when the server starts, before any page is
-opened (an API-only server syncs too), and :func:`stop` ends the sync thread when it shuts down.
+empty one, starts the hourly sync, the alerts, the demo feed and the daily compaction, and
+warms the heavy caches. ``serve.py`` calls it from the ``st.App`` lifespan, so all of this
+happens when the server starts, before any page is opened (an API-only server syncs too),
+and :func:`stop` ends the sync thread when it shuts down.
 
 A script run outside that server (``streamlit run app.py``, AppTest) calls :func:`ensure`,
 which starts the same services on first use, and again when the settings changed (tests
@@ -23,7 +24,7 @@ from typing import Any
 import duckdb
 from streamlit.logger import get_logger
 
-from loop_core import alerts, bootstrap, config, db, jobs
+from loop_core import alerts, bootstrap, compaction, config, db, jobs
 from loop_core.config import AlertConfig, Settings
 from loop_core.errors import LoopCoreError, ServiceUnavailableError
 from loop_core.sync import SyncScheduler
@@ -47,15 +48,13 @@ class Services:
     pinned: bool = False  # started by the server's lifespan: settings are not re-read
     alert_ticker: AlertTicker | None = None  # None when no alert channel is configured
     demo_feed: DemoFeed | None = None  # None unless the sample advances hour by hour
+    compactor: Compactor | None = None  # None when retention is off (polls_days = 0)
 
     def stop(self) -> None:
-        """Stop the sync, alert and demo threads (waits for a run in progress)."""
-        if self.scheduler is not None:
-            self.scheduler.stop()
-        if self.alert_ticker is not None:
-            self.alert_ticker.stop()
-        if self.demo_feed is not None:
-            self.demo_feed.stop()
+        """Stop the sync, alert, demo and compaction threads (waits for a run in progress)."""
+        for part in (self.scheduler, self.alert_ticker, self.demo_feed, self.compactor):
+            if part is not None:
+                part.stop()
 
     def after_load(self) -> None:
         """Evaluate alerts after a load (in the background: a page must not wait)."""
@@ -93,6 +92,39 @@ class DemoFeed:
                     self._ticker.poke()
             except Exception:
                 LOGGER.exception("the demo feed failed")
+
+
+class Compactor:
+    """Moves polls older than ``[retention] polls_days`` into the Parquet archive once a
+    day (compaction.compact), starting ``first_after_s`` after the server started. The
+    write it holds the database for is one short transaction under the load lock; running
+    pages read the same figures before and after it. Errors are logged, never raised."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, keep_days: int, *,
+                 first_after_s: float = 300.0, every_s: float = 86_400.0) -> None:
+        self._con, self._keep_days, self._every_s = con, keep_days, every_s
+        self._first_after_s = first_after_s
+        self._stop = threading.Event()
+        self.runs = 0  # compactions finished (tests wait on it)
+        self._thread = threading.Thread(target=self._loop, name="loop-compaction", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        wait = self._first_after_s
+        while not self._stop.wait(wait):
+            try:
+                result = compaction.compact(self._con, self._keep_days)
+                if result.polls_moved or result.stores_rebuilt:
+                    LOGGER.info("compaction: moved %s polls from before %s into %s file(s)",
+                                result.polls_moved, result.cutoff, len(result.files_written))
+            except Exception:
+                LOGGER.exception("compaction failed")
+            self.runs += 1
+            wait = self._every_s
 
 
 class AlertTicker:
@@ -157,7 +189,8 @@ def start(
         ticker = AlertTicker(con, settings.alerts) if settings.alerts.configured else None
         feed = DemoFeed(con, ticker) if demo else None
         scheduler = _scheduler(con, settings, ticker)
-        _current = Services(settings, con, sample, scheduler, pinned, ticker, feed)
+        compactor = Compactor(con, settings.polls_days) if settings.polls_days else None
+        _current = Services(settings, con, sample, scheduler, pinned, ticker, feed, compactor)
         _start_error = None
         services = _current
     LOGGER.info(

@@ -13,10 +13,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from loop_core.archive import ArchiveInfo
 from loop_core.errors import FeedRefusedError, SnapshotShrinkError
 from loop_core.ingest import ingest_each
 from loop_core.models import Feed, LoadSummary, ReportResult, in_load_order
 from loop_core.sync import SyncResult
+from ui.formatting import code_span
 
 NO_OBSERVATIONS = "no poll inside its business hours: all report figures are 0"
 _DETAILS = {
@@ -143,4 +145,39 @@ def data_quality(findings: pd.DataFrame, report: ReportResult | None) -> DataQua
         without_hours=pick("no_hours"),
         without_observations=pd.DataFrame(
             {"store_id": pd.Series(without, dtype="object"), "detail": NO_OBSERVATIONS}),
+    )
+
+
+@dataclass(frozen=True)
+class ArchiveView:
+    """The poll archive as the Data page shows it: four figures and one line of detail."""
+
+    months: str  # "2024-01 – 2024-06", or an em dash when nothing is archived
+    polls: str
+    size: str
+    detail: str  # Markdown
+
+
+def _size(n_bytes: int) -> str:
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= factor:
+            return f"{n_bytes / factor:.1f} {unit}"
+    return f"{n_bytes} B"
+
+
+def archive_view(found: ArchiveInfo, polls_days: int) -> ArchiveView:
+    """What the archive holds and where, with the retention setting that fills it."""
+    keep = ("Retention is off (`[retention] polls_days = 0`): every poll stays in the database."
+            if polls_days == 0 else
+            f"Polls older than {polls_days} days move here once a day, a whole month at a "
+            "time; every figure reads them back when it needs them.")
+    if not found.files or found.first_month is None or found.last_month is None:
+        return ArchiveView("—", "0", "0 B", f"Nothing archived yet. {keep}")
+    first, last = f"{found.first_month:%Y-%m}", f"{found.last_month:%Y-%m}"
+    return ArchiveView(
+        months=first if first == last else f"{first} – {last}",
+        polls=f"{found.polls:,}",
+        size=_size(found.bytes_on_disk),
+        # Markdown (the page shows it as a caption): the folder is a code span, never markup.
+        detail=f"{found.files} Parquet file(s) in {code_span(found.folder)}. {keep}",
     )

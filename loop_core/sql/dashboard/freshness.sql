@@ -1,12 +1,13 @@
 -- Data freshness for the sidebar: the latest poll (the report's default "now"), the
--- latest load, and the size of the data. One row. Parameter: the sample's load source.
+-- latest load, and the size of the data (archived polls included: compaction moves polls,
+-- it changes no count). One row. Parameter: the sample's load source.
 -- The latest poll and the count come from the table's statistics, and the stores from
 -- `stores` (every store there has a poll): nothing here reads the polls themselves, so the
 -- sidebar costs the same whatever the history (docs/PERFORMANCE.md).
 WITH polls AS (
     SELECT
         max(timestamp_utc) AS latest_poll,
-        count(*)           AS polls
+        count(*) + (SELECT coalesce(sum(polls), 0) FROM archive_files) AS polls
     FROM store_status
 ),
 

@@ -23,6 +23,10 @@ stored AS (
     SELECT s.store_key, s.is_active, s.timestamp_utc
     FROM store_status AS s, file_range AS r
     WHERE s.timestamp_utc BETWEEN r.lo AND r.hi
+    UNION ALL
+    -- Archived polls in the file's range (archive.stage_range): loading a file again after
+    -- its polls were archived adds nothing.
+    SELECT store_key, is_active, timestamp_utc FROM archived_polls
 ),
 
 fresh AS (

@@ -18,6 +18,12 @@ polls AS NOT MATERIALIZED (
         timestamp_utc <= (SELECT now_ts FROM bounds)
         AND timestamp_utc >= (SELECT cut_ts FROM bounds)
         AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
+    UNION ALL
+    -- What this range needs of the polls archived out of store_status, already cut to now
+    -- and the store (archive.stage, called by observations.prepare; empty without archive).
+    -- Rows before cut_ts only reach before_range, where a true observation changes nothing
+    -- unless it is the last one before the range.
+    SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) FROM archived_polls
 ),
 
 intervals AS (

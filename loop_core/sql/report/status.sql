@@ -36,6 +36,10 @@ polls AS (
     SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k
     FROM store_status
     WHERE timestamp_utc <= (SELECT at_ts FROM params)
+    UNION ALL
+    -- What status at T needs of the archived polls (archive.stage; empty without archive).
+    SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) * 2 + is_active::BIGINT
+    FROM archived_polls
 ),
 
 latest_poll AS (
