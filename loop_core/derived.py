@@ -113,17 +113,34 @@ def classify_pending(cur: duckdb.DuckDBPyConnection) -> None:
     _drop_buckets(cur)
 
 
-def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
+def refresh(
+    cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False, special_changes: bool = False
+) -> None:
     """Recompute hours hashes and reclassify the polls of stores whose hash changed (and,
-    with ``unclassified``, any poll without a flag). Runs inside the caller's transaction."""
+    with ``unclassified``, any poll without a flag). Runs inside the caller's transaction.
+
+    ``special_changes``: a special-hours load, which filled the temp table
+    ``special_changes`` (derived/special_changes.sql); only its stores' polls around the
+    changed dates are reclassified."""
     if not cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0]:
         return  # no store yet (snapshots loaded before any poll): nothing to derive
     cur.execute(load_sql("derived/refresh_hours_hash"))
     row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
+    changed = bool(row and row[0])
+    if special_changes and changed:
+        cur.execute(load_sql("derived/special_windows"))
+        unclassified = True
     # Planning the classification has a fixed cost: skip it when no store changed.
-    if unclassified or (row and row[0]):
+    if unclassified or changed:
         classify_pending(cur)
+    if changed:
+        # New hashes with no poll to classify (a special date ahead): keep the cache whole
+        # for the next report all the same (cover() rebuilds it only when it must).
+        latest = latest_poll(cur)
+        if latest is not None:
+            cover(cur, epoch_us(latest), epoch_us(latest))
     cur.execute("DROP TABLE IF EXISTS changed_stores")
+    cur.execute("DROP TABLE IF EXISTS special_changes")
 
 
 def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
