@@ -134,3 +134,8 @@ class StoreTimeline:
     # week's last local date), start_local, end_local (naive local wall times, by the
     # business-time rules), start_utc, end_utc, utc_offset_minutes (at the start).
     hours: pd.DataFrame
+    # The special-hours rows on the local dates of the range and of the 14 days from now
+    # on (empty: none): local_date, start_time_local, end_time_local (both None: closed),
+    # in_range, start_local, end_local, start_utc, end_utc, day_start_utc, day_end_utc
+    # (the UTC extent of the local date).
+    special: pd.DataFrame
