@@ -152,7 +152,8 @@ def _bench(args: argparse.Namespace) -> int:
     from loop_core.bench import run_bench
 
     return run_bench(
-        stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs, naive=args.naive
+        stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs, naive=args.naive,
+        special_share=args.special_share,
     )
 
 
@@ -232,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--naive", action=argparse.BooleanOptionalAction, default=None,
         help="also time the straightforward SQL baseline (default: up to 20,000 stores)",
+    )
+    bench.add_argument(
+        "--special-share", type=float, default=0.0,
+        help="also time ingest and report with this share of the stores (e.g. 0.1) having "
+        "three special dates in the week, in the same rounds",
     )
     bench.set_defaults(func=_bench)
 
