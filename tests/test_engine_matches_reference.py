@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -160,9 +161,10 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def engine_rows(data: Feeds, folder: Path) -> list[tuple[object, ...]]:
+def load_feeds(data: Feeds, folder: Path) -> duckdb.DuckDBPyConnection:
+    """The feeds written as CSV files in the real formats and loaded into a fresh database."""
     # Imported here so that the reference-only property below runs without the engine.
-    from loop_core import db, ingest, report
+    from loop_core import db, ingest
 
     store_status = write_csv(
         folder / "store_status.csv",
@@ -189,11 +191,18 @@ def engine_rows(data: Feeds, folder: Path) -> list[tuple[object, ...]]:
           "" if e is None else f"{e:%H:%M:%S}"] for store, d, s, e in data.special],
     )
     con = db.connect(":memory:")
+    ingest.ingest_files(
+        con, store_status=store_status, business_hours=business_hours, timezones=timezones,
+        special_hours=special_hours,
+    )
+    return con
+
+
+def engine_rows(data: Feeds, folder: Path) -> list[tuple[object, ...]]:
+    from loop_core import report
+
+    con = load_feeds(data, folder)
     try:
-        ingest.ingest_files(
-            con, store_status=store_status, business_hours=business_hours, timezones=timezones,
-            special_hours=special_hours,
-        )
         return [tuple(row) for row in report.report_microseconds(con, data.as_of)]
     finally:
         con.close()

@@ -34,10 +34,11 @@ SELECT * FROM final;
 -- the real feed share about 3,300 of them, so business time is computed once per hash
 -- (group_intervals), and a snapshot load only reclassifies the polls of stores whose
 -- hash changed. Special dates are part of the pattern: two stores share cached intervals
--- only when their special dates agree too (a chain-wide holiday keeps them shared). Rows are hashed as text and summed as exact 128-bit integers, so their order
--- does not matter; the sum goes into the final hash as text too, because DuckDB's hash()
--- of a number maps 0, and a 128-bit -1, to 0 (a test caught Monday 00:00-00:00 hashing like
--- "no rows"). Two different hours sets sharing a 64-bit hash: ~1e-11 at 30,000 sets.
+-- only when their special dates agree too (a chain-wide holiday keeps them shared). Rows
+-- are hashed as text and summed as exact 128-bit integers, so their order does not matter;
+-- the sum goes into the final hash as text too, because DuckDB's hash() of a number maps
+-- 0, and a 128-bit -1, to 0 (a test caught Monday 00:00-00:00 hashing like "no rows").
+-- Two different hours sets sharing a 64-bit hash: ~1e-11 at 30,000 sets.
 CREATE OR REPLACE MACRO hours_row_hash(day_of_week, start_time_local, end_time_local) AS
     hash(day_of_week::VARCHAR || ' ' || start_time_local::VARCHAR || '-' || end_time_local::VARCHAR);
 
