@@ -161,6 +161,16 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
+def special_csv(path: Path, data: Feeds) -> Path:
+    """The feeds' special-hours rows as a special_hours.csv file (no times: closed)."""
+    return write_csv(
+        path,
+        ["store_id", "date", "start_time_local", "end_time_local"],
+        [[store, f"{d:%Y-%m-%d}", "" if s is None else f"{s:%H:%M:%S}",
+          "" if e is None else f"{e:%H:%M:%S}"] for store, d, s, e in data.special],
+    )
+
+
 def load_feeds(data: Feeds, folder: Path) -> duckdb.DuckDBPyConnection:
     """The feeds written as CSV files in the real formats and loaded into a fresh database."""
     # Imported here so that the reference-only property below runs without the engine.
@@ -184,12 +194,7 @@ def load_feeds(data: Feeds, folder: Path) -> duckdb.DuckDBPyConnection:
         ["store_id", "timezone_str"],
         [[store, zone] for store, zone in data.zones.items()],
     )
-    special_hours = write_csv(
-        folder / "special_hours.csv",
-        ["store_id", "date", "start_time_local", "end_time_local"],
-        [[store, f"{d:%Y-%m-%d}", "" if s is None else f"{s:%H:%M:%S}",
-          "" if e is None else f"{e:%H:%M:%S}"] for store, d, s, e in data.special],
-    )
+    special_hours = special_csv(folder / "special_hours.csv", data)
     con = db.connect(":memory:")
     ingest.ingest_files(
         con, store_status=store_status, business_hours=business_hours, timezones=timezones,
