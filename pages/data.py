@@ -147,14 +147,14 @@ checks = (
     ("No business hours", quality.without_hours, "Counted as open 24×7."),
     ("No polls inside business hours", quality.without_observations,
      "No known status: all report figures are 0."),
-    ("Special hours, unknown store", quality.special_unknown_stores,
+    ("Special, unknown id", quality.special_unknown_stores,
      "No feed knows the id: these rows change nothing."),
     ("Special dates far off", quality.special_far_dates,
      "More than a year from the latest poll: check the year."),
 )
-metric_cols = st.columns(len(checks))
-for col, (title, table, meaning) in zip(metric_cols, checks, strict=True):
-    col.metric(title, f"{len(table):,}", help=meaning)
+for row in range(0, len(checks), 4):  # four to a row: the titles stay readable
+    for col, (title, table, meaning) in zip(st.columns(4), checks[row:row + 4], strict=False):
+        col.metric(title, f"{len(table):,}", help=meaning)
 for title, table, meaning in checks:
     if len(table):
         stores = f"{len(table):,} store" + ("" if len(table) == 1 else "s")

@@ -26,7 +26,7 @@ if live:
     st_autorefresh(interval=LIVE_EVERY_MS, key="fleet_autorefresh")
 
 overview = caches.fleet_overview()
-kpi = st.columns(7)
+kpi = st.columns(6)
 kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
 kpi[1].metric("Polls", f"{fresh.polls:,}")
 for col, window in zip(kpi[2:5], WINDOWS, strict=True):
@@ -36,10 +36,10 @@ kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
                    "so all their report figures are 0.")
 special_today = caches.special_today(overview.as_of)
-kpi[6].metric("Special hours today", f"{special_today.stores:,}",
-              help=f"Stores with special hours on their own local date of the as-of: "
-                   f"{special_today.closed:,} closed, {special_today.special_hours:,} open on "
-                   "special hours. Their weekly hours do not apply that day.")
+st.caption(f"**Special hours today: {special_today.stores:,} stores** "
+           f"({special_today.closed:,} closed, {special_today.special_hours:,} open on special "
+           "hours), each on its own local date of the as-of; their weekly hours do not apply "
+           "that day.")
 
 left, right = st.columns([1, 1])
 with left:

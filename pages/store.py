@@ -147,10 +147,10 @@ with right:
         st.dataframe(
             store.special, hide_index=True, key="store_special",
             column_config={
-                "date": st.column_config.TextColumn("Special date", width="small"),
+                "date": st.column_config.TextColumn("Special date"),
                 "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
                 "utc": st.column_config.TextColumn("UTC"),
-                "when": st.column_config.TextColumn("When", width="small"),
+                "when": st.column_config.TextColumn("When"),
             },
         )
         st.caption("On a special date only its special rows open the store; the weekly "

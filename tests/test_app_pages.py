@@ -387,7 +387,7 @@ def test_uploading_special_hours_loads_them_and_data_quality_names_an_unknown_st
     at = _upload(at, "special_hours", "special_hours_unknown_store.csv")
     _assert_clean(at)
     assert any("special_hours_unknown_store.csv: 1 loaded" in s.value for s in at.success)
-    assert any(m.label == "Special hours, unknown store" and m.value == "1" for m in at.metric)
+    assert any(m.label == "Special, unknown id" and m.value == "1" for m in at.metric)
 
 
 def test_fleet_counts_special_hours_today_and_the_drill_down_lists_and_labels_them(
@@ -412,7 +412,8 @@ def test_fleet_counts_special_hours_today_and_the_drill_down_lists_and_labels_th
 
     fleet = _open("pages/fleet.py")
     _assert_clean(fleet)
-    assert {m.label: m.value for m in fleet.metric}["Special hours today"] == "2"
+    assert any("Special hours today: 2 stores** (1 closed, 1 open on special hours)" in c.value
+               for c in fleet.caption)
 
     store = _open("pages/store.py", store_id=str(first))
     _assert_clean(store)

@@ -71,8 +71,9 @@ def test_the_timeline_shades_special_days_apart_and_labels_them(load: Loader) ->
     assert pd.Timestamp("2024-12-24 14:00", tz="UTC") in set(regular["start_utc"])
 
     fig = charts.store_timeline(view, local=True)
-    assert [a.text for a in fig.layout.annotations] == [CLOSED_SPECIAL,
-                                                       "special hours 10:00–14:00"]
+    (labels,) = [t for t in fig.data if t.name == "Special dates"]
+    assert list(labels.text) == [CLOSED_SPECIAL, "special hours 10:00–14:00"]
+    assert "Special dates" in fig.layout.yaxis.categoryarray
     fills = [shape.fillcolor for shape in fig.layout.shapes]
     assert fills.count(charts.CLOSED_DAY) == 1 and fills.count(charts.SPECIAL_DAY) == 1
     assert fills.count(charts.SPECIAL) == 1
@@ -87,8 +88,8 @@ def test_a_store_without_special_dates_has_an_empty_table_and_plain_shading(
     assert view.special.empty and view.special_days.empty
     assert not view.business["special"].any()
     fig = charts.store_timeline(view, local=False)
-    assert not fig.layout.annotations
-    assert "Special hours" not in {t.name for t in fig.data}
+    assert {"Special hours", "Special dates"}.isdisjoint({t.name for t in fig.data})
+    assert "Special dates" not in fig.layout.yaxis.categoryarray
 
 
 def test_fleet_counts_the_stores_closed_or_on_special_hours_on_their_own_local_date(

@@ -123,14 +123,6 @@ def store_timeline(
                                        _times(view.business, "end", local),
                                        view.business["special"], strict=True)
     ]
-    # Each special date's label along the bottom (below the lowest row's markers), at its
-    # day's start.
-    annotations = [
-        {"x": start, "xref": "x", "y": 0, "yref": "paper", "text": label, "showarrow": False,
-         "xanchor": "left", "yanchor": "bottom", "font": {"size": 11},
-         "bgcolor": "rgba(255, 255, 255, 0.7)"}
-        for start, label in zip(_times(days, "day_start", local), days["label"], strict=True)
-    ]
     # Legend entries for the shading (shapes have none).
     legend = [("Business hours", BUSINESS)]
     if len(days):
@@ -140,6 +132,17 @@ def store_timeline(
          "marker": {"symbol": "square", "size": 14, "color": color}}
         for name, color in legend
     ]
+    rows = ["Polls outside hours", "Incidents", "Status", "Polls"]
+    if len(days):
+        # Each special date's label on a row of its own, in the middle of its day.
+        starts, ends = _times(days, "day_start", local), _times(days, "day_end", local)
+        traces.append({
+            "type": "scatter", "mode": "text", "name": "Special dates", "showlegend": False,
+            "x": starts + (ends - starts) / 2, "y": ["Special dates"] * len(days),
+            "text": list(days["label"]), "textfont": {"size": 11},
+            "hovertemplate": "%{text}<extra></extra>",
+        })
+        rows.append("Special dates")
 
     spans = view.spans
     for status, name, color in (("active", "Up (interpolated)", UP),
@@ -191,11 +194,10 @@ def store_timeline(
                              "<extra></extra>",
         })
     layout = {
-        "shapes": shapes, "annotations": annotations, "barmode": "overlay", "bargap": 0.3,
-        "hovermode": "closest",
+        "shapes": shapes, "barmode": "overlay", "bargap": 0.3, "hovermode": "closest",
         # Explicit: the legend-only trace first has no data, so plotly would guess "linear".
         "yaxis": {"type": "category", "categoryorder": "array", "title": None,
-                  "categoryarray": ["Polls outside hours", "Incidents", "Status", "Polls"]},
+                  "categoryarray": rows},
         "xaxis": {"title": {"text": f"Time ({where})"}, "type": "date",
                   "tickformat": "%a %d %b\n%H:%M"},
     }
