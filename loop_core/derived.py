@@ -129,16 +129,15 @@ def refresh(
     changed = bool(row and row[0])
     if special_changes and changed:
         cur.execute(load_sql("derived/special_windows"))
+        # The new hashes may have no poll to classify (a date ahead): the cache gains them
+        # all the same, for the next report (cover() rebuilds it only when it must).
+        latest = latest_poll(cur)
+        if latest is not None:
+            cover(cur, epoch_us(latest), epoch_us(latest))
         unclassified = True
     # Planning the classification has a fixed cost: skip it when no store changed.
     if unclassified or changed:
         classify_pending(cur)
-    if changed:
-        # New hashes with no poll to classify (a special date ahead): keep the cache whole
-        # for the next report all the same (cover() rebuilds it only when it must).
-        latest = latest_poll(cur)
-        if latest is not None:
-            cover(cur, epoch_us(latest), epoch_us(latest))
     cur.execute("DROP TABLE IF EXISTS changed_stores")
     cur.execute("DROP TABLE IF EXISTS special_changes")
 

@@ -267,3 +267,19 @@ def test_status_and_incidents_follow_special_hours(load: Loader) -> None:
     # observation) and lasts until now, the latest poll at 11:00.
     assert incident.started_at == datetime(2024, 12, 26, 10, tzinfo=UTC)
     assert incident.downtime_us == 1 * H
+
+
+def test_special_dates_ahead_of_every_poll_reclassify_nothing_and_keep_the_cache_whole(
+    load: Loader,
+) -> None:
+    from loop_core import derived
+    from loop_core.timeutil import epoch_us
+
+    con = load(polls=["s,active,2024-12-01 12:00:00 UTC"], hours=EVERY_DAY_9_TO_5,
+               zones=["s,UTC"])
+    load(special=["s,2025-01-01,,"])
+    # The store's new pattern is in the cache: the next report reads it, not the hours.
+    newest = datetime(2024, 12, 1, 12, tzinfo=UTC)
+    with con.cursor() as cur:
+        assert derived.cache_covers(cur, epoch_us(newest) - 7 * 24 * H, epoch_us(newest))
+    assert in_hours(con) == {"2024-12-01 12:00": True}
