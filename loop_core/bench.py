@@ -46,6 +46,7 @@ class Measure:
     seconds: float
     peak_mb: float
     runs: int
+    times: tuple[float, ...] = ()  # each round's seconds, for paired ratios
 
 
 def _run(args: list[str], before: list[str] | None = None) -> tuple[float, float]:
@@ -93,7 +94,8 @@ def _measure(phases: list[_Phase], runs: int) -> list[Measure]:
             times[phase.name].append(seconds)
             peaks[phase.name].append(peak)
     return [
-        Measure(p.name, statistics.median(times[p.name]), max(peaks[p.name]), runs)
+        Measure(p.name, statistics.median(times[p.name]), max(peaks[p.name]), runs,
+                tuple(times[p.name]))
         for p in phases
     ]
 
@@ -105,9 +107,12 @@ def run_bench(
     runs: int = 3,
     naive: bool | None = None,
     weeks: int = 1,
+    special_share: float = 0.0,
 ) -> int:
     """Generate data for ``stores`` stores, time scan / ingest / report, print the table;
-    with ``weeks`` > 1, also what a history of that many weeks costs (bench_history.py)."""
+    with ``weeks`` > 1, also what a history of that many weeks costs (bench_history.py).
+    With ``special_share``, that share of the stores also gets three special dates in the
+    week, loaded into a second database whose ingest and report run in the same rounds."""
     from loop_core.sample import write_sample
 
     if weeks > 1 and days != 8:
@@ -145,6 +150,8 @@ def run_bench(
              "--out", str(base / "report.csv")],
         ),
     ]
+    if special_share > 0:
+        phases += _special_phases(data, base, stores, special_share, phases[1:3])
     with_naive = naive if naive is not None else stores <= 20_000
     if with_naive:
         phases.append(
@@ -164,12 +171,48 @@ def run_bench(
         print(f"{m.phase:<30} {m.seconds:>8.2f} {m.seconds / scan.seconds:>7.2f} {m.peak_mb:>8.0f}")
     print("\ntargets: report <= 1.0x scan and ingest <= 3.0x scan at 14,000 stores; "
           "report <= 10 s and <= 2,048 MB at 140,000 stores")
+    if special_share > 0:
+        by_name = {m.phase: m for m in measured}
+        for plain, special in (("ingest (3 feeds, fresh db)", _SPECIAL_INGEST),
+                               ("report (CSV to file)", _SPECIAL_REPORT)):
+            ratios = [b / a for a, b in zip(by_name[plain].times, by_name[special].times,
+                                            strict=True)]
+            print(f"{special} / {plain}: median of {runs} paired ratios "
+                  f"{statistics.median(ratios):.3f}")
+        print(f"target: report with {special_share:.0%} of stores on three special dates "
+              "<= 1.10x the report without")
     _live_queries(db_path, runs)
     if weeks > 1:
         from loop_core.bench_history import run_history_bench
 
         run_history_bench(base, stores, weeks, db_path, data, scan.seconds, runs)
     return 0
+
+
+_SPECIAL_INGEST = "ingest (with special hours)"
+_SPECIAL_REPORT = "report (with special hours)"
+
+
+def _special_phases(
+    data: Path, base: Path, stores: int, share: float, plain: list[_Phase]
+) -> list[_Phase]:
+    """The ingest and report phases again, on a second database that also holds special
+    hours for ``share`` of the stores (the same polls, hours and zones)."""
+    from loop_core.sample import write_special_hours
+
+    special = write_special_hours(data / f"special_hours-{share:g}.csv", stores, share, seed=0)
+    db_path = str(base / f"bench-{stores}-special.duckdb")
+
+    def on_db(args: list[str]) -> list[str]:
+        at = args.index("--db") + 1
+        return [*args[:at], db_path, *args[at + 1:]]
+
+    ingest, report = plain
+    return [
+        _Phase(_SPECIAL_INGEST, [*on_db(ingest.args), "--special-hours", str(special)],
+               fresh=Path(db_path)),
+        _Phase(_SPECIAL_REPORT, on_db(report.args)),
+    ]
 
 
 def _live_queries(db_path: Path, runs: int) -> None:

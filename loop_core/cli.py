@@ -40,12 +40,13 @@ def _ingest(args: argparse.Namespace) -> int:
     paths = {
         Feed.TIMEZONES: args.timezones,
         Feed.BUSINESS_HOURS: args.business_hours,
+        Feed.SPECIAL_HOURS: args.special_hours,
         Feed.STORE_STATUS: args.store_status,
     }
     given = [(feed, paths[feed]) for feed in Feed]
     if not any(path for _, path in given):
-        print("ingest: give at least one of --store-status, --business-hours, --timezones",
-              file=sys.stderr)
+        print("ingest: give at least one of --store-status, --business-hours, --timezones, "
+              "--special-hours", file=sys.stderr)
         return EXIT_ERROR
     settings = config.load()
     con = connect(args, settings)
@@ -197,6 +198,7 @@ def _bench(args: argparse.Namespace) -> int:
     return run_bench(
         stores=args.stores, days=args.days, workdir=args.workdir, runs=args.runs,
         naive=args.naive, weeks=args.weeks,
+        special_share=args.special_share,
     )
 
 
@@ -217,9 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--business-hours", help="menu hours CSV (store_id,dayOfWeek|day,...)")
     ingest.add_argument("--timezones", help="timezones CSV (store_id,timezone_str)")
     ingest.add_argument(
+        "--special-hours",
+        help="special hours CSV (store_id,date,start_time_local,end_time_local; both times "
+        "empty = closed that date)",
+    )
+    ingest.add_argument(
         "--allow-shrink", action="store_true",
-        help="apply an hours or timezones snapshot even if it drops more than half of the "
-        "stores of the one in place (otherwise it is held back)",
+        help="apply an hours, special hours or timezones snapshot even if it drops more than "
+        "half of the stores of the one in place (otherwise it is held back)",
     )
     ingest.set_defaults(func=_ingest)
 
@@ -304,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--weeks", type=int, default=1,
         help="also build a history of this many weeks and print what it costs beside the "
         "one-week figures (growth ratio, paired)",
+    )
+    bench.add_argument(
+        "--special-share", type=float, default=0.0,
+        help="also time ingest and report with this share of the stores (e.g. 0.1) having "
+        "three special dates in the week, in the same rounds",
     )
     bench.set_defaults(func=_bench)
 

@@ -35,6 +35,7 @@ FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
     Feed.STORE_STATUS: ("store_status_file_id", "LOOP_DRIVE_STORE_STATUS_ID"),
     Feed.BUSINESS_HOURS: ("business_hours_file_id", "LOOP_DRIVE_BUSINESS_HOURS_ID"),
     Feed.TIMEZONES: ("timezones_file_id", "LOOP_DRIVE_TIMEZONES_ID"),
+    Feed.SPECIAL_HOURS: ("special_hours_file_id", "LOOP_DRIVE_SPECIAL_HOURS_ID"),
 }
 
 
@@ -91,7 +92,7 @@ _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", r
 
 @dataclass(frozen=True)
 class DriveConfig:
-    """The ``[drive]`` settings: the three file ids and where the credentials are."""
+    """The ``[drive]`` settings: the feeds' file ids and where the credentials are."""
 
     file_ids: Mapping[Feed, str]
     credentials_file: Path | None = None

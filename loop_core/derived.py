@@ -182,17 +182,33 @@ def _replace_days(cur: duckdb.DuckDBPyConnection, pairs: str) -> None:
     cur.execute("DROP TABLE summarised")
 
 
-def refresh(cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False) -> None:
+def refresh(
+    cur: duckdb.DuckDBPyConnection, *, unclassified: bool = False, special_changes: bool = False
+) -> None:
     """Recompute hours hashes and reclassify the polls of stores whose hash changed (and,
-    with ``unclassified``, any poll without a flag). Runs inside the caller's transaction."""
+    with ``unclassified``, any poll without a flag). Runs inside the caller's transaction.
+
+    ``special_changes``: a special-hours load, which filled the temp table
+    ``special_changes`` (derived/special_changes.sql); only its stores' polls around the
+    changed dates are reclassified."""
     if not cur.execute("SELECT EXISTS (SELECT 1 FROM stores)").fetchall()[0][0]:
         return  # no store yet (snapshots loaded before any poll): nothing to derive
     cur.execute(load_sql("derived/refresh_hours_hash"))
     row = cur.execute("SELECT count(*) FROM changed_stores").fetchone()
+    changed = bool(row and row[0])
+    if special_changes and changed:
+        cur.execute(load_sql("derived/special_windows"))
+        # The new hashes may have no poll to classify (a date ahead): the cache gains them
+        # all the same, for the next report (cover() rebuilds it only when it must).
+        latest = latest_poll(cur)
+        if latest is not None:
+            cover(cur, epoch_us(latest), epoch_us(latest))
+        unclassified = True
     # Planning the classification has a fixed cost: skip it when no store changed.
-    if unclassified or (row and row[0]):
+    if unclassified or changed:
         classify_pending(cur)
     cur.execute("DROP TABLE IF EXISTS changed_stores")
+    cur.execute("DROP TABLE IF EXISTS special_changes")
 
 
 def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:

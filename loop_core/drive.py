@@ -62,7 +62,8 @@ def make_source(config: SyncConfig, **drive_options: Any) -> Source:
         if config.drive is None or not config.drive.file_ids:
             raise SyncError(
                 "[sync] source is 'drive' but no file id is set: add store_status_file_id, "
-                "business_hours_file_id and timezones_file_id to [drive]"
+                "business_hours_file_id and timezones_file_id (and, optionally, "
+                "special_hours_file_id) to [drive]"
             )
         return DriveSource.from_config(config.drive, **drive_options)
     raise SyncError(
@@ -118,7 +119,7 @@ def load_credentials(config: DriveConfig) -> Any:
 
 
 class DriveSource:
-    """The three feeds as Google Drive files, read by file id.
+    """The feeds as Google Drive files, read by file id (special hours only if it has one).
 
     Every request goes through googleapiclient's own retries with ``num_retries``: a
     randomized exponential backoff (``rand() * 2**n`` seconds before retry ``n``) on 429,

@@ -1,9 +1,10 @@
-"""Loading the three feed files into DuckDB.
+"""Loading the feed files into DuckDB.
 
 Each file loads in one transaction: all of it lands or none of it does. Rows that cannot
 be read go to ``rejects`` with their line and reason while the rest of the file loads; a
 file whose header lacks a required column is refused whole. Polls are appended with exact
-duplicates skipped; business hours and timezones are snapshots that replace the table.
+duplicates skipped; business hours, special hours and timezones are snapshots that
+replace the table.
 An identical file (same sha256) loaded again changes nothing and is not recorded.
 """
 
@@ -82,6 +83,20 @@ _LAYOUTS = {
         native_check=(
             "store_id = '' OR day_of_week IS NULL OR day_of_week NOT BETWEEN 0 AND 6 "
             "OR start_time_local IS NULL OR end_time_local IS NULL "
+            "OR store_id_too_long(store_id)"
+        ),
+    ),
+    Feed.SPECIAL_HOURS: _Layout(
+        (("store_id",), ("date",), ("start_time_local",), ("end_time_local",)),
+        "ingest/stage_special_hours.part",
+        "special_hours",
+        "store_id, local_date, start_time_local, end_time_local",
+        native_sql="ingest/stage_special_hours_native.part",
+        native_types=("VARCHAR", "DATE", "TIME", "TIME"),
+        # Both times empty (NULL) is a closed day; only one of them empty is a bad row.
+        native_check=(
+            "store_id = '' OR local_date IS NULL OR NOT special_date_plausible(local_date) "
+            "OR (start_time_local IS NULL) <> (end_time_local IS NULL) "
             "OR store_id_too_long(store_id)"
         ),
     ),
@@ -400,10 +415,10 @@ def ingest_each(
     file of this call loaded, the sample is removed afterwards (``replace_sample=False``
     keeps it). Every caller (CLI, upload, sync) gets this one behaviour.
 
-    A snapshot (hours, timezones) that would drop more than half of the stores of the one
-    in place (when that has at least ``SHRINK_MIN_STORES``) is held back: its outcome is a
-    ``SnapshotShrinkError`` with both counts, and nothing changes, unless ``allow_shrink``
-    (a person confirmed it)."""
+    A snapshot (hours, special hours, timezones) that would drop more than half of the
+    stores of the one in place (when that has at least ``SHRINK_MIN_STORES``) is held back:
+    its outcome is a ``SnapshotShrinkError`` with both counts, and nothing changes, unless
+    ``allow_shrink`` (a person confirmed it)."""
     names = file_names or [Path(path).name for _, path in files]
     sample_only = replace_sample and source != bootstrap.SAMPLE_SOURCE \
         and bootstrap.is_sample_only(con)
@@ -490,13 +505,17 @@ def _load(
     else:
         if not allow_shrink:
             _hold_back_a_shrinking_snapshot(cur, feed, layout, name)
+        special = feed is Feed.SPECIAL_HOURS
+        if special:  # which dates change, before the old rows go
+            cur.execute(load_sql("derived/special_changes"))
         cur.execute(f"DELETE FROM {layout.table}")
         inserted = cur.execute(
             f"INSERT INTO {layout.table} SELECT DISTINCT {cols}, ? FROM readable",
             [load_id],
         ).fetchone()
-        # New hours or zones: reclassify the polls of the stores whose hours changed.
-        derived.refresh(cur)
+        # New hours or zones: reclassify the polls of the stores whose hours changed (new
+        # special hours: only their polls around the changed dates).
+        derived.refresh(cur, special_changes=special)
     rows_loaded = int(inserted[0]) if inserted else 0
     rows_duplicate = rows_read - rows_rejected - rows_loaded
     cur.execute(
@@ -571,13 +590,15 @@ def ingest_files(
     store_status: str | os.PathLike[str] | None = None,
     business_hours: str | os.PathLike[str] | None = None,
     timezones: str | os.PathLike[str] | None = None,
+    special_hours: str | os.PathLike[str] | None = None,
     source: str = "cli",
 ) -> list[LoadSummary]:
-    """Load whichever of the three files are given (each in its own transaction); raise the
+    """Load whichever of the files are given (each in its own transaction); raise the
     first ``FeedRefusedError`` once the others are loaded."""
     given = {
         Feed.TIMEZONES: timezones,
         Feed.BUSINESS_HOURS: business_hours,
+        Feed.SPECIAL_HOURS: special_hours,
         Feed.STORE_STATUS: store_status,
     }
     files = [(feed, path) for feed in Feed if (path := given[feed]) is not None]

@@ -7,7 +7,8 @@ import pandas as pd
 
 from loop_core.sqlfiles import load_sql
 
-QUALITY_PROBLEMS = ("invalid_timezone", "no_timezone", "no_hours")
+QUALITY_PROBLEMS = ("invalid_timezone", "no_timezone", "no_hours", "special_unknown_store",
+                    "special_far_date")
 
 
 def load_history(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
@@ -33,6 +34,7 @@ def rejected_rows_csv(con: duckdb.DuckDBPyConnection) -> str:
 
 def quality_findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per store and problem (one of QUALITY_PROBLEMS): store_id, problem,
-    zone_given (the invalid zone name, for invalid_timezone)."""
+    zone_given (the invalid zone name, for invalid_timezone), dates (the special dates
+    concerned, for the special_* problems)."""
     with con.cursor() as cur:
         return cur.execute(load_sql("dashboard/quality")).df()

@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pandas is imported only when a DataFrame is really built
 
 
 class Feed(StrEnum):
-    """The three feeds, named as in the load log, and declared in the order they load.
+    """The feeds, named as in the load log, and declared in the order they load (special
+    hours is optional).
 
     Snapshots load before polls: new polls are then classified against the hours they
     arrived with, instead of being classified once and again after the snapshot.
@@ -24,6 +25,7 @@ class Feed(StrEnum):
 
     TIMEZONES = "timezones"
     BUSINESS_HOURS = "business_hours"
+    SPECIAL_HOURS = "special_hours"
     STORE_STATUS = "store_status"
 
 
@@ -137,3 +139,8 @@ class StoreTimeline:
     # week's last local date), start_local, end_local (naive local wall times, by the
     # business-time rules), start_utc, end_utc, utc_offset_minutes (at the start).
     hours: pd.DataFrame
+    # The special-hours rows on the local dates of the range and of the 14 days from now
+    # on (empty: none): local_date, start_time_local, end_time_local (both None: closed),
+    # in_range, start_local, end_local, start_utc, end_utc, day_start_utc, day_end_utc
+    # (the UTC extent of the local date).
+    special: pd.DataFrame

@@ -48,6 +48,7 @@ FILE_NAMES: dict[Feed, str] = {
     Feed.BUSINESS_HOURS: "menu_hours.csv",
     Feed.TIMEZONES: "timezones.csv",
 }
+SPECIAL_FILE_NAME = "special_hours.csv"  # only with special_share (the benchmark's case)
 
 # The business-hours day column is named differently in the two real feed versions.
 _DAY_COLUMN: dict[IdStyle, str] = {"numeric": "day", "uuid": "dayOfWeek"}
@@ -67,12 +68,15 @@ def write_sample(
     seed: int = 0,
     end: datetime | None = None,
     id_style: IdStyle = "numeric",
+    special_share: float = 0.0,
 ) -> dict[Feed, Path]:
     """Write the three feeds for ``stores`` stores polled over ``days`` days before ``end``.
 
     Polls fall in ``[end - days, end)``; ``end`` defaults to :data:`DEFAULT_END` and a
     naive ``end`` is read as UTC. ``out_dir`` is created if needed and existing files of
-    the same names are replaced. Returns the path written for each feed.
+    the same names are replaced. Returns the path written for each feed. With a
+    ``special_share`` above 0, that share of the stores also gets three special dates in
+    the week before ``end`` (``special_hours.csv``, see :func:`write_special_hours`).
     """
     if stores < 1:
         raise ValueError(f"stores must be at least 1, got {stores}")
@@ -115,7 +119,37 @@ def write_sample(
 
     for feed in _NO_FINAL_NEWLINE[id_style]:
         _drop_final_newline(paths[feed])
+    if special_share > 0:
+        paths[Feed.SPECIAL_HOURS] = write_special_hours(
+            out / SPECIAL_FILE_NAME, stores, special_share, seed=seed, end=end_utc,
+            id_style=id_style)
     return paths
+
+
+def write_special_hours(
+    path: Path | str,
+    stores: int,
+    share: float,
+    *,
+    seed: int = 0,
+    end: datetime | None = None,
+    id_style: IdStyle = "numeric",
+) -> Path:
+    """Write a special-hours feed for the stores of :func:`write_sample` (same ``stores``,
+    ``seed`` and ``id_style``): ``share`` of them get a closed day, a shortened day and an
+    overnight evening among the seven dates before ``end``'s date."""
+    if not 0 <= share <= 1:
+        raise ValueError(f"share must be between 0 and 1, got {share}")
+    end_utc = DEFAULT_END if end is None else as_utc(end)
+    con = duckdb.connect()
+    try:
+        con.execute(load_sql("sample/macros"))
+        _copy(con, load_sql("sample/special_hours"),
+              {"seed": seed, "stores": stores, "uuid_style": id_style == "uuid",
+               "share": share, "end_date": end_utc.date()}, Path(path))
+    finally:
+        con.close()
+    return Path(path)
 
 
 def _copy(

@@ -23,8 +23,13 @@ from loop_core.models import Feed
 FOLDER_FILE_NAMES: dict[Feed, tuple[str, ...]] = {
     Feed.STORE_STATUS: ("store_status.csv",),
     Feed.BUSINESS_HOURS: ("menu_hours.csv", "business_hours.csv"),
+    Feed.SPECIAL_HOURS: ("special_hours.csv",),
     Feed.TIMEZONES: ("timezones.csv",),
 }
+
+# Feeds a folder need not hold: served only when their file is there (no "skipped" line
+# in every sync of a chain without special hours).
+OPTIONAL_FEEDS = (Feed.SPECIAL_HOURS,)
 
 _HEADER_PROBE = 64 * 1024
 
@@ -51,7 +56,7 @@ class FileNotReadyError(SyncError):
 
 
 class Source(Protocol):
-    """A place the three feeds are synced from (Google Drive, a local folder)."""
+    """A place the feeds are synced from (Google Drive, a local folder)."""
 
     @property
     def kind(self) -> str:
@@ -119,7 +124,8 @@ def verify_download(path: Path, remote: RemoteFile) -> None:
 
 class FolderSource:
     """Picks up new versions of ``store_status.csv``, ``menu_hours.csv`` (or
-    ``business_hours.csv``) and ``timezones.csv`` dropped into a directory.
+    ``business_hours.csv``), ``timezones.csv`` and (optional) ``special_hours.csv`` dropped
+    into a directory.
 
     A version is identified by the file's sha256. A file modified less than ``settle_s``
     seconds ago is left for the next run, since it may still be being written (writing to
@@ -137,13 +143,14 @@ class FolderSource:
         return f"folder {self.directory}"
 
     def feeds(self) -> tuple[Feed, ...]:
-        """All three feeds; raises ``SyncError`` when the directory does not exist."""
+        """Every required feed, and an optional one when its file is there; raises
+        ``SyncError`` when the directory does not exist."""
         if not self.directory.is_dir():
             raise SyncError(
                 f"sync folder {self.directory} does not exist or is not a directory; "
                 "create it or fix [folder] path / LOOP_SYNC_FOLDER"
             )
-        return tuple(Feed)
+        return tuple(f for f in Feed if f not in OPTIONAL_FEEDS or self._find(f) is not None)
 
     def current_version(self, feed: Feed) -> RemoteFile | None:
         """The feed's file in the folder (the newest if several names match), or ``None``."""

@@ -97,6 +97,8 @@ def store_timeline(
     start_dt = parse_query_instant(start) if start is not None else end_dt - timedelta(days=7)
     with con.cursor() as cur:
         hours = cur.execute(load_sql("report/weekly_hours"), [store_id, end_dt]).df()
+        special = cur.execute(load_sql("report/special_dates"),
+                              [store_id, start_dt, end_dt, now or end_dt]).df()
     rows = status_spans(con, store_id, start_dt, end_dt, as_of=now)
     business = rows[rows["kind"] == "business"][
         ["start_utc", "end_utc", "start_local", "end_local"]
@@ -121,4 +123,5 @@ def store_timeline(
         polls=polls.reset_index(drop=True),
         spans=spans.reset_index(drop=True),
         hours=hours,
+        special=special,
     )

@@ -1,4 +1,4 @@
-"""Data: load the three feeds, see what was loaded and rejected, and what looks wrong."""
+"""Data: load the feeds, see what was loaded and rejected, and what looks wrong."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ UPLOADERS = {
     Feed.BUSINESS_HOURS: ("Business hours", "store_id, dayOfWeek (or day), start_time_local, "
                                             "end_time_local"),
     Feed.TIMEZONES: ("Timezones", "store_id, timezone_str"),
+    Feed.SPECIAL_HOURS: ("Special hours (optional)", "store_id, date (YYYY-MM-DD), "
+                         "start_time_local, end_time_local; both times empty = closed"),
 }
 
 entry.require_entry_point()
@@ -154,10 +156,14 @@ checks = (
     ("No business hours", quality.without_hours, "Counted as open 24×7."),
     ("No polls inside business hours", quality.without_observations,
      "No known status: all report figures are 0."),
+    ("Special, unknown id", quality.special_unknown_stores,
+     "No feed knows the id: these rows change nothing."),
+    ("Special dates far off", quality.special_far_dates,
+     "More than a year from the latest poll: check the year."),
 )
-metric_cols = st.columns(len(checks))
-for col, (title, table, meaning) in zip(metric_cols, checks, strict=True):
-    col.metric(title, f"{len(table):,}", help=meaning)
+for row in range(0, len(checks), 4):  # four to a row: the titles stay readable
+    for col, (title, table, meaning) in zip(st.columns(4), checks[row:row + 4], strict=False):
+        col.metric(title, f"{len(table):,}", help=meaning)
 for title, table, meaning in checks:
     if len(table):
         stores = f"{len(table):,} store" + ("" if len(table) == 1 else "s")

@@ -35,6 +35,11 @@ for col, window in zip(kpi[2:5], WINDOWS, strict=True):
 kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
                    "so all their report figures are 0.")
+special_today = caches.special_today(overview.as_of)
+st.caption(f"**Special hours today: {special_today.stores:,} stores** "
+           f"({special_today.closed:,} closed, {special_today.special_hours:,} open on special "
+           "hours), each on its own local date of the as-of; their weekly hours do not apply "
+           "that day.")
 
 left, right = st.columns([1, 1])
 with left:

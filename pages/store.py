@@ -111,8 +111,10 @@ else:
 st.subheader("Timeline")
 st.plotly_chart(charts.store_timeline(store, local=local, incidents=incident_bars),
                 key="store_timeline")
-st.caption("Shaded: business hours. Bars: the status every business instant takes from the "
-           "nearest poll inside business hours (boundaries at midpoints). Outlined in red: "
+st.caption("Shaded: business hours (amber where special hours give them; a special date's "
+           "whole day is tinted, grey when closed). Bars: the status every business instant "
+           "takes from the nearest poll inside business hours (boundaries at midpoints). "
+           "Outlined in red: "
            f"the store's {len(incident_bars)} incidents in the range. Hollow markers: "
            "polls outside business hours, which are not used.")
 
@@ -139,3 +141,17 @@ with right:
         )
         st.caption(f"UTC times as in the week ending {store.hours_reference:%a %Y-%m-%d} "
                    "(they move with daylight saving).")
+    if store.special.empty:
+        st.caption("No special dates in this range or the next 14 days.")
+    else:
+        st.dataframe(
+            store.special, hide_index=True, key="store_special",
+            column_config={
+                "date": st.column_config.TextColumn("Special date"),
+                "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
+                "utc": st.column_config.TextColumn("UTC"),
+                "when": st.column_config.TextColumn("When"),
+            },
+        )
+        st.caption("On a special date only its special rows open the store; the weekly "
+                   "hours of that weekday do not apply.")

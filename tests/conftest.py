@@ -18,6 +18,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "loop-real"
 POLLS_HEADER = "store_id,status,timestamp_utc"
 HOURS_HEADER = "store_id,dayOfWeek,start_time_local,end_time_local"
 ZONES_HEADER = "store_id,timezone_str"
+SPECIAL_HEADER = "store_id,date,start_time_local,end_time_local"
 
 
 @pytest.fixture(autouse=True)
@@ -73,12 +74,14 @@ def load(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> Loader:
         polls: list[str] | None = None,
         hours: list[str] | None = None,
         zones: list[str] | None = None,
+        special: list[str] | None = None,
     ) -> duckdb.DuckDBPyConnection:
         files: dict[str, Path] = {}
         for key, header, rows in (
             ("store_status", POLLS_HEADER, polls),
             ("business_hours", HOURS_HEADER, hours),
             ("timezones", ZONES_HEADER, zones),
+            ("special_hours", SPECIAL_HEADER, special),
         ):
             if rows is not None:
                 path = tmp_path / f"{key}.csv"

@@ -15,7 +15,11 @@ Where the SPEC leaves a point open, this module decides as follows (the tests in
 - The smaller-offset rule can map an interval's start after its end when the start lies
   in a DST gap (``02:30-03:00`` on New York's spring-forward day becomes
   ``07:30-07:00`` UTC). Such an interval is empty.
-- A store without business-hours rows is open over the whole range computed here.
+- A store without business-hours rows is open over the whole range computed here; with
+  special-hours rows, it is open ``[d 00:00, d+1 00:00)`` local on every date without them.
+- Special hours: a local date with special rows takes its intervals from those rows only
+  (a closed row, without times, gives none; an open row next to it on the same date still
+  counts); the weekly rows of that weekday are skipped for that date.
 - Zone rules come from the ``tzdata`` package when it is installed, else from the
   system's tz database. The system's copy can be older than DuckDB's ICU data (this
   machine: system 2025b, ``tzdata`` 2026f; they disagree about British Columbia,
@@ -63,6 +67,8 @@ _AFTER_ALL = 2**63  # "to +infinity" for the last one
 Poll = tuple[str, bool, datetime]  # store_id, is_active, aware instant
 HoursRow = tuple[str, int, time, time]  # store_id, day (0 = Monday), start, end
 DayRow = tuple[int, time, time]  # one store's row without its id
+SpecialRow = tuple[str, date, time | None, time | None]  # store, local date, start, end
+DateRow = tuple[date, time | None, time | None]  # one store's special row; no times: closed
 Interval = tuple[int, int]  # [start, end) in UTC microseconds since the epoch
 Figures = tuple[int, int, int, int, int, int]  # up hour/day/week, down hour/day/week
 EngineRow = tuple[str, int, int, int, int, int, int, bool]  # as report_microseconds
@@ -149,21 +155,46 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def business_intervals(
-    rows: Sequence[DayRow], zone_name: str | None, first: date, last: date
+    rows: Sequence[DayRow],
+    zone_name: str | None,
+    first: date,
+    last: date,
+    special: Sequence[DateRow] = (),
 ) -> list[Interval]:
-    """A store's business time opened by the local dates ``first`` to ``last`` inclusive."""
+    """A store's business time opened by the local dates ``first`` to ``last`` inclusive,
+    with its special-hours rows (``special``) in place of its weekly rows on their dates."""
     zone = load_zone(resolve_zone(zone_name))
-    if not rows:  # no rows at all: open 24x7
+    if not rows and not special:  # no rows at all: open 24x7
         opens = datetime.combine(first, time(0))
         closes = datetime.combine(last + timedelta(days=1), time(0))
         return [(local_to_us(opens, zone), local_to_us(closes, zone))]
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return merge(
-        row_interval(day, start, end, zone)
-        for day in days
-        for weekday, start, end in rows
-        if day.weekday() == weekday
-    )
+    by_date: dict[date, list[tuple[time | None, time | None]]] = defaultdict(list)
+    for day, start, end in special:
+        by_date[day].append((start, end))
+    pieces: list[Interval] = []
+    for day in (first + timedelta(days=n) for n in range((last - first).days + 1)):
+        if day in by_date:
+            pieces.extend(row_interval(day, start, end, zone)
+                          for start, end in by_date[day] if start is not None and end is not None)
+        elif not rows:  # 24x7 on a date without special rows: the whole local day
+            pieces.append((local_to_us(datetime.combine(day, time(0)), zone),
+                           local_to_us(datetime.combine(day + timedelta(days=1), time(0)), zone)))
+        else:
+            pieces.extend(row_interval(day, start, end, zone)
+                          for weekday, start, end in rows if day.weekday() == weekday)
+    return merge(pieces)
+
+
+def _by_store(
+    hours: Iterable[HoursRow], special: Iterable[SpecialRow]
+) -> tuple[dict[str, list[DayRow]], dict[str, list[DateRow]]]:
+    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
+    for store, weekday, start, end in hours:
+        rows_by_store[store].append((weekday, start, end))
+    special_by_store: dict[str, list[DateRow]] = defaultdict(list)
+    for store, day, start, end in special:
+        special_by_store[store].append((day, start, end))
+    return rows_by_store, special_by_store
 
 
 def inside(intervals: Iterable[Interval], t: int) -> bool:
@@ -224,8 +255,9 @@ def compute(
     hours: Iterable[HoursRow],
     zones: Mapping[str, str],
     as_of: datetime | None = None,
+    special: Iterable[SpecialRow] = (),
 ) -> Report:
-    """The report of SPEC.md for these polls, business hours and zones."""
+    """The report of SPEC.md for these polls, business hours, zones and special hours."""
     now, kept = _now_and_kept(polls, as_of)
     if now is None:
         return Report(None, {}, frozenset(), {})
@@ -237,15 +269,14 @@ def compute(
     first = (from_us(min(min(t for _, _, t in kept), now - WEEK_US)) - MARGIN).date()
     last = (from_us(now) + MARGIN).date()
 
-    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
-    for store, weekday, start, end in hours:
-        rows_by_store[store].append((weekday, start, end))
+    rows_by_store, special_by_store = _by_store(hours, special)
 
     figures: dict[str, Figures] = {}
     business: dict[str, list[Interval]] = {}
     observed: set[str] = set()
     for store in sorted({s for s, _, _ in kept}):
-        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
+        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last,
+                                       special_by_store[store])
         # (timestamp, is_active) order puts "inactive" first among equal instants.
         observations = sorted(
             (t, active) for s, active, t in kept if s == store and inside(intervals, t)
@@ -282,17 +313,16 @@ def rounded(figures: Figures) -> tuple[float, float, float, float, float, float]
 
 def _stores(
     kept: list[tuple[str, bool, int]], hours: Iterable[HoursRow], zones: Mapping[str, str],
-    lo: int, hi: int,
+    lo: int, hi: int, special: Iterable[SpecialRow],
 ) -> Iterable[tuple[str, list[Interval], list[tuple[int, bool]]]]:
     """Each store with a kept poll: its business time over [lo, hi] (with margins) and its
     observations, sorted by (time, inactive first); an exact duplicate poll is one poll."""
     first = (from_us(min(min(t for _, _, t in kept), lo)) - MARGIN).date()
     last = (from_us(hi) + MARGIN).date()
-    rows_by_store: dict[str, list[DayRow]] = defaultdict(list)
-    for store, weekday, start, end in hours:
-        rows_by_store[store].append((weekday, start, end))
+    rows_by_store, special_by_store = _by_store(hours, special)
     for store in sorted({s for s, _, _ in kept}):
-        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last)
+        intervals = business_intervals(rows_by_store[store], zones.get(store), first, last,
+                                       special_by_store[store])
         observations = sorted(
             {(t, active) for s, active, t in kept if s == store and inside(intervals, t)}
         )
@@ -309,6 +339,7 @@ def incidents(
     since: datetime | None = None,
     until: datetime | None = None,
     as_of: datetime | None = None,
+    special: Iterable[SpecialRow] = (),
 ) -> list[IncidentRow]:
     """The incidents of SPEC.md "Incidents" in ``[since, until)`` (default: the week before
     now), segment by segment: each maximal run of consecutive inactive observations owns
@@ -323,7 +354,8 @@ def incidents(
     hi = to_us(until) if until is not None else now
     lo = to_us(since) if since is not None else hi - WEEK_US
     found: list[IncidentRow] = []
-    for store, intervals, observations in _stores(kept, hours, zones, lo, max(now, hi)):
+    for store, intervals, observations in _stores(kept, hours, zones, lo, max(now, hi),
+                                                  special):
         owners = _ownership(observations)
         before = [k for k, (t, _) in enumerate(observations) if t <= lo]
         last_before = before[-1] if before else None
@@ -358,6 +390,7 @@ def status(
     hours: Iterable[HoursRow],
     zones: Mapping[str, str],
     at: datetime | None = None,
+    special: Iterable[SpecialRow] = (),
 ) -> list[StatusRow]:
     """SPEC.md "Status now" at ``at`` (default: the latest poll), per store with a poll at or
     before it: (store, status, since, open now, closes at, opens at), instants in
@@ -367,7 +400,7 @@ def status(
         return []
     lo, hi = now - HORIZON_US, now + HORIZON_US
     out: list[StatusRow] = []
-    for store, intervals, observations in _stores(kept, hours, zones, lo, hi):
+    for store, intervals, observations in _stores(kept, hours, zones, lo, hi, special):
         current = [(a, b) for a, b in intervals if a <= now < b]
         since: int | None
         if not current:

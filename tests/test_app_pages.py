@@ -422,3 +422,45 @@ def test_a_first_start_with_the_demo_feed_ends_the_sample_at_the_current_hour(
         assert any("next hour of polls every hour" in i.value for i in at.info)
     finally:
         lifecycle.stop()
+
+
+def test_uploading_special_hours_loads_them_and_data_quality_names_an_unknown_store(
+    sample_db: Path,
+) -> None:
+    at = _open("pages/data.py")
+    at = _upload(at, "special_hours", "special_hours_unknown_store.csv")
+    _assert_clean(at)
+    assert any("special_hours_unknown_store.csv: 1 loaded" in s.value for s in at.success)
+    assert any(m.label == "Special, unknown id" and m.value == "1" for m in at.metric)
+
+
+def test_fleet_counts_special_hours_today_and_the_drill_down_lists_and_labels_them(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    from loop_core.ingest import ingest_each
+    from loop_core.models import Feed
+
+    con = db.connect(sample_db)
+    # Two sample stores, on their own local date of the as-of: one closed, one shortened.
+    (first, first_day), (second, second_day) = con.execute(
+        "SELECT store_id, CAST(timezone(coalesce(z.zone, 'America/Chicago'), "
+        "(SELECT max(timestamp_utc) FROM store_status)) AS DATE) "
+        "FROM stores LEFT JOIN store_zone(NULL) AS z USING (store_id) ORDER BY store_id LIMIT 2"
+    ).fetchall()
+    special = tmp_path / "special_hours.csv"
+    special.write_text("store_id,date,start_time_local,end_time_local\n"
+                       f"{first},{first_day},,\n{second},{second_day},10:00:00,14:00:00\n",
+                       encoding="utf-8")
+    # Kept beside the sample (an upload would replace it: real files replace the sample).
+    ingest_each(con, [(Feed.SPECIAL_HOURS, special)], replace_sample=False)
+
+    fleet = _open("pages/fleet.py")
+    _assert_clean(fleet)
+    assert any("Special hours today: 2 stores** (1 closed, 1 open on special hours)" in c.value
+               for c in fleet.caption)
+
+    store = _open("pages/store.py", store_id=str(first))
+    _assert_clean(store)
+    listed = next(d.value for d in store.dataframe if "when" in d.value.columns)
+    assert listed["local"].tolist() == ["closed (special)"]
+    assert listed["when"].tolist() == ["in range"]

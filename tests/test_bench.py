@@ -79,3 +79,24 @@ def test_the_history_bench_prints_each_cost_at_one_week_and_at_w_weeks(tmp_path:
         assert float(one_week) > 0 and float(weeks) > 0
         assert float(growth) > 0 and float(cpu_growth) > 0
         assert (scan != "-") == name.startswith("report")
+
+
+def test_bench_with_special_hours_times_them_in_the_same_rounds_and_prints_paired_ratios(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "loop_core", "bench", "--stores", "30", "--runs", "2",
+         "--workdir", str(tmp_path), "--no-naive", "--special-share", "0.1"],
+        capture_output=True, text=True, check=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    phases = [line[:30].strip() for line in out.splitlines()]
+    assert "ingest (with special hours)" in phases and "report (with special hours)" in phases
+    assert "report (with special hours) / report (CSV to file): median of 2 paired ratios" in out
+    special = (tmp_path / "sample-30-8d" / "special_hours-0.1.csv").read_text().splitlines()
+    # Three dates for each chosen store (about a tenth of 30), all in the week before the end.
+    assert special[0] == "store_id,date,start_time_local,end_time_local"
+    assert len(special) > 1 and (len(special) - 1) % 3 == 0

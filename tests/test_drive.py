@@ -37,6 +37,7 @@ EMAIL = "loop-sync@uptime-test.iam.gserviceaccount.com"
 STATUS_ID = "1StatusFileId"
 HOURS_ID = "1HoursSheetId"
 ZONES_ID = "1ZonesFileId"
+SPECIAL_ID = "1SpecialHoursFileId"
 V1 = (DATA / "store_status_v1.csv").read_bytes()
 V2 = (DATA / "store_status_v2.csv").read_bytes()
 MODIFIED = "2023-01-24T10:15:00.000Z"
@@ -730,3 +731,53 @@ def test_make_source_hands_the_retry_options_to_the_drive_source(
 
     assert isinstance(source, DriveSource)
     assert (source.sleep, source.rand, source.num_retries) == (sleeps.append, half, 2)
+
+
+# ------------------------------------------------------------------- special hours
+
+
+def test_a_special_hours_file_id_is_synced_between_the_hours_and_the_polls(
+    con: duckdb.DuckDBPyConnection, sleeps: list[float]
+) -> None:
+    special = (DATA / "special_hours.csv").read_bytes()
+    hours = (DATA / "menu_hours.csv").read_bytes()
+    # Asked in load order: business hours, special hours, polls.
+    source, http = drive(
+        [
+            meta(HOURS_ID, hours, name="menu_hours.csv"), whole(hours),
+            meta(SPECIAL_ID, special, name="special_hours.csv"), whole(special),
+            meta(STATUS_ID, V1), whole(V1),
+        ],
+        sleeps,
+        file_ids={Feed.STORE_STATUS: STATUS_ID, Feed.BUSINESS_HOURS: HOURS_ID,
+                  Feed.SPECIAL_HOURS: SPECIAL_ID},
+    )
+
+    result = sync_once(con, source)
+
+    assert result.outcome is SyncOutcome.OK
+    assert [(f.feed, f.outcome, f.rows_loaded) for f in result.files] == [
+        (Feed.BUSINESS_HOURS, FileOutcome.LOADED, 2),
+        (Feed.SPECIAL_HOURS, FileOutcome.LOADED, 2),
+        (Feed.STORE_STATUS, FileOutcome.LOADED, 3),
+    ]
+    assert any(f"files/{SPECIAL_ID}?" in uri and "alt=media" in uri
+               for uri, *_ in http.request_sequence)
+    assert con.execute("SELECT source, file_name FROM loads WHERE feed = 'special_hours'"
+                       ).fetchall() == [("drive", "special_hours.csv")]
+    # The same md5 next time: not downloaded again.
+    again, http = drive([meta(SPECIAL_ID, special, name="special_hours.csv")], sleeps,
+                        file_ids={Feed.SPECIAL_HOURS: SPECIAL_ID})
+    assert [f.outcome for f in sync_once(con, again).files] == [FileOutcome.SKIPPED]
+    assert len(http.request_sequence) == 1
+
+
+def test_the_config_reads_an_optional_special_hours_file_id() -> None:
+    secrets = {"drive": {"store_status_file_id": STATUS_ID,
+                         "special_hours_file_id": "from-secrets"}}
+    config = load_sync_config(secrets, {"LOOP_DRIVE_SPECIAL_HOURS_ID": SPECIAL_ID})
+    assert config.drive is not None
+    assert dict(config.drive.file_ids) == {
+        Feed.STORE_STATUS: STATUS_ID, Feed.SPECIAL_HOURS: SPECIAL_ID}
+    without = load_sync_config({"drive": {"store_status_file_id": STATUS_ID}}, {})
+    assert without.drive is not None and Feed.SPECIAL_HOURS not in without.drive.file_ids

@@ -4,7 +4,8 @@ Hypothesis draws small random feeds (1-4 stores; hours with overnight rows, 23:5
 equal start and end, missing weekdays or no rows at all; DST zones, an invalid zone and
 a missing one; up to 40 polls over ten days around a DST change, often on an hour or
 15-minute grid so that ties and polls exactly on interval boundaries happen, often in the
-last hours so that the hour and day windows hold both statuses), writes them
+last hours so that the hour and day windows hold both statuses; special-hours rows on
+dates of the polled span, closed or with times, several per date), writes them
 as CSV files in the real formats, loads them through ``loop_core.ingest`` and compares
 ``loop_core.report.report_microseconds`` with ``tests.reference.compute``.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +29,7 @@ from tests.reference import (
     HoursRow,
     Poll,
     Report,
+    SpecialRow,
     business_time,
     compute,
     to_us,
@@ -83,9 +86,10 @@ class Feeds:
     hours: list[HoursRow]
     zones: dict[str, str]
     as_of: datetime | None
+    special: tuple[SpecialRow, ...] = ()
 
     def reference(self) -> Report:
-        return compute(self.polls, self.hours, self.zones, self.as_of)
+        return compute(self.polls, self.hours, self.zones, self.as_of, self.special)
 
 
 local_times = st.one_of(
@@ -116,6 +120,17 @@ def feeds(draw: st.DrawFn) -> Feeds:
             zones[store] = zone
     center = draw(st.sampled_from(DST_DATES))
     base = datetime.combine(center - timedelta(days=5), time(0), UTC)
+    # Special dates over the polled span (and a day either side), the DST day included;
+    # a row without times closes the date.
+    special_times = st.none() | st.one_of(
+        st.tuples(local_times, local_times), local_times.map(lambda t: (t, t)))
+    special: list[SpecialRow] = []
+    for store in stores:
+        for offset, times in draw(st.lists(
+                st.tuples(st.integers(-1, 11), special_times), max_size=4)):
+            day = base.date() + timedelta(days=offset)
+            start, end = times if times is not None else (None, None)
+            special.append((store, day, start, end))
     offsets = st.one_of(
         on_grid(HOUR_US),  # on business-hours boundaries, and ties
         on_grid(HOUR_US // 4),
@@ -135,7 +150,7 @@ def feeds(draw: st.DrawFn) -> Feeds:
     ]
     as_of_offset = draw(st.none() | offsets)
     as_of = None if as_of_offset is None else base + timedelta(microseconds=as_of_offset)
-    return Feeds(polls, hours, zones, as_of)
+    return Feeds(polls, hours, zones, as_of, tuple(special))
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -146,9 +161,20 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def engine_rows(data: Feeds, folder: Path) -> list[tuple[object, ...]]:
+def special_csv(path: Path, data: Feeds) -> Path:
+    """The feeds' special-hours rows as a special_hours.csv file (no times: closed)."""
+    return write_csv(
+        path,
+        ["store_id", "date", "start_time_local", "end_time_local"],
+        [[store, f"{d:%Y-%m-%d}", "" if s is None else f"{s:%H:%M:%S}",
+          "" if e is None else f"{e:%H:%M:%S}"] for store, d, s, e in data.special],
+    )
+
+
+def load_feeds(data: Feeds, folder: Path) -> duckdb.DuckDBPyConnection:
+    """The feeds written as CSV files in the real formats and loaded into a fresh database."""
     # Imported here so that the reference-only property below runs without the engine.
-    from loop_core import db, ingest, report
+    from loop_core import db, ingest
 
     store_status = write_csv(
         folder / "store_status.csv",
@@ -168,11 +194,20 @@ def engine_rows(data: Feeds, folder: Path) -> list[tuple[object, ...]]:
         ["store_id", "timezone_str"],
         [[store, zone] for store, zone in data.zones.items()],
     )
+    special_hours = special_csv(folder / "special_hours.csv", data)
     con = db.connect(":memory:")
+    ingest.ingest_files(
+        con, store_status=store_status, business_hours=business_hours, timezones=timezones,
+        special_hours=special_hours,
+    )
+    return con
+
+
+def engine_rows(data: Feeds, folder: Path) -> list[tuple[object, ...]]:
+    from loop_core import report
+
+    con = load_feeds(data, folder)
     try:
-        ingest.ingest_files(
-            con, store_status=store_status, business_hours=business_hours, timezones=timezones
-        )
         return [tuple(row) for row in report.report_microseconds(con, data.as_of)]
     finally:
         con.close()

@@ -21,22 +21,10 @@ from tests import reference
 from tests.conftest import Loader
 from tests.reference import WINDOWS_US, from_us, to_us
 from tests.test_cli import run as run_cli
-from tests.test_engine_matches_reference import Feeds, feeds, write_csv
+from tests.test_engine_matches_reference import Feeds, feeds, load_feeds
 
-
-def _load(data: Feeds, folder: Path) -> duckdb.DuckDBPyConnection:
-    store_status = write_csv(
-        folder / "store_status.csv", ["store_id", "status", "timestamp_utc"],
-        [[s, "active" if a else "inactive", f"{t:%Y-%m-%d %H:%M:%S.%f} UTC"]
-         for s, a, t in data.polls])
-    hours = write_csv(
-        folder / "menu_hours.csv", ["store_id", "dayOfWeek", "start_time_local", "end_time_local"],
-        [[s, str(d), f"{a:%H:%M:%S}", f"{b:%H:%M:%S}"] for s, d, a, b in data.hours])
-    zones = write_csv(folder / "timezones.csv", ["store_id", "timezone_str"],
-                      [[s, z] for s, z in data.zones.items()])
-    con = db.connect(":memory:")
-    ingest.ingest_files(con, store_status=store_status, business_hours=hours, timezones=zones)
-    return con
+# The same files as the report's comparison, special hours included.
+_load = load_feeds
 
 
 def _engine(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime | None,
@@ -65,7 +53,7 @@ def test_the_engines_incidents_equal_the_reference_to_the_microsecond(
         finally:
             con.close()
     assert got == reference.incidents(data.polls, data.hours, data.zones, since, until,
-                                      data.as_of)
+                                      data.as_of, data.special)
 
 
 @settings(max_examples=60, deadline=None)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from loop_core import db, derived, ingest, observations, report
 from loop_core.models import Feed
 from tests.reference import to_us
-from tests.test_engine_matches_reference import Feeds, feeds, write_csv
+from tests.test_engine_matches_reference import Feeds, feeds, special_csv, write_csv
 
 
 def _polls_csv(path: Path, data: Feeds, part: slice) -> Path:
@@ -54,13 +54,16 @@ def _figures(con: duckdb.DuckDBPyConnection, data: Feeds) -> list[tuple[object, 
 def _load_out_of_order(
     con: duckdb.DuckDBPyConnection, final: Feeds, old: Feeds, cut: int, folder: Path
 ) -> None:
-    """Old snapshots, the first polls, the new hours, the other polls, the new zones."""
+    """Old snapshots, the first polls, the new hours, the other polls, the new special
+    hours (only the polls around the changed dates are reclassified), the new zones."""
     steps = [
         (Feed.TIMEZONES, _zones_csv(folder / "old_zones.csv", old)),
         (Feed.BUSINESS_HOURS, _hours_csv(folder / "old_hours.csv", old)),
+        (Feed.SPECIAL_HOURS, special_csv(folder / "old_special.csv", old)),
         (Feed.STORE_STATUS, _polls_csv(folder / "polls_1.csv", final, slice(0, cut))),
         (Feed.BUSINESS_HOURS, _hours_csv(folder / "hours.csv", final)),
         (Feed.STORE_STATUS, _polls_csv(folder / "polls_2.csv", final, slice(cut, None))),
+        (Feed.SPECIAL_HOURS, special_csv(folder / "special.csv", final)),
         (Feed.TIMEZONES, _zones_csv(folder / "zones.csv", final)),
     ]
     for feed, path in steps:

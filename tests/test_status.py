@@ -36,7 +36,7 @@ def test_the_engines_status_equals_the_reference(data: Feeds, shift_min: int | N
                     _us(s.opens_at)) for s in status(con, at)]
         finally:
             con.close()
-    assert got == reference.status(data.polls, data.hours, data.zones, at)
+    assert got == reference.status(data.polls, data.hours, data.zones, at, data.special)
 
 
 def test_a_store_down_in_its_hours_is_offline_since_the_midpoint(load: Loader) -> None:

@@ -590,3 +590,25 @@ def test_the_sync_command_says_the_database_is_in_use_and_exits_2(
     assert err.count("\n") == 1
     assert err.startswith(f"sync: the database {path} is locked by another process")
     assert "Sync now" in err
+
+
+def test_special_hours_csv_in_the_folder_is_synced_after_the_hours_and_before_the_polls(
+    con: duckdb.DuckDBPyConnection, inbox: Path
+) -> None:
+    drop(inbox, "special_hours.csv")
+
+    result = sync_once(con, source(inbox))
+
+    assert [(str(f.feed), str(f.outcome), f.rows_loaded) for f in result.files] == [
+        ("timezones", "loaded", 2), ("business_hours", "loaded", 2),
+        ("special_hours", "loaded", 2), ("store_status", "loaded", 3),
+    ]
+    # Closed on 24 January: that day's polls of the store are not observations.
+    assert con.execute(
+        "SELECT bool_or(in_hours) FROM store_polls WHERE store_id = ?", [NUM_STORE]
+    ).fetchone() == (False,)
+    # Optional: a folder without it syncs without a word about it.
+    (inbox / "special_hours.csv").unlink()
+    again = sync_once(con, source(inbox))
+    assert "special_hours" not in outcomes(again.files)
+    assert con.execute("SELECT count(*) FROM special_hours").fetchone() == (2,)

@@ -20,7 +20,7 @@ from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
-from loop_core import db, freshness, jobs, loadlog, timeline
+from loop_core import db, freshness, jobs, loadlog, special, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
@@ -122,6 +122,17 @@ def fleet_downtime(as_of: datetime) -> fleet_view.FleetDowntime:
     """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
     with guard("Could not compute downtime by hour"), st.spinner("Computing downtime by hour…"):
         return _downtime(_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _special_today(path: str, version: int, as_of: datetime) -> special.SpecialToday:
+    return special.special_today(_con(path), as_of)
+
+
+def special_today(as_of: datetime) -> special.SpecialToday:
+    """How many stores are closed or on special hours on their local date of ``as_of``."""
+    with guard("Could not count the special hours"):
+        return _special_today(_path(), data_version(), as_of)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)

@@ -15,6 +15,9 @@ from ui.views.store import StoreView
 UP = "#2e9e5b"
 DOWN = "#d64545"
 BUSINESS = "rgba(66, 133, 244, 0.12)"
+SPECIAL = "rgba(245, 158, 11, 0.30)"  # business time that special-hours rows give
+SPECIAL_DAY = "rgba(245, 158, 11, 0.08)"  # the whole local day of a special date
+CLOSED_DAY = "rgba(120, 120, 120, 0.16)"  # a special date closed all day
 FONT = {"size": 13}
 
 
@@ -103,17 +106,43 @@ def store_timeline(
     where = f"store-local, {zone}" if local else "UTC"
     # Shapes and traces are collected first and handed to plotly once: add_vrect and
     # add_trace validate the whole figure on every call (hundreds of ms for a week).
+    days = view.special_days
     shapes = [
+        # Special dates first, underneath: the whole local day, grey when closed.
         {"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
-         "y1": 1, "fillcolor": BUSINESS, "line": {"width": 0}, "layer": "below"}
-        for start, end in zip(_times(view.business, "start", local),
-                              _times(view.business, "end", local), strict=True)
+         "y1": 1, "fillcolor": CLOSED_DAY if closed else SPECIAL_DAY, "line": {"width": 0},
+         "layer": "below"}
+        for start, end, closed in zip(_times(days, "day_start", local),
+                                      _times(days, "day_end", local), days["closed"],
+                                      strict=True)
+    ] + [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+         "y1": 1, "fillcolor": SPECIAL if special else BUSINESS, "line": {"width": 0},
+         "layer": "below"}
+        for start, end, special in zip(_times(view.business, "start", local),
+                                       _times(view.business, "end", local),
+                                       view.business["special"], strict=True)
     ]
-    # A legend entry for the shading (shapes have none).
-    traces: list[dict[str, object]] = [{
-        "type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "Business hours",
-        "marker": {"symbol": "square", "size": 14, "color": BUSINESS},
-    }]
+    # Legend entries for the shading (shapes have none).
+    legend = [("Business hours", BUSINESS)]
+    if len(days):
+        legend += [("Special hours", SPECIAL), ("Closed (special)", CLOSED_DAY)]
+    traces: list[dict[str, object]] = [
+        {"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": name,
+         "marker": {"symbol": "square", "size": 14, "color": color}}
+        for name, color in legend
+    ]
+    rows = ["Polls outside hours", "Incidents", "Status", "Polls"]
+    if len(days):
+        # Each special date's label on a row of its own, in the middle of its day.
+        starts, ends = _times(days, "day_start", local), _times(days, "day_end", local)
+        traces.append({
+            "type": "scatter", "mode": "text", "name": "Special dates", "showlegend": False,
+            "x": starts + (ends - starts) / 2, "y": ["Special dates"] * len(days),
+            "text": list(days["label"]), "textfont": {"size": 11},
+            "hovertemplate": "%{text}<extra></extra>",
+        })
+        rows.append("Special dates")
 
     spans = view.spans
     for status, name, color in (("active", "Up (interpolated)", UP),
@@ -168,7 +197,7 @@ def store_timeline(
         "shapes": shapes, "barmode": "overlay", "bargap": 0.3, "hovermode": "closest",
         # Explicit: the legend-only trace first has no data, so plotly would guess "linear".
         "yaxis": {"type": "category", "categoryorder": "array", "title": None,
-                  "categoryarray": ["Polls outside hours", "Incidents", "Status", "Polls"]},
+                  "categoryarray": rows},
         "xaxis": {"title": {"text": f"Time ({where})"}, "type": "date",
                   "tickformat": "%a %d %b\n%H:%M"},
     }

@@ -25,6 +25,12 @@ _DETAILS = {
     "no_timezone": "no timezone row; America/Chicago is used",
     "no_hours": "no business-hours rows; treated as open 24x7",
 }
+_SPECIAL_DETAILS = {
+    "special_unknown_store": "special hours on {dates} for an id with no poll, hours or "
+                             "timezone row: a typo, or a store not polled yet",
+    "special_far_date": "special date(s) {dates} more than a year from the latest poll: "
+                        "check the year",
+}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
@@ -118,6 +124,8 @@ class DataQuality:
     missing_timezones: pd.DataFrame
     without_hours: pd.DataFrame
     without_observations: pd.DataFrame
+    special_unknown_stores: pd.DataFrame  # special rows for ids no other feed knows
+    special_far_dates: pd.DataFrame  # special dates more than a year from the latest poll
 
 
 def _quoted(zone: object) -> str:
@@ -133,6 +141,8 @@ def data_quality(findings: pd.DataFrame, report: ReportResult | None) -> DataQua
         if problem == "invalid_timezone":
             detail = [f"timezone {_quoted(z)} is not a known IANA zone; America/Chicago is used"
                       for z in rows["zone_given"]]
+        elif problem in _SPECIAL_DETAILS:
+            detail = [_SPECIAL_DETAILS[problem].format(dates=d) for d in rows["dates"]]
         else:
             detail = [_DETAILS[problem]] * len(rows)
         return pd.DataFrame({"store_id": rows["store_id"].astype("object").to_list(),
@@ -145,6 +155,8 @@ def data_quality(findings: pd.DataFrame, report: ReportResult | None) -> DataQua
         without_hours=pick("no_hours"),
         without_observations=pd.DataFrame(
             {"store_id": pd.Series(without, dtype="object"), "detail": NO_OBSERVATIONS}),
+        special_unknown_stores=pick("special_unknown_store"),
+        special_far_dates=pick("special_far_date"),
     )
 
 

@@ -3,8 +3,10 @@ the charts (local and UTC times, uptime per local day, the weekly hours table)."
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +17,11 @@ from loop_core.status import StoreStatus
 from ui.formatting import DAY_NAMES
 
 HOURS_COLUMNS = ["day", "local", "utc", "utc_offset"]
+SPECIAL_COLUMNS = ["date", "local", "utc", "when"]
+SPECIAL_DAY_COLUMNS = ["local_date", "label", "closed", "day_start_utc", "day_end_utc",
+                       "day_start_local", "day_end_local"]
 DAILY_COLUMNS = ["local_date", "uptime_h", "downtime_h", "uptime_pct"]
+CLOSED_SPECIAL = "closed (special)"
 
 
 def find_stores(result: ReportResult, text: str, limit: int = 20) -> list[str]:
@@ -45,13 +51,20 @@ class StoreView:
     """The drill-down of one store over a range, with times in UTC and store-local."""
 
     timeline: StoreTimeline
-    business: pd.DataFrame  # start_utc, end_utc, start_local, end_local (naive local)
+    # start_utc, end_utc, start_local, end_local (naive local), special: each piece of
+    # business time, split where special-hours rows (special=True) give it.
+    business: pd.DataFrame
     polls: pd.DataFrame  # timestamp_utc, timestamp_local (naive), status, in_hours
     spans: pd.DataFrame  # start_utc, end_utc, start_local, end_local, status, minutes
     daily: pd.DataFrame  # local_date, uptime_h, downtime_h, uptime_pct
     hours: pd.DataFrame  # day, local, utc, utc_offset: the weekly schedule as text
     hours_reference: date | None  # the local date the hours' week ends on (None: 24x7)
     open_24x7: bool
+    # date, local, utc, when: the special dates of the range and of the next 14 days as text.
+    special: pd.DataFrame
+    # SPECIAL_DAY_COLUMNS: each special date inside the range, its whole local day and the
+    # label the timeline shows ("closed (special)", "special hours 10:00–14:00").
+    special_days: pd.DataFrame
 
 
 def _to_local(values: pd.Series, zone: str) -> pd.Series:
@@ -135,6 +148,117 @@ def weekly_hours_table(hours: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HOURS_COLUMNS)
 
 
+@dataclass(frozen=True)
+class _SpecialDate:
+    """One special date of the engine's rows: its open rows (none: closed all day)."""
+
+    day: date
+    in_range: bool
+    opening: list[dict[Hashable, Any]]  # rows with times, in order
+    day_start_utc: pd.Timestamp
+    day_end_utc: pd.Timestamp
+
+    @property
+    def label(self) -> str:
+        """How the timeline and the table word it: "closed (special)", or "special hours
+        10:00–14:00" (every open row; a closed row beside open ones starts nothing)."""
+        if not self.opening:
+            return CLOSED_SPECIAL
+        return "special hours " + ", ".join(
+            _span_text(r["start_local"], r["end_local"], with_day=False) for r in self.opening)
+
+
+def _span_text(start: Any, end: Any, *, with_day: bool) -> str:
+    opens = pd.Timestamp(start)
+    closes = pd.Timestamp(end)
+    if opens.tzinfo is not None:
+        opens, closes = opens.tz_convert("UTC"), closes.tz_convert("UTC")
+    first, last = opens.to_pydatetime(), closes.to_pydatetime()
+    day = f"{DAY_NAMES[first.weekday()]} " if with_day else ""
+    return f"{day}{first:%H:%M}–{_end_text(first.date(), last, with_day=with_day)}"
+
+
+def _special_dates(special: pd.DataFrame) -> list[_SpecialDate]:
+    by_date: dict[date, list[dict[Hashable, Any]]] = {}
+    for row in special.to_dict("records"):
+        by_date.setdefault(pd.Timestamp(row["local_date"]).date(), []).append(row)
+    return [
+        _SpecialDate(day, bool(rows[0]["in_range"]),
+                     [r for r in rows if not pd.isna(r["start_local"])],
+                     pd.Timestamp(rows[0]["day_start_utc"]), pd.Timestamp(rows[0]["day_end_utc"]))
+        for day, rows in sorted(by_date.items())
+    ]
+
+
+def special_dates_table(special: pd.DataFrame) -> pd.DataFrame:
+    """One row per special date (engine rows of ``StoreTimeline.special``): the date, its
+    hours in local time and in UTC, and whether it lies in the range or ahead."""
+    rows = [
+        {"date": f"{DAY_NAMES[d.day.weekday()]} {d.day:%Y-%m-%d}",
+         "local": d.label,
+         "utc": ", ".join(_span_text(r["start_utc"], r["end_utc"], with_day=True)
+                          for r in d.opening) or "—",
+         "when": "in range" if d.in_range else "next 14 days"}
+        for d in _special_dates(special)
+    ]
+    return pd.DataFrame(rows, columns=SPECIAL_COLUMNS)
+
+
+def special_days(special: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """The special dates inside the range, each as its whole local day with its label, for
+    the timeline's shading (SPECIAL_DAY_COLUMNS)."""
+    frame = pd.DataFrame(
+        [{"local_date": d.day, "label": d.label, "closed": not d.opening,
+          "day_start_utc": d.day_start_utc, "day_end_utc": d.day_end_utc}
+         for d in _special_dates(special) if d.in_range],
+        columns=SPECIAL_DAY_COLUMNS[:5],
+    )
+    for stem in ("start", "end"):
+        frame[f"day_{stem}_utc"] = pd.to_datetime(frame[f"day_{stem}_utc"], utc=True)
+        frame[f"day_{stem}_local"] = _to_local(frame[f"day_{stem}_utc"], zone)
+    return frame
+
+
+Span = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _outside(start: pd.Timestamp, end: pd.Timestamp, cuts: list[Span]) -> list[Span]:
+    """The parts of [start, end) outside the sorted, disjoint ``cuts``."""
+    pieces: list[Span] = []
+    cursor = start
+    for cut_start, cut_end in cuts:
+        if cut_start > cursor:
+            pieces.append((cursor, min(cut_start, end)))
+        cursor = max(cursor, cut_end)
+    if cursor < end:
+        pieces.append((cursor, end))
+    return [p for p in pieces if p[1] > p[0]]
+
+
+def split_business(business: pd.DataFrame, special: pd.DataFrame) -> pd.DataFrame:
+    """The merged business intervals (UTC) cut into the pieces that special-hours rows give
+    (``special`` True) and the rest (weekly hours, or 24x7): start_utc, end_utc, special."""
+    opening = special[special["start_utc"].notna()]
+    cuts = _merged([(pd.Timestamp(a).tz_convert("UTC"), pd.Timestamp(b).tz_convert("UTC"))
+                    for a, b in zip(opening["start_utc"], opening["end_utc"], strict=True)])
+    pieces: list[tuple[pd.Timestamp, pd.Timestamp, bool]] = []
+    for start, end in zip(pd.to_datetime(business["start_utc"], utc=True),
+                          pd.to_datetime(business["end_utc"], utc=True), strict=True):
+        pieces += [(a, b, False) for a, b in _outside(start, end, cuts)]
+        pieces += [(max(start, a), min(end, b), True) for a, b in cuts if a < end and b > start]
+    return pd.DataFrame(sorted(pieces), columns=["start_utc", "end_utc", "special"])
+
+
 def store_incidents(found: list[Incident], zone: str, range_end: datetime) -> pd.DataFrame:
     """The store's incidents in the range as bars: start_utc, end_utc (an ongoing one runs
     to the end of the range), start_local, end_local, minutes, state."""
@@ -168,11 +292,13 @@ def store_view(tl: StoreTimeline) -> StoreView:
     open_24x7 = tl.hours.empty
     return StoreView(
         timeline=tl,
-        business=_with_local(tl.business, zone),
+        business=_with_local(split_business(tl.business, tl.special), zone),
         polls=polls,
         spans=spans,
         daily=spans_by_local_day(spans),
         hours=weekly_hours_table(tl.hours),
         hours_reference=None if open_24x7 else pd.Timestamp(tl.hours["week_ends"].iloc[0]).date(),
         open_24x7=open_24x7,
+        special=special_dates_table(tl.special),
+        special_days=special_days(tl.special, zone),
     )

@@ -27,19 +27,28 @@ final AS (
 
 SELECT * FROM final;
 
--- Each store's effective weekly hours as one content hash: the zone actually used (after
--- the America/Chicago fallback) and its set of hours rows (none = open 24x7). The 14,000
--- stores of the real feed share about 3,300 of them, so business time is computed once per
--- hash (group_intervals), and a snapshot load only reclassifies the polls of stores whose
--- hash changed. Rows are hashed as text and summed as exact 128-bit integers, so their order
--- does not matter; the sum goes into the final hash as text too, because DuckDB's hash()
--- of a number maps 0, and a 128-bit -1, to 0 (a test caught Monday 00:00-00:00 hashing like
--- "no rows"). Two different hours sets sharing a 64-bit hash: ~1e-11 at 30,000 sets.
+-- Each store's effective hours as one content hash: the zone actually used (after the
+-- America/Chicago fallback), its set of hours rows (none = open 24x7) and its set of
+-- special-hours rows (SPEC "Special hours"; none adds nothing, so the hash of a store
+-- without special dates is what it was before that feed existed). The 14,000 stores of
+-- the real feed share about 3,300 of them, so business time is computed once per hash
+-- (group_intervals), and a snapshot load only reclassifies the polls of stores whose
+-- hash changed. Special dates are part of the pattern: two stores share cached intervals
+-- only when their special dates agree too (a chain-wide holiday keeps them shared). Rows
+-- are hashed as text and summed as exact 128-bit integers, so their order does not matter;
+-- the sum goes into the final hash as text too, because DuckDB's hash() of a number maps
+-- 0, and a 128-bit -1, to 0 (a test caught Monday 00:00-00:00 hashing like "no rows").
+-- Two different hours sets sharing a 64-bit hash: ~1e-11 at 30,000 sets.
 CREATE OR REPLACE MACRO hours_row_hash(day_of_week, start_time_local, end_time_local) AS
     hash(day_of_week::VARCHAR || ' ' || start_time_local::VARCHAR || '-' || end_time_local::VARCHAR);
 
-CREATE OR REPLACE MACRO hours_hash_value(zone, rows_sum) AS
-    hash(zone || '|' || coalesce(rows_sum::VARCHAR, 'open 24x7'));
+CREATE OR REPLACE MACRO special_row_hash(local_date, start_time_local, end_time_local) AS
+    hash('special ' || local_date::VARCHAR || ' '
+         || coalesce(start_time_local::VARCHAR || '-' || end_time_local::VARCHAR, 'closed'));
+
+CREATE OR REPLACE MACRO hours_hash_value(zone, rows_sum, special_sum := NULL) AS
+    hash(zone || '|' || coalesce(rows_sum::VARCHAR, 'open 24x7')
+         || coalesce('|special ' || special_sum::VARCHAR, ''));
 
 -- The hash of every store id named by the snapshots (an id in neither has the value
 -- hours_hash_value('America/Chicago', NULL)).
@@ -48,6 +57,8 @@ WITH ids AS (
     SELECT store_id FROM timezones
     UNION
     SELECT store_id FROM business_hours
+    UNION
+    SELECT store_id FROM special_hours
 ),
 
 zoned AS (
@@ -64,10 +75,20 @@ row_sums AS (
     GROUP BY store_id
 ),
 
+special_sums AS (
+    SELECT
+        store_id,
+        sum(special_row_hash(local_date, start_time_local, end_time_local)::HUGEINT)
+            AS special_sum
+    FROM special_hours
+    GROUP BY store_id
+),
+
 final AS (
-    SELECT z.store_id, hours_hash_value(z.zone, r.rows_sum) AS hours_hash
+    SELECT z.store_id, hours_hash_value(z.zone, r.rows_sum, s.special_sum) AS hours_hash
     FROM zoned AS z
     LEFT JOIN row_sums AS r USING (store_id)
+    LEFT JOIN special_sums AS s USING (store_id)
 )
 
 SELECT * FROM final;
@@ -98,6 +119,10 @@ CREATE OR REPLACE MACRO hours_row_end(local_date, start_time_local, end_time_loc
 -- given (no UTC offset or overnight row reaches further). only_hashes (or NULL for all)
 -- limits it to those hashes. Dates may be sparse: the cost follows the dates asked for,
 -- never the span between them (derived.py classifies old polls this way).
+-- Special hours (SPEC): on a local date with special rows for the store, those rows alone
+-- start intervals (a closed row starts none) and its weekly rows are skipped that date;
+-- an interval that started the day before still runs into it. A 24x7 store is open
+-- [d 00:00, d+1 00:00) local on each date without special rows.
 CREATE OR REPLACE MACRO group_intervals_on(dates, only_hashes) AS TABLE
 WITH groups AS (
     -- One store stands for all the stores that share its hours and zone.
@@ -124,7 +149,20 @@ hours AS (
     SEMI JOIN groups AS g USING (store_id)
 ),
 
+-- Special rows on the given dates only: a date not asked for changes nothing asked for.
+specials AS (
+    SELECT s.store_id, s.local_date, s.start_time_local, s.end_time_local
+    FROM special_hours AS s
+    SEMI JOIN groups AS g USING (store_id)
+    SEMI JOIN local_dates AS d USING (local_date)
+),
+
+special_dates AS (
+    SELECT DISTINCT store_id, local_date FROM specials
+),
+
 local_intervals AS (
+    -- Weekly rows, on the dates of their weekday that have no special rows.
     SELECT
         z.hours_hash,
         z.zone,
@@ -133,6 +171,29 @@ local_intervals AS (
     FROM zoned AS z
     INNER JOIN hours AS h USING (store_id)
     INNER JOIN local_dates AS d ON isodow(d.local_date) - 1 = h.day_of_week
+    ANTI JOIN special_dates AS sd ON sd.store_id = z.store_id AND sd.local_date = d.local_date
+    UNION ALL
+    -- Special rows, by the same interval rules; a closed row (no times) starts nothing.
+    SELECT
+        z.hours_hash,
+        z.zone,
+        s.local_date + s.start_time_local AS start_local,
+        hours_row_end(s.local_date, s.start_time_local, s.end_time_local) AS end_local
+    FROM zoned AS z
+    INNER JOIN specials AS s USING (store_id)
+    WHERE s.start_time_local IS NOT NULL
+    UNION ALL
+    -- A 24x7 store with special dates: open the whole local day on every other date.
+    SELECT
+        z.hours_hash,
+        z.zone,
+        d.local_date::TIMESTAMP AS start_local,
+        (d.local_date + 1)::TIMESTAMP AS end_local
+    FROM zoned AS z
+    CROSS JOIN local_dates AS d
+    ANTI JOIN special_dates AS sd ON sd.store_id = z.store_id AND sd.local_date = d.local_date
+    WHERE z.store_id NOT IN (SELECT store_id FROM hours)
+        AND z.store_id IN (SELECT store_id FROM special_dates)
 ),
 
 -- Groups in one zone often open at the same times: convert each distinct (zone, wall
@@ -155,8 +216,10 @@ utc_intervals AS (
     INNER JOIN converted AS s ON l.zone = s.zone AND l.start_local = s.wall
     INNER JOIN converted AS e ON l.zone = e.zone AND l.end_local = e.wall
     UNION ALL
-    -- No business-hours rows at all: open 24x7, i.e. every covered day. Each date d gives
-    -- [d - 2 days, d + 3 days) (as UTC), a span that no offset can escape; they merge below.
+    -- No business-hours rows at all and no special rows on these dates: open 24x7, i.e.
+    -- every covered day. Each date d gives [d - 2 days, d + 3 days) (as UTC), a span that
+    -- no offset can escape; they merge below. (The same time as the local days above,
+    -- without converting a wall time.)
     SELECT
         z.hours_hash,
         epoch_us(d.local_date::TIMESTAMP) - 172800000000 AS start_us,
@@ -164,6 +227,7 @@ utc_intervals AS (
     FROM zoned AS z
     CROSS JOIN local_dates AS d
     WHERE z.store_id NOT IN (SELECT store_id FROM hours)
+        AND z.store_id NOT IN (SELECT store_id FROM special_dates)
 ),
 
 ordered AS (
@@ -248,6 +312,11 @@ CREATE OR REPLACE MACRO poll_time_plausible(ts) AS
     ts >= TIMESTAMPTZ '2000-01-01 00:00:00+00' AND ts <= now() + INTERVAL 1 DAY;
 
 CREATE OR REPLACE MACRO store_id_too_long(store_id) AS length(store_id) > 128;
+
+-- A special-hours date must lie in [2000-01-01, 2100-01-01), the range an as-of may take:
+-- anything else is a bad row, not a date to compute business time for.
+CREATE OR REPLACE MACRO special_date_plausible(local_date) AS
+    local_date >= DATE '2000-01-01' AND local_date < DATE '2100-01-01';
 
 -- Why a staged record of any feed cannot be read, before its values are looked at (NULL:
 -- it can): the careful reader's reason (a stray byte, a broken quote), a field count other
