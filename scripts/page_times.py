@@ -13,9 +13,10 @@ once to warm it up, then, each round:
 - page switch: one session clicks through the pages in the sidebar, each click timed.
 
 "Drawn" means the script run has finished (``stApp``'s ``data-test-script-state`` is
-``notRunning``), the page's own title is shown, no spinner is left and every Plotly chart
-has drawn its SVG. Prints the median and the worst of the rounds for each page. Uses
-Debian's chromium (``/usr/bin/chromium``); never downloads a browser.
+``notRunning``), the page's own title is shown, no spinner or skeleton is left and every
+Plotly chart has drawn its traces. Prints the median and the worst of the rounds for each
+page, and the server's resident memory. Uses Debian's chromium (``/usr/bin/chromium``);
+never downloads a browser.
 """
 
 from __future__ import annotations
@@ -58,9 +59,12 @@ _DRAWN = """(title) => {
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     const h1 = document.querySelector('[data-testid="stMain"] h1');
     if (!h1 || !h1.textContent.includes(title)) return false;
-    if (document.querySelector('[data-testid="stSpinner"]')) return false;
+    if (document.querySelector('[data-testid="stSpinner"], [data-testid="stSkeleton"]')) {
+        return false;
+    }
+    // A chart is drawn once Plotly has put its traces (bars, lines, heatmap) in the SVG.
     const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-    return Array.from(charts).every((c) => c.querySelector('.main-svg'));
+    return Array.from(charts).every((c) => c.querySelector('.main-svg g.trace, .main-svg g.hm'));
 }"""
 
 
