@@ -35,7 +35,7 @@ except LoopCoreError as e:  # one line naming the key or the file, not a traceba
 
 app = st.App(
     DASHBOARD,
-    routes=api.routes(lambda: lifecycle.current().con, token=SETTINGS.api_token,
+    routes=api.routes(lambda: lifecycle.current().con, tokens=SETTINGS.access.tokens,
                       reports=SETTINGS.reports),
     lifespan=lifecycle.lifespan(SETTINGS),
 )
