@@ -271,7 +271,8 @@ def test_rows_that_cannot_be_read_are_listed_with_their_reason(sample_db: Path) 
     assert any("3 rejected" in w.value for w in at.warning)
     rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert set(rejects["line"]) == {4, 5, 7}
-    assert len(at.get("download_button")) == 1
+    assert [b.key for b in at.get("download_button")] == [
+        "data_rejects_download", "data_audit_download"]
 
 
 def test_sync_now_loads_from_the_configured_folder_and_lists_the_run(
@@ -394,7 +395,8 @@ def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
         assert list(channels["channel"]) == [f"json://127.0.0.1:{port}…"]  # no path, no secret
         at.button(key="alerts_test").click().run()
         _assert_clean(at)
-        assert hook.titles()[-1] == "Store Uptime Monitor test message"
+        # The alert thread may deliver the sample's own alerts around it: look for it.
+        assert "Store Uptime Monitor test message" in hook.titles()
         history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
         test_rows = history[history["kind"] == "test"]
         assert list(test_rows["outcome"]) == ["delivered"]
