@@ -190,6 +190,6 @@ if can(Action.AUDIT_LOG):
         "details": st.column_config.TextColumn("Details", width="large"),
     })
     st.download_button(
-        "Download the audit log (CSV)", data=caches.audit_log_csv, file_name="audit_log.csv",
+        "Download the audit log (CSV)", data=caches.audit_log_csv(), file_name="audit_log.csv",
         mime="text/csv", on_click="ignore", icon=":material/download:", key="data_audit_download",
     )

@@ -91,20 +91,26 @@ def loads(path: Path) -> int:
     return int(row[0])
 
 
-@pytest.mark.parametrize("page", [None, "pages/data.py", "pages/store.py"])
+@pytest.mark.parametrize("script", ["app.py", "pages/data.py", "pages/store.py"])
 def test_with_sign_in_configured_nothing_but_the_sign_in_button_is_shown_before_sign_in(
-    sign_in_on: Path, page: str | None
+    sign_in_on: Path, script: str
 ) -> None:
-    at = run_page(page, {"is_logged_in": False})
+    # A page script opened by itself is what a deep link on a fresh server runs.
+    at = AppTest.from_file(str(ROOT / script), default_timeout=TIMEOUT_S)
+    at.user = {"is_logged_in": False}
+    at.run()
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     # No data anywhere: no freshness in the sidebar, no table, no chart, no metric.
     assert not at.sidebar.markdown and not at.dataframe and not at.metric
     assert "Latest poll" not in texts(at) and "stores" not in texts(at)
+    if script == "app.py":  # and no way to any page: the navigation has only sign-in
+        with pytest.raises(ValueError, match=r"Known pages: \['Sign in'\]"):
+            at.switch_page("pages/data.py")
 
 
 def test_an_email_on_no_list_is_refused_and_offered_only_to_sign_out(sign_in_on: Path) -> None:
-    at = run_page("pages/reports.py", signed_in("mallory@elsewhere.example"))
+    at = run_page(None, signed_in("mallory@elsewhere.example"))
     assert not at.exception
     assert "may not use this dashboard" in at.error[0].value
     assert [b.label for b in at.button] == ["Sign out"]

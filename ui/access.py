@@ -88,25 +88,34 @@ def require(action: Action) -> Identity:
 
 
 def gate() -> None:
-    """Stop the run before anything is shown unless this session may see the dashboard."""
+    """Stop the run before anything is shown unless this session may see the dashboard.
+    Until then the only page is the sign-in page: no navigation lists the real ones."""
     who = identity()
     if who.role is not None:
         return
-    st.title("Store Uptime Monitor")
-    if not who.signed_in:
-        st.write("Sign in to see the dashboard.")
-        for provider in _config().providers or (None,):
-            label = "Sign in" if provider is None else f"Sign in with {provider}"
-            if st.button(label, type="primary", icon=":material/login:",
-                         key=f"access_sign_in_{provider}"):
-                st.login(provider)  # None: the [auth] section itself
-    else:
-        # The address comes from the provider: shown as text, never as markup.
-        st.error(f"{code_span(who.actor or 'This account')} may not use this dashboard. "
-                 "Ask an admin to add it to the access list.", icon=":material/block:")
-        if st.button("Sign out", icon=":material/logout:", key="access_sign_out_refused"):
-            st.logout()
+    page = st.Page(_signed_out if not who.signed_in else _refused, title="Sign in",
+                   icon=":material/login:", url_path="sign-in")
+    st.navigation([page], position="hidden").run()
     st.stop()
+
+
+def _signed_out() -> None:
+    st.title("Store Uptime Monitor")
+    st.write("Sign in to see the dashboard.")
+    for provider in _config().providers or (None,):
+        label = "Sign in" if provider is None else f"Sign in with {provider}"
+        if st.button(label, type="primary", icon=":material/login:",
+                     key=f"access_sign_in_{provider}"):
+            st.login(provider)  # None: the [auth] section itself
+
+
+def _refused() -> None:
+    st.title("Store Uptime Monitor")
+    # The address comes from the provider: shown as text, never as markup.
+    st.error(f"{code_span(identity().actor or 'This account')} may not use this dashboard. "
+             "Ask an admin to add it to the access list.", icon=":material/block:")
+    if st.button("Sign out", icon=":material/logout:", key="access_sign_out_refused"):
+        st.logout()
 
 
 def render_identity() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -425,8 +426,11 @@ def audit_log() -> pd.DataFrame:
         return audit.entries(con())
 
 
-def audit_log_csv() -> str:
-    """The whole audit log as CSV text (called only when the download is clicked)."""
+def audit_log_csv() -> Callable[[], str]:
+    """What the download button calls for the whole audit log as CSV text. The role is
+    checked now, as the page draws the button: the button's own call comes later, from
+    the server's file handler, outside this session's script run (no ``st.user`` there)."""
     with guard():
         require(Action.AUDIT_LOG)
-    return audit.entries_csv(con())
+    running = con()
+    return lambda: audit.entries_csv(running)
