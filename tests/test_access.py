@@ -9,14 +9,13 @@ browser's real sign-in through an OpenID provider is in ``test_sign_in_e2e.py``.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loop_core import audit, bootstrap, db
+from loop_core import audit, db
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -38,29 +37,12 @@ viewers = ["@chain.example"]
 """
 
 
-@pytest.fixture(scope="module")
-def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("access") / "sample.duckdb"
-    con = db.connect(path)
-    assert bootstrap.ensure_sample_data(con) is not None
-    db.close(path)
-    return path
-
-
 @pytest.fixture
-def database(sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "loop.duckdb"
-    shutil.copy(sample_template, path)
-    monkeypatch.setenv("LOOP_DB", str(path))
-    return path
-
-
-@pytest.fixture
-def sign_in_on(database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sign_in_on(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(SECRETS, encoding="utf-8")
     monkeypatch.setenv("LOOP_SECRETS", str(secrets))
-    return database
+    return sample_db
 
 
 def signed_in(email: str, **claims: Any) -> dict[str, Any]:
@@ -225,7 +207,7 @@ def test_a_viewer_may_generate_a_report_and_the_audit_log_names_them(sign_in_on:
 
 
 def test_without_sign_in_the_sidebar_says_the_dashboard_is_open_and_everything_is_local(
-    database: Path,
+    sample_db: Path,
 ) -> None:
     at = run_page("pages/data.py")
     assert not at.exception and not at.error
@@ -233,7 +215,7 @@ def test_without_sign_in_the_sidebar_says_the_dashboard_is_open_and_everything_i
     # The committed .streamlit/config.toml binds 127.0.0.1, and AppTest reads it too.
     assert "Open to anyone on this machine: sign-in is not configured" in warning
     assert at.file_uploader  # no people, no roles: the admin's page
-    starts = audit.entries(db.connect(database))
+    starts = audit.entries(db.connect(sample_db))
     start = starts[starts["action"] == "server_start"].iloc[0]
     assert start["actor"] == "server"
     assert json.loads(start["details"])["sign_in"] is False

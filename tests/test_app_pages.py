@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,6 @@ DATA = Path(__file__).resolve().parent / "data" / "app"
 PAGES = ["pages/now.py", "pages/reports.py", "pages/fleet.py", "pages/incidents.py",
          "pages/store.py", "pages/data.py", "pages/alerts.py"]
 TIMEOUT_S = 60
-
-
-@pytest.fixture(scope="session")
-def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database holding the first-start sample, built once and copied for each test."""
-    path = tmp_path_factory.mktemp("template") / "sample.duckdb"
-    con = db.connect(path)
-    assert bootstrap.ensure_sample_data(con) is not None
-    db.close(path)
-    return path
-
-
-@pytest.fixture
-def sample_db(
-    sample_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    path = tmp_path / "loop.duckdb"
-    shutil.copy(sample_db_template, path)
-    monkeypatch.setenv("LOOP_DB", str(path))
-    yield path
 
 
 @pytest.fixture
