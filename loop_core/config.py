@@ -30,6 +30,7 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 DEFAULT_INTERVAL_MINUTES = 60.0
 DEFAULT_POLLS_DAYS = 90
+MIN_COOKIE_SECRET = 32  # characters of [auth] cookie_secret
 
 # Where each feed's Drive file id lives: the secrets.toml [drive] key and the variable.
 FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
@@ -241,6 +242,13 @@ def load_access_config(secrets: Mapping[str, Any], env: Mapping[str, str]) -> Ac
         for needed in ("redirect_uri", "cookie_secret"):
             if not _text(auth.get(needed)):
                 raise ConfigError(f"[auth] {needed} is required to sign in (secrets.toml.example)")
+        if not str(auth["redirect_uri"]).rstrip("/").endswith("/oauth2callback"):
+            raise ConfigError("[auth] redirect_uri must be the dashboard's address followed by "
+                              "/oauth2callback, e.g. http://localhost:8501/oauth2callback")
+        if len(str(auth["cookie_secret"])) < MIN_COOKIE_SECRET:
+            # It signs the sign-in cookie: a short one could be guessed, and with it any email.
+            raise ConfigError(f"[auth] cookie_secret must be at least {MIN_COOKIE_SECRET} "
+                              "random characters")
         if not (lists["admins"] or lists["viewers"]):
             raise ConfigError("[access] admins (or viewers) must list who may sign in: "
                               "with [auth] set and both lists empty, nobody could")

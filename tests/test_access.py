@@ -26,7 +26,7 @@ VIEWER = "analyst@chain.example"
 SECRETS = f"""
 [auth]
 redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "cookie-secret-for-tests"
+cookie_secret = "a-cookie-secret-for-the-access-tests"
 client_id = "dashboard"
 client_secret = "client-secret-for-tests"
 server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"

@@ -141,7 +141,7 @@ def test_the_start_up_settings_hold_no_secret() -> None:
         "drive": {"store_status_file_id": "file-id-1",
                   "credentials_info": {"private_key": "-----BEGIN PRIVATE KEY-----abc"}},
         "auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                 "cookie_secret": "cookie-secret-value", "client_id": "dashboard",
+                 "cookie_secret": "cookie-secret-value-of-32-characters", "client_id": "dashboard",
                  "client_secret": "client-secret-value",
                  "server_metadata_url": "https://idp.example/.well-known/openid-configuration"},
         "access": {"admins": ["ops@chain.example"]},

@@ -83,7 +83,12 @@ def test_loop_secrets_names_the_secrets_file_and_a_missing_one_is_an_error(
         ({}, {"auth": {"cookie_secret": "x"}, "access": {"admins": ["a@b.c"]}},
          "[auth] redirect_uri"),
         ({}, {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                       "cookie_secret": "x"}}, "[access] admins"),
+                       "cookie_secret": "x" * 32}}, "[access] admins"),
+        ({}, {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                       "cookie_secret": "short"}, "access": {"admins": ["a@b.c"]}},
+         "[auth] cookie_secret"),
+        ({}, {"auth": {"redirect_uri": "http://localhost:8501/", "cookie_secret": "x" * 32},
+              "access": {"admins": ["a@b.c"]}}, "[auth] redirect_uri"),
     ],
 )
 def test_a_value_that_cannot_be_used_is_refused_with_the_key_in_the_message(
@@ -180,7 +185,7 @@ def test_no_token_appears_in_the_settings_repr() -> None:
     assert "ci" in repr(settings.access.tokens)
 
 
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c",
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c" * 32,
         "client_id": "id", "client_secret": "s",
         "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
 

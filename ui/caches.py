@@ -27,7 +27,7 @@ from loop_core import audit, db, freshness, jobs, loadlog, special, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
-from loop_core.errors import NoDataError
+from loop_core.errors import NoDataError, SyncError
 from loop_core.incidents import Incident
 from loop_core.models import Feed, ReportResult, ReportStatus
 from loop_core.report import compute_report, resolve_as_of
@@ -264,7 +264,8 @@ def sync_now() -> SyncResult:
     with guard("Sync failed"):
         who = require(Action.SYNC_NOW)
         scheduler = sync_scheduler()
-        assert scheduler is not None  # the page offers the button only with a scheduler
+        if scheduler is None:  # the page offers the button only with a scheduler
+            raise SyncError("no sync source is configured")
         result = scheduler.run_now()
         audit.record(con(), who.actor, audit.Action.SYNC_NOW,
                      details={"run_id": result.run_id, "outcome": str(result.outcome)})
