@@ -9,6 +9,8 @@ browser's real sign-in through an OpenID provider is in ``test_sign_in_e2e.py``.
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +221,50 @@ def test_without_sign_in_the_sidebar_says_the_dashboard_is_open_and_everything_i
     start = starts[starts["action"] == "server_start"].iloc[0]
     assert start["actor"] == "server"
     assert json.loads(start["details"])["sign_in"] is False
+
+
+def test_an_admins_sync_now_is_recorded_under_their_email_and_its_loads_under_sync(
+    sign_in_on: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "timezones.csv").write_bytes((DATA / "timezones_good.csv").read_bytes())
+    # The folder source leaves a file modified in the last second alone: this one is older.
+    written = time.time() - 60
+    os.utime(feeds / "timezones.csv", (written, written))
+    monkeypatch.setenv("LOOP_SYNC_FOLDER", str(feeds))
+    monkeypatch.setenv("LOOP_SYNC_INTERVAL_MINUTES", "600")
+    viewer = run_page("pages/data.py", signed_in(VIEWER))
+    assert "data_sync_now" not in [b.key for b in viewer.button]
+    admin = run_page("pages/data.py", signed_in(ADMIN))
+    admin.button(key="data_sync_now").click().run()
+    assert not admin.exception and not admin.error
+    entries = audit.entries(db.connect(sign_in_on))
+    manual = entries[entries["action"] == "sync_now"]
+    assert manual["actor"].to_list() == [ADMIN]
+    assert json.loads(manual.iloc[0]["details"])["outcome"] == "ok"
+    # The scheduler may have run once at start too: every timezones load is the sync's.
+    loads = entries[entries["action"] == "load"]
+    from_folder = [actor for actor, details in zip(loads["actor"], loads["details"], strict=True)
+                   if json.loads(details)["source"] == "folder"]
+    assert from_folder == ["sync"]  # the sample's own loads are the server's
+
+
+def test_an_admins_test_alert_is_recorded_with_its_outcome(
+    sign_in_on: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_alerts import Webhook
+
+    hook = Webhook()
+    try:
+        monkeypatch.setenv("LOOP_ALERT_URLS", hook.url)
+        at = run_page("pages/alerts.py", signed_in(ADMIN))
+        at.button(key="alerts_test").click().run()
+        assert not at.exception and not at.error
+    finally:
+        hook.server.shutdown()
+    entries = audit.entries(db.connect(sign_in_on))
+    sent = entries[entries["action"] == "test_alert"]
+    assert sent["actor"].to_list() == [ADMIN]
+    assert set(json.loads(sent.iloc[0]["details"])) == {"accepted", "failed"}
+    assert hook.url not in audit.entries_csv(db.connect(sign_in_on))  # URLs hold secrets
