@@ -19,6 +19,7 @@ describe settings without them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -126,6 +127,12 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
             "threshold_minutes": alerts.threshold_minutes,
             "reminder_hours": alerts.reminder_hours,
             "stale_hours": alerts.stale_hours,
+        },
+        "reports": {
+            "keep_count": settings.reports.keep_count,
+            # JSON has no infinity: the age limit turned off is written as the setting is.
+            "keep_days": "inf" if math.isinf(settings.reports.keep_days)
+            else settings.reports.keep_days,
         },
         "sign_in": access.sign_in,
         "sign_in_providers": list(access.providers),

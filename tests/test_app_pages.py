@@ -156,7 +156,7 @@ def test_an_expired_report_says_generate_it_again_and_its_row_stays_in_the_histo
 
     at = _open("pages/reports.py", report_id=expired)
     _assert_clean(at)
-    [warning] = at.warning
+    [warning] = at.main.warning  # the sidebar says the dashboard is open: not this
     assert warning.value.startswith("Expired: generate it again.")
     assert "while among the newest 1 and for 30 days" in warning.value
     assert not at.get("download_button")  # nothing to download, and no preview either

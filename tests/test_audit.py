@@ -157,6 +157,10 @@ def test_the_start_up_settings_hold_no_secret() -> None:
     assert facts["alerts"]["channels"] == 2 and facts["sign_in"] is True
     assert facts["sync"]["drive_file_ids"] == {"store_status": "file-id-1"}
     assert facts["admins"] == ["ops@chain.example"]
+    assert facts["reports"] == {"keep_count": 200, "keep_days": 30.0}
+    no_age_limit = config.load({"LOOP_REPORTS_KEEP_DAYS": "inf"}, secrets={})
+    assert json.loads(json.dumps(audit.settings_in_force(no_age_limit), allow_nan=False))[
+        "reports"]["keep_days"] == "inf"
 
 
 def test_the_hook_records_any_action_and_the_csv_is_spreadsheet_safe(
