@@ -5,10 +5,11 @@ them inside the load's own transaction, so a load and its entry land together or
 all), confirmed snapshot replacements, reports triggered (dashboard and API), test alerts,
 manual syncs, compactions and the settings in force when the server starts.
 
-:func:`record` is the hook for any other part of the engine, e.g. a compaction::
+:func:`record` is the hook for any other part of the engine; inside a transaction,
+:func:`record_in` on its cursor (``compaction.compact`` does so in the transaction that
+moves the polls)::
 
-    audit.record(con, audit.SERVER, audit.Action.COMPACTION,
-                 details={"polls_before": before, "polls_after": after})
+    audit.record_in(cur, actor, audit.Action.COMPACTION, details={"polls_moved": moved})
 
 ``actor`` says who: a signed-in email, :func:`token_actor` for an API token, or one of
 :data:`CLI`, :data:`SYNC`, :data:`SERVER`, :data:`LOCAL`, :data:`API`. ``details`` must
@@ -22,13 +23,16 @@ import json
 import math
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
-from loop_core.config import Settings
 from loop_core.sqlfiles import load_sql
+
+if TYPE_CHECKING:  # a load writes entries; only the readers need pandas (slow to import)
+    import pandas as pd
+
+    from loop_core.config import Settings
 
 CLI = "cli"  # python -m loop_core
 SYNC = "sync"  # the scheduled or manual sync's loads
