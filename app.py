@@ -2,21 +2,25 @@
 
 ``serve.py`` is what the server starts (``st.App`` over this script plus the HTTP API);
 it starts the process's services (database, sample, sync, warm-up) before any page
-opens. This script sets up the page, shows the sidebar and hands over to the page the
-user picked. The pages live in ``pages/``.
+opens. This script sets up the page, lets in only signed-in people when sign-in is
+configured (``ui/access.py``), shows the sidebar and hands over to the page the user
+picked. The pages live in ``pages/``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import caches, paths, sidebar
+from ui import access, caches, paths, sidebar
 
 st.set_page_config(
     page_title="Store Uptime Monitor",
     page_icon=":material/storefront:",
     layout="wide",
 )
+# With sign-in configured, nothing below runs (no page, no data) before a listed person
+# has signed in.
+access.gate()
 
 pages = [
     st.Page(paths.PAGE_NOW, title="Now", icon=":material/crisis_alert:"),
@@ -34,6 +38,7 @@ page = st.navigation(pages)
 # Under serve.py the services run already; under `streamlit run app.py` or AppTest this
 # starts them (once per process and settings).
 caches.services()
+access.render_identity()
 sidebar.render_sidebar()
 sidebar.render_sample_banner()
 caches.warm_current()

@@ -10,14 +10,19 @@ an unknown report 404, a database held by another process (or not open yet) 503.
 Complete report's CSV is served from its file, or its gzip twin to a client that accepts
 gzip (``loop_core.report_files``), never read from the database nor compressed per
 request; an expired one answers 410 Gone (docs/API.md says why).
+
+Once any token is configured, every route wants one as ``Authorization: Bearer <token>``
+(401 without it); ``/trigger_report`` wants a token with the role ``trigger`` (403 for a
+``read`` one). A token in the query string is refused (400) whatever it is: URLs end up in
+proxy logs and browser history. Each triggered report is written to the audit log with the
+token's name.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import wraps
 from typing import Any, BinaryIO
@@ -28,13 +33,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from loop_core import db, incidents, jobs
+from loop_core import audit, db, incidents, jobs
 from loop_core import status as status_module
+from loop_core.access import AccessConfig, ApiToken, TokenRole
 from loop_core.config import ReportsConfig
 from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
+    NotAllowedError,
     ServiceUnavailableError,
+    UnauthorizedError,
     UnknownReportError,
 )
 from loop_core.models import ReportState, ReportStatus
@@ -50,6 +58,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 # Status answers must never be served from a cache: "Running" turns into "Complete".
 _NO_STORE = {"Cache-Control": "no-store"}
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+QUERY_TOKEN_REFUSED = (
+    "a token in the URL (?token=) is refused: URLs end up in proxy logs and browser "
+    "history; send it as the header 'Authorization: Bearer <token>' instead")
 # A report file up to this size is read in the same worker-thread call that finds it and
 # answered in one message (a 14,000-store report is 0.75 MB, its gzip twin 0.25 MB); a
 # larger one is streamed in pieces this big, so a download's buffer stays bounded.
@@ -57,34 +68,36 @@ _CHUNK_BYTES = 4 << 20
 
 
 def routes(
-    con_factory: ConnectionFactory, *, token: str | None = None,
+    con_factory: ConnectionFactory, *, tokens: Sequence[ApiToken] = (),
     reports: ReportsConfig | None = None,
 ) -> list[Route]:
     """The API routes, ready for ``st.App(script, routes=...)`` or ``Starlette(routes=...)``.
 
     ``con_factory`` is called (off the event loop) on every request and must return the
-    process's root connection. When ``token`` is a non-empty string every route demands it,
-    as ``Authorization: Bearer <token>`` or ``?token=<token>``, and answers 401 without it.
+    process's root connection. With ``tokens`` (``Settings.access.tokens``) every route
+    demands one of them as ``Authorization: Bearer <token>`` and answers 401 without it;
+    ``/trigger_report`` demands the role trigger (403 otherwise). With none the API is open.
     ``reports`` says which completed reports keep their CSV (``Settings.reports``; the
     defaults without it).
     """
-    api = _Api(con_factory, token or None, reports or ReportsConfig())
+    api = _Api(con_factory, AccessConfig(tokens=tuple(tokens)), reports or ReportsConfig())
+    read, trigger = TokenRole.READ, TokenRole.TRIGGER
     return [
         Route(
             "/trigger_report",
-            api.guarded(api.trigger_report),
+            api.guarded(api.trigger_report, trigger),
             methods=["GET", "POST"],
             name="trigger_report",
         ),
         Route(
             "/get_report",
-            api.guarded(api.get_report),
+            api.guarded(api.get_report, read),
             methods=["GET", "POST"],
             name="get_report",
         ),
-        Route("/healthz", api.guarded(api.healthz), methods=["GET"], name="healthz"),
-        Route("/incidents", api.guarded(api.incidents), methods=["GET"], name="incidents"),
-        Route("/status", api.guarded(api.status), methods=["GET"], name="status"),
+        Route("/healthz", api.guarded(api.healthz, read), methods=["GET"], name="healthz"),
+        Route("/incidents", api.guarded(api.incidents, read), methods=["GET"], name="incidents"),
+        Route("/status", api.guarded(api.status, read), methods=["GET"], name="status"),
     ]
 
 
@@ -102,24 +115,24 @@ def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 class _Api:
     def __init__(
-        self, con_factory: ConnectionFactory, token: str | None, reports: ReportsConfig
+        self, con_factory: ConnectionFactory, access: AccessConfig, reports: ReportsConfig
     ) -> None:
         self._con_factory = con_factory
-        self._token = token
+        self._access = access
         self._reports = reports
 
-    def guarded(self, endpoint: Endpoint) -> Endpoint:
+    def guarded(self, endpoint: Endpoint, needs: TokenRole) -> Endpoint:
         @wraps(endpoint)
         async def guarded_endpoint(request: Request) -> Response:
-            if self._token is not None and not _authorized(request, self._token):
-                return _error(
-                    401,
-                    "missing or wrong API token; send 'Authorization: Bearer <token>' "
-                    "or ?token=<token>",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
+            if "token" in request.query_params:
+                return _error(400, QUERY_TOKEN_REFUSED)
             try:
+                request.state.actor = self._actor(request, needs)
                 return await endpoint(request)
+            except UnauthorizedError as e:
+                return _error(401, str(e), headers={"WWW-Authenticate": "Bearer"})
+            except NotAllowedError as e:
+                return _error(403, str(e))
             except InvalidParameterError as e:
                 return _error(400, str(e))
             except UnknownReportError as e:
@@ -133,6 +146,23 @@ class _Api:
 
         return guarded_endpoint
 
+    def _actor(self, request: Request, needs: TokenRole) -> str:
+        """Who calls (for the audit log); raises UnauthorizedError (401) without a known
+        token and NotAllowedError (403) for a read token where trigger is needed."""
+        if not self._access.tokens:
+            return audit.API
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        token = self._access.token_for(credentials.strip()) if scheme.lower() == "bearer" \
+            else None
+        if token is None:
+            raise UnauthorizedError(
+                "missing or wrong API token; send 'Authorization: Bearer <token>'")
+        if needs is TokenRole.TRIGGER and token.role is not TokenRole.TRIGGER:
+            raise NotAllowedError(
+                f"the token {token.name!r} has the role {token.role}: only a trigger token "
+                "may start a report")
+        return audit.token_actor(token.name)
+
     async def _con(self) -> duckdb.DuckDBPyConnection:
         return await run_in_threadpool(self._con_factory)
 
@@ -143,6 +173,9 @@ class _Api:
         as_of = parse_query_instant(text) if text else None
         con = await self._con()
         report_id = await run_in_threadpool(jobs.trigger_report, con, as_of, keep=self._reports)
+        await run_in_threadpool(lambda: audit.record(
+            con, request.state.actor, audit.Action.REPORT_TRIGGERED, subject=report_id,
+            details={"as_of": text or None}))
         return JSONResponse({"report_id": report_id}, headers=_NO_STORE)
 
     async def get_report(self, request: Request) -> Response:
@@ -228,16 +261,6 @@ def _accepts_gzip(accept_encoding: str) -> bool:
                     quality = 0.0
         qualities[coding] = quality
     return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
-
-
-def _authorized(request: Request, token: str) -> bool:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
-        offered = credentials.strip()
-    else:
-        offered = request.query_params.get("token", "")
-    # Constant-time, so the comparison does not leak how much of a guess was right.
-    return hmac.compare_digest(offered.encode(), token.encode())
 
 
 def _open_report(

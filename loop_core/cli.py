@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from loop_core import config, db, sync_cli
+from loop_core import audit, config, db, sync_cli
 from loop_core.errors import FeedRefusedError, LoopCoreError, SnapshotShrinkError
 from loop_core.exit_codes import EXIT_ERROR, EXIT_FILES_FAILED, EXIT_OK, EXIT_REFUSED
 
@@ -171,7 +171,7 @@ def _compact(args: argparse.Namespace) -> int:
         print("compact: retention is off ([retention] polls_days = 0): nothing to do",
               file=sys.stderr)
         return EXIT_OK
-    result = compact(connect(args, settings), keep)
+    result = compact(connect(args, settings), keep, actor=audit.CLI)
     if result.cutoff is None:
         print("compact: no polls loaded yet: nothing to do", file=sys.stderr)
         return EXIT_OK

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from loop_core import archive, derived
+from loop_core import archive, audit, derived
 from loop_core.errors import InvalidParameterError, LoopCoreError
 from loop_core.ingest import load_lock  # loads and compaction write one at a time
 from loop_core.polls import latest_poll
@@ -76,10 +76,13 @@ def _db_bytes(cur: duckdb.DuckDBPyConnection) -> int:
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 
-def compact(con: duckdb.DuckDBPyConnection, keep_days: int) -> CompactResult:
+def compact(
+    con: duckdb.DuckDBPyConnection, keep_days: int, *, actor: str = audit.SERVER
+) -> CompactResult:
     """Archive every poll older than the UTC month that holds ``latest poll - keep_days``,
     and rebuild the summary rows of stores whose hours changed since they were archived.
-    Running it again changes nothing."""
+    Running it again changes nothing. A compaction that moved polls writes its audit entry
+    (``actor``: the server's daily run, or ``cli``) in the transaction that moves them."""
     if keep_days < 0:
         raise InvalidParameterError("--keep-days must be 0 or more")
     started = time.perf_counter()
@@ -114,7 +117,8 @@ def compact(con: duckdb.DuckDBPyConnection, keep_days: int) -> CompactResult:
                 rebuilt = _summaries(cur, base, [(n, t, m) for n, t, m, *_ in written])
             with load_lock:  # step 2, unless a load changed polls or flags meanwhile
                 loaded = cur.execute("SELECT count(*), max(load_id) FROM loads").fetchall()
-                moved = _commit(cur, base, written, cutoff) if loaded == loads_seen else None
+                moved = _commit(cur, base, written, cutoff, actor) if loaded == loads_seen \
+                    else None
         except duckdb.Error as e:
             raise LoopCoreError(f"compaction failed, nothing was changed: {e}") from e
         finally:
@@ -132,6 +136,7 @@ def compact(con: duckdb.DuckDBPyConnection, keep_days: int) -> CompactResult:
 def _commit(
     cur: duckdb.DuckDBPyConnection, base: Path,
     written: list[tuple[str, Path, date, int, datetime, datetime]], cutoff: datetime,
+    actor: str,
 ) -> int:
     """Step 2: rename the files into place and move their polls in one transaction."""
     for _, temp, *_ in written:
@@ -168,6 +173,10 @@ def _commit(
                 "WHERE a.month = n.month AND a.store_key = n.store_key")
             cur.execute("INSERT INTO archive_summary SELECT * FROM new_summary")
             cur.execute("UPDATE archive_state SET summary_rules_version = ?", [rules])
+            if moved:
+                audit.record_in(cur, actor, audit.Action.COMPACTION, details={
+                    "cutoff": cutoff.isoformat(), "polls_moved": moved,
+                    "files": [name for name, *_ in written]})
         return moved
     except BaseException:
         for final in finals:  # the transaction did not commit: its files must not stay

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loop_core.access import DEFAULT_TOKEN_NAME, AccessConfig, ApiToken, TokenRole, normalise_entry
 from loop_core.errors import ConfigError
 from loop_core.models import Feed
 
@@ -29,6 +30,7 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "loop.duckdb"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 DEFAULT_INTERVAL_MINUTES = 60.0
 DEFAULT_POLLS_DAYS = 90
+MIN_COOKIE_SECRET = 32  # characters of [auth] cookie_secret
 
 # Where each feed's Drive file id lives: the secrets.toml [drive] key and the variable.
 FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
@@ -58,8 +60,14 @@ KEYS: tuple[Key, ...] = (
         "LOOP_NO_SAMPLE=1 (or enabled = false) starts an empty database without the sample"),
     Key("LOOP_DEMO_FEED", "sample.demo_feed", "on",
         "LOOP_DEMO_FEED=0 (or demo_feed = false) stops the sample advancing hour by hour"),
-    Key("LOOP_API_TOKEN", "api.token", "none (API open)",
-        "a token every API call must bring (Bearer header or ?token=)"),
+    Key("LOOP_API_TOKEN", "api.token", "none",
+        "an API token named default with the role trigger (sent as a Bearer header)"),
+    Key("LOOP_API_TOKENS", "api.tokens", "none (API open while no token is set)",
+        "named API tokens, each with the role read or trigger (see below)"),
+    Key("LOOP_ADMINS", "access.admins", "none",
+        "with sign-in: emails or @domains with the admin role (space- or comma-separated)"),
+    Key("LOOP_VIEWERS", "access.viewers", "none",
+        "with sign-in: emails or @domains with the viewer role (space- or comma-separated)"),
     Key("LOOP_SYNC_SOURCE", "sync.source", "drive if a file id is set, else folder",
         "where the hourly sync reads: drive or folder"),
     Key("LOOP_SYNC_INTERVAL_MINUTES", "sync.interval_minutes", "60", "minutes between syncs"),
@@ -151,13 +159,13 @@ class Settings:
     db_path: Path
     memory_limit: str
     sample: bool  # load the sample into an empty database on first start
-    api_token: str | None = field(repr=False)
     sync: SyncConfig
     secrets_path: Path
     alerts: AlertConfig = AlertConfig()
     demo_feed: bool = True  # the sample advances hour by hour while nothing real is loaded
     reports: ReportsConfig = ReportsConfig()
     polls_days: int = DEFAULT_POLLS_DAYS  # retention in the database; 0 = keep every poll
+    access: AccessConfig = field(default_factory=AccessConfig)  # sign-in, roles, API tokens
 
 
 def load(
@@ -194,7 +202,6 @@ def load(
         # LOOP_NO_SAMPLE=1 turns the sample off: the variable says the opposite of the key.
         sample=_flag(env, "LOOP_NO_SAMPLE", _section(secrets, "sample"), "sample", "enabled",
                      env_on="0"),
-        api_token=_text(env.get("LOOP_API_TOKEN")) or _text(_section(secrets, "api").get("token")),
         sync=load_sync_config(secrets, env, base_dir=base_dir),
         secrets_path=path,
         alerts=load_alert_config(_section(secrets, "alerts"), env),
@@ -202,6 +209,7 @@ def load(
                         "demo_feed"),
         reports=load_reports_config(_section(secrets, "reports"), env),
         polls_days=_polls_days(env, _section(secrets, "retention")),
+        access=load_access_config(secrets, env),
     )
 
 
@@ -216,6 +224,86 @@ def _polls_days(env: Mapping[str, str], section: Mapping[str, Any]) -> int:
         raise ConfigError(f"{key} must be a whole number of days (0 keeps every poll), "
                           f"not {value!r}")
     return int(text)
+
+
+def load_access_config(secrets: Mapping[str, Any], env: Mapping[str, str]) -> AccessConfig:
+    """Sign-in (``[auth]``, Streamlit's own section), the role lists (``[access]``, LOOP_ADMINS
+    and LOOP_VIEWERS win) and the API tokens (LOOP_API_TOKEN(S) win over ``[api]``)."""
+    auth = _section(secrets, "auth")
+    section = _section(secrets, "access")
+    lists = {}
+    for name in ("admins", "viewers"):
+        variable = f"LOOP_{name.upper()}"
+        raw = _text(env.get(variable))
+        given: object = raw if raw is not None else section.get(name, ())
+        key = variable if raw is not None else f"[access] {name}"
+        lists[name] = tuple(normalise_entry(e) for e in _words(given, key, "emails or @domains"))
+    if auth:
+        for needed in ("redirect_uri", "cookie_secret"):
+            if not _text(auth.get(needed)):
+                raise ConfigError(f"[auth] {needed} is required to sign in (secrets.toml.example)")
+        if not str(auth["redirect_uri"]).rstrip("/").endswith("/oauth2callback"):
+            raise ConfigError("[auth] redirect_uri must be the dashboard's address followed by "
+                              "/oauth2callback, e.g. http://localhost:8501/oauth2callback")
+        if len(str(auth["cookie_secret"])) < MIN_COOKIE_SECRET:
+            # It signs the sign-in cookie: a short one could be guessed, and with it any email.
+            raise ConfigError(f"[auth] cookie_secret must be at least {MIN_COOKIE_SECRET} "
+                              "random characters")
+        if not (lists["admins"] or lists["viewers"]):
+            raise ConfigError("[access] admins (or viewers) must list who may sign in: "
+                              "with [auth] set and both lists empty, nobody could")
+    providers = tuple(sorted(k for k, v in auth.items()
+                             if isinstance(v, Mapping) and k != "client_kwargs"))
+    return AccessConfig(sign_in=bool(auth), providers=providers, tokens=_api_tokens(secrets, env),
+                        **lists)
+
+
+def _api_tokens(secrets: Mapping[str, Any], env: Mapping[str, str]) -> tuple[ApiToken, ...]:
+    api = _section(secrets, "api")
+    tokens: list[ApiToken] = []
+    default = _text(env.get("LOOP_API_TOKEN")) or _text(api.get("token"))
+    if default:  # the single token of earlier versions: it could always trigger
+        tokens.append(ApiToken(DEFAULT_TOKEN_NAME, TokenRole.TRIGGER, default))
+    raw = _text(env.get("LOOP_API_TOKENS"))
+    if raw is not None:  # name:role:token entries
+        entries = _words(raw, "LOOP_API_TOKENS", "name:role:token entries")
+        for number, entry in enumerate(entries, start=1):
+            name, _, rest = entry.partition(":")
+            role, _, secret = rest.partition(":")
+            # The entry is not quoted in a message: a mistyped one may be all secret.
+            tokens.append(_token(name, role, secret, f"LOOP_API_TOKENS entry {number}"))
+    else:
+        for name, spec in _section(api, "tokens").items():
+            key = f"[api.tokens.{name}]"
+            if not isinstance(spec, Mapping):
+                raise ConfigError(f'{key} must be a table: token = "...", role = "read"')
+            tokens.append(_token(name, str(spec.get("role", "")), str(spec.get("token", "")), key))
+    names = [t.name for t in tokens]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"API token names must differ: {sorted(names)}")
+    if len({t.secret for t in tokens}) != len(tokens):
+        raise ConfigError("two API tokens have the same secret: give each caller its own")
+    return tuple(tokens)
+
+
+def _token(name: str, role: str, secret: str, key: str) -> ApiToken:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+        raise ConfigError(f"{key}: a token's name is letters, digits, '_', '.' or '-' "
+                          "(write name:role:token)")
+    if role not in {r.value for r in TokenRole}:
+        raise ConfigError(f"{key}: a token's role must be read or trigger")
+    if not secret.strip():
+        raise ConfigError(f"{key}: the token itself is missing")
+    return ApiToken(name, TokenRole(role), secret.strip())
+
+
+def _words(given: object, key: str, what: str) -> tuple[str, ...]:
+    """A list setting: a TOML list of strings, or one string split at spaces and commas."""
+    if isinstance(given, str):
+        return tuple(w for w in given.replace(",", " ").split() if w)
+    if isinstance(given, list | tuple) and all(isinstance(w, str) for w in given):
+        return tuple(w.strip() for w in given if w.strip())
+    raise ConfigError(f"{key} must be a list of {what} or one string")
 
 
 def _flag(
@@ -240,12 +328,7 @@ def load_alert_config(section: Mapping[str, Any], env: Mapping[str, str]) -> Ale
     """The ``[alerts]`` settings (LOOP_ALERT_* win)."""
     raw = env.get("LOOP_ALERT_URLS")
     given: object = raw if raw else section.get("urls", ())
-    if isinstance(given, str):
-        urls = tuple(u for u in given.replace(",", " ").split() if u)
-    elif isinstance(given, list | tuple) and all(isinstance(u, str) for u in given):
-        urls = tuple(u.strip() for u in given if u.strip())
-    else:
-        raise ConfigError("[alerts] urls must be a list of apprise URLs or one string")
+    urls = _words(given, "[alerts] urls", "apprise URLs")
     numbers = {}
     for name, default in (("threshold_minutes", 45.0), ("reminder_hours", 4.0),
                           ("stale_hours", 2.0)):

@@ -61,3 +61,11 @@ class SyncError(LoopCoreError):
 
 class ConfigError(InvalidParameterError):
     """A setting (environment or secrets.toml) has a value the product cannot use."""
+
+
+class NotAllowedError(LoopCoreError):
+    """The caller's role (a dashboard user's, an API token's) does not allow this action."""
+
+
+class UnauthorizedError(LoopCoreError):
+    """A call brought no credentials, or ones that are not configured (no or a wrong token)."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from loop_core import archive, bootstrap, derived
+from loop_core import archive, audit, bootstrap, derived
 from loop_core.csv_records import read_records
 from loop_core.errors import FeedRefusedError, LoopCoreError, SnapshotShrinkError
 from loop_core.models import Feed, LoadSummary
@@ -350,7 +350,7 @@ def _stage_file(
     return _StagedFile(feed, path, name, layout, cur, staged, pool, sha, stage_s)
 
 
-def _load_staged(file: _StagedFile, source: str, allow_shrink: bool) -> LoadSummary:
+def _load_staged(file: _StagedFile, source: str, allow_shrink: bool, actor: str) -> LoadSummary:
     """Load a staged file in one transaction (or skip it if identical), then drop it."""
     try:
         # Loads of one process run one at a time (the sync thread and an upload may
@@ -366,7 +366,7 @@ def _load_staged(file: _StagedFile, source: str, allow_shrink: bool) -> LoadSumm
                 file.name,
                 lambda: _load(
                     cur, file.feed, file.layout, file.name, sha, file.staged,
-                    source, started, allow_shrink,
+                    source, started, allow_shrink, actor,
                 ),
             )
     finally:
@@ -382,6 +382,7 @@ def ingest_file(
     source: str = "cli",
     file_name: str | None = None,
     allow_shrink: bool = False,
+    actor: str | None = None,
 ) -> LoadSummary:
     """Load one feed file in one transaction and return what it did (as
     :func:`ingest_each`, so a real file replaces the sample here too).
@@ -391,7 +392,7 @@ def ingest_file(
     """
     name = file_name or Path(path).name
     (outcome,) = ingest_each(con, [(Feed(feed), path)], source=source, file_names=[name],
-                             allow_shrink=allow_shrink)
+                             allow_shrink=allow_shrink, actor=actor)
     if isinstance(outcome, FeedRefusedError):
         raise outcome
     return outcome
@@ -405,6 +406,7 @@ def ingest_each(
     file_names: list[str] | None = None,
     replace_sample: bool = True,
     allow_shrink: bool = False,
+    actor: str | None = None,
 ) -> list[LoadSummary | FeedRefusedError]:
     """Load several files, each in its own transaction and in the given order; a refused
     file does not stop the others. All are read at once first: the small snapshots load
@@ -418,8 +420,13 @@ def ingest_each(
     A snapshot (hours, special hours, timezones) that would drop more than half of the
     stores of the one in place (when that has at least ``SHRINK_MIN_STORES``) is held back:
     its outcome is a ``SnapshotShrinkError`` with both counts, and nothing changes, unless
-    ``allow_shrink`` (a person confirmed it)."""
+    ``allow_shrink`` (a person confirmed it).
+
+    Each load writes its audit entry (``audit.Action.LOAD``, and ``SNAPSHOT_CONFIRMED`` for
+    a confirmed shrink) in its own transaction, naming ``actor`` (a person's email), by
+    default the one ``audit.actor_for_source`` gives."""
     names = file_names or [Path(path).name for _, path in files]
+    who = actor or audit.actor_for_source(source)
     sample_only = replace_sample and source != bootstrap.SAMPLE_SOURCE \
         and bootstrap.is_sample_only(con)
 
@@ -433,7 +440,7 @@ def ingest_each(
         try:
             for future in futures:
                 try:
-                    outcomes.append(_load_staged(future.result(), source, allow_shrink))
+                    outcomes.append(_load_staged(future.result(), source, allow_shrink, who))
                 except FeedRefusedError as e:
                     outcomes.append(e)
         finally:
@@ -467,6 +474,7 @@ def _load(
     source: str,
     started: float,
     allow_shrink: bool,
+    actor: str,
 ) -> LoadSummary:
     rows_read, rows_rejected = staged.rows_read, staged.rows_rejected
     load_row = cur.execute("SELECT nextval('load_id_seq')").fetchone()
@@ -503,8 +511,13 @@ def _load(
             if int(file_range[0]) < lo or int(file_range[1]) > hi:
                 derived.classify_pending(cur)  # summarises the polls it classifies
     else:
-        if not allow_shrink:
-            _hold_back_a_shrinking_snapshot(cur, feed, layout, name)
+        shrink = _shrinking(cur, feed, layout, name)
+        if shrink is not None and not allow_shrink:
+            raise shrink
+        if shrink is not None:
+            audit.record_in(cur, actor, audit.Action.SNAPSHOT_CONFIRMED, subject=name, details={
+                "feed": feed.value, "old_stores": shrink.old_stores, "old_rows": shrink.old_rows,
+                "new_stores": shrink.new_stores, "new_rows": shrink.new_rows})
         special = feed is Feed.SPECIAL_HOURS
         if special:  # which dates change, before the old rows go
             cur.execute(load_sql("derived/special_changes"))
@@ -525,6 +538,10 @@ def _load(
             rows_duplicate, rows_rejected, time.perf_counter() - started,
         ],
     )
+    audit.record_in(cur, actor, audit.Action.LOAD, subject=name, details={
+        "feed": feed.value, "sha256": sha, "source": source, "load_id": load_id,
+        "rows_read": rows_read, "rows_loaded": rows_loaded, "rows_duplicate": rows_duplicate,
+        "rows_rejected": rows_rejected})
     _drop_staging(cur)
     return LoadSummary(
         feed, name, sha, rows_read, rows_loaded, rows_duplicate, rows_rejected, load_id=load_id
@@ -534,19 +551,20 @@ def _load(
 SHRINK_MIN_STORES = 20
 
 
-def _hold_back_a_shrinking_snapshot(
+def _shrinking(
     cur: duckdb.DuckDBPyConnection, feed: Feed, layout: _Layout, name: str
-) -> None:
-    """Raise SnapshotShrinkError when the staged snapshot would drop more than half of the
-    stores of the one in place (SPEC "Bad input"); runs inside the load's transaction. The
-    built-in sample is not protected: real files replace it whatever their size."""
+) -> SnapshotShrinkError | None:
+    """The SnapshotShrinkError to hold back a staged snapshot that would drop more than half
+    of the stores of the one in place (SPEC "Bad input"), else None; runs inside the load's
+    transaction. The built-in sample is not protected: real files replace it whatever their
+    size."""
     last = cur.execute(
         "SELECT source FROM loads WHERE feed = ? ORDER BY load_id DESC LIMIT 1", [feed.value]
     ).fetchall()
     # No snapshot in place (a first load) drops nothing: skip counting the new one's stores
     # (0.06-0.18 s for 109,000 hours rows).
     if not last or last[0][0] == bootstrap.SAMPLE_SOURCE:
-        return
+        return None
     table = quote_identifier(layout.table)
     old_stores, old_rows, new_stores, new_rows, dropped = cur.execute(
         f"SELECT (SELECT count(DISTINCT store_id) FROM {table}), (SELECT count(*) FROM {table}), "
@@ -554,14 +572,15 @@ def _hold_back_a_shrinking_snapshot(
         f"(SELECT count(DISTINCT store_id) FROM {table} "
         " WHERE store_id NOT IN (SELECT store_id FROM readable))"
     ).fetchall()[0]
-    if old_stores >= SHRINK_MIN_STORES and 2 * dropped > old_stores:
-        raise SnapshotShrinkError(
-            f"{name}: held back, nothing changed: this {feed} snapshot has {new_stores:,} "
-            f"stores ({new_rows:,} rows) and would drop {dropped:,} of the {old_stores:,} "
-            f"stores ({old_rows:,} rows) of the one in place",
-            old_stores=int(old_stores), old_rows=int(old_rows),
-            new_stores=int(new_stores), new_rows=int(new_rows),
-        )
+    if old_stores < SHRINK_MIN_STORES or 2 * dropped <= old_stores:
+        return None
+    return SnapshotShrinkError(
+        f"{name}: held back, nothing changed: this {feed} snapshot has {new_stores:,} "
+        f"stores ({new_rows:,} rows) and would drop {dropped:,} of the {old_stores:,} "
+        f"stores ({old_rows:,} rows) of the one in place",
+        old_stores=int(old_stores), old_rows=int(old_rows),
+        new_stores=int(new_stores), new_rows=int(new_rows),
+    )
 
 
 def _drop_staging(cur: duckdb.DuckDBPyConnection) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import caches, entry
+from ui.access import Action, can
 
 entry.require_entry_point()
 st.title("Alerts")
-settings = caches.alert_settings()
 
 st.subheader("Channels and thresholds")
-if settings.channels.empty:
+settings = caches.alert_settings() if can(Action.ALERT_SETTINGS) else None
+if settings is None:
+    st.caption("The alert channels and thresholds are shown to admins.")
+elif settings.channels.empty:
     st.info("No alert channel is configured. Add apprise URLs (Slack, email, webhooks) to "
             "`[alerts] urls` in `.streamlit/secrets.toml` or `$LOOP_ALERT_URLS`, then "
             "restart the dashboard.", icon=":material/notifications_off:")
@@ -19,14 +22,15 @@ else:
     st.dataframe(settings.channels, hide_index=True, key="alerts_channels",
                  column_config={"channel": st.column_config.TextColumn(
                      "Channel (without its secrets)")})
-m = st.columns(3)
-m[0].metric("Announce after", f"{settings.threshold_minutes:g} min of downtime")
-m[1].metric("Remind every", f"{settings.reminder_hours:g} h of further downtime")
-m[2].metric("Stale feed after", f"{settings.stale_hours:g} h without a poll")
-if not settings.channels.empty and st.button("Send a test message", icon=":material/send:",
-                                   key="alerts_test"):
-    with st.spinner("Sending…"):
-        st.session_state["alerts_test_result"] = caches.send_test_alert()
+if settings is not None:
+    m = st.columns(3)
+    m[0].metric("Announce after", f"{settings.threshold_minutes:g} min of downtime")
+    m[1].metric("Remind every", f"{settings.reminder_hours:g} h of further downtime")
+    m[2].metric("Stale feed after", f"{settings.stale_hours:g} h without a poll")
+    if not settings.channels.empty and st.button("Send a test message", icon=":material/send:",
+                                       key="alerts_test"):
+        with st.spinner("Sending…"):
+            st.session_state["alerts_test_result"] = caches.send_test_alert()
 if "alerts_test_result" in st.session_state:
     delivered, failed = st.session_state["alerts_test_result"]
     (st.success if not failed else st.warning)(

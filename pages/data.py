@@ -6,6 +6,7 @@ import streamlit as st
 
 from loop_core.models import Feed
 from ui import caches, entry
+from ui.access import Action, can
 from ui.formatting import code_span
 
 UPLOADERS = {
@@ -23,28 +24,31 @@ st.title("Data")
 
 # ---------------------------------------------------------------- upload
 st.subheader("Load feed files")
-with st.form("data_upload_form", clear_on_submit=True, border=True):
-    cols = st.columns(len(UPLOADERS))
-    uploads = {
-        feed: col.file_uploader(label, type=["csv"], key=f"data_upload_{feed}",
-                                help=f"Columns: {columns}")
-        for col, (feed, (label, columns)) in zip(cols, UPLOADERS.items(), strict=True)
-    }
-    if fresh.sample_only:
-        st.caption("The sample data is removed as soon as one of your files has loaded.")
-    submitted = st.form_submit_button("Load files", type="primary", icon=":material/upload:")
-if submitted:
-    chosen = {feed: (f.name, f.getvalue()) for feed, f in uploads.items() if f is not None}
-    if not chosen:
-        st.warning("Choose at least one file first.")
-    else:
-        with st.spinner("Loading…"):
-            outcomes = caches.load_uploads(chosen)
-        st.session_state["data_outcomes"] = outcomes
-        # A held-back snapshot waits here for a person to confirm it.
-        st.session_state["data_held_back"] = {
-            o.feed: chosen[o.feed] for o in outcomes if o.held_back is not None}
-        st.rerun()  # the sidebar and every cache pick up the new data version
+if not can(Action.UPLOAD):
+    st.caption("Loading feed files needs the admin role.")
+else:
+    with st.form("data_upload_form", clear_on_submit=True, border=True):
+        cols = st.columns(len(UPLOADERS))
+        uploads = {
+            feed: col.file_uploader(label, type=["csv"], key=f"data_upload_{feed}",
+                                    help=f"Columns: {columns}")
+            for col, (feed, (label, columns)) in zip(cols, UPLOADERS.items(), strict=True)
+        }
+        if fresh.sample_only:
+            st.caption("The sample data is removed as soon as one of your files has loaded.")
+        submitted = st.form_submit_button("Load files", type="primary", icon=":material/upload:")
+    if submitted:
+        chosen = {feed: (f.name, f.getvalue()) for feed, f in uploads.items() if f is not None}
+        if not chosen:
+            st.warning("Choose at least one file first.")
+        else:
+            with st.spinner("Loading…"):
+                outcomes = caches.load_uploads(chosen)
+            st.session_state["data_outcomes"] = outcomes
+            # A held-back snapshot waits here for a person to confirm it.
+            st.session_state["data_held_back"] = {
+                o.feed: chosen[o.feed] for o in outcomes if o.held_back is not None}
+            st.rerun()  # the sidebar and every cache pick up the new data version
 
 
 def _apply_held_back() -> None:
@@ -71,7 +75,7 @@ for outcome in st.session_state.get("data_outcomes", []):
                    icon=":material/warning:")
     elif outcome.summary is not None:
         st.success(code_span(outcome.summary.describe()), icon=":material/check_circle:")
-if st.session_state.get("data_held_back"):
+if st.session_state.get("data_held_back") and can(Action.CONFIRM_SHRINK):
     st.button("Apply the held-back snapshot anyway", key="data_apply_held_back",
               on_click=_apply_held_back, icon=":material/done_all:")
 
@@ -84,9 +88,10 @@ if scheduler is None:
             "and restart the dashboard.", icon=":material/cloud_off:")
 else:
     left, right = st.columns([1, 3], vertical_alignment="center")
-    if left.button("Sync now", icon=":material/sync:", key="data_sync_now"):
+    if can(Action.SYNC_NOW) and left.button("Sync now", icon=":material/sync:",
+                                            key="data_sync_now"):
         with st.spinner("Syncing…"):
-            result = scheduler.run_now()
+            result = caches.sync_now()
         st.session_state["data_sync_result"] = result.describe()
         st.rerun()
     next_run = scheduler.next_run_at
@@ -169,3 +174,22 @@ for title, table, meaning in checks:
         stores = f"{len(table):,} store" + ("" if len(table) == 1 else "s")
         with st.expander(f"{title}: {stores} — {meaning}"):
             st.dataframe(table, hide_index=True, key=f"data_quality_{title}")
+
+# ---------------------------------------------------------------- audit log (admins)
+if can(Action.AUDIT_LOG):
+    st.subheader("Audit log")
+    st.caption("Who did what, newest first: loads, confirmed snapshots, reports, syncs, test "
+               "alerts, compactions and the settings at each start (never a secret).")
+    st.dataframe(caches.audit_log(), hide_index=True, key="data_audit", column_config={
+        "audit_id": st.column_config.NumberColumn("#", format="%d"),
+        "happened_at": st.column_config.DatetimeColumn("When (UTC)",
+                                                       format="YYYY-MM-DD HH:mm:ss"),
+        "actor": st.column_config.TextColumn("Who"),
+        "action": st.column_config.TextColumn("What"),
+        "subject": st.column_config.TextColumn("On"),
+        "details": st.column_config.TextColumn("Details", width="large"),
+    })
+    st.download_button(
+        "Download the audit log (CSV)", data=caches.audit_log_csv(), file_name="audit_log.csv",
+        mime="text/csv", on_click="ignore", icon=":material/download:", key="data_audit_download",
+    )

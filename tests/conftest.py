@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from loop_core import db
+from loop_core import bootstrap, db
 from loop_core.ingest import ingest_files
 
 DATA = Path(__file__).parent / "data"
@@ -96,3 +97,24 @@ def load(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> Loader:
 def table_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
     """All rows of a query, for exact assertions."""
     return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="session")
+def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the first-start sample, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "sample.duckdb"
+    con = db.connect(path)
+    assert bootstrap.ensure_sample_data(con) is not None
+    db.close(path)
+    return path
+
+
+@pytest.fixture
+def sample_db(
+    sample_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A copy of the sample database, and the app pointed at it (``LOOP_DB``)."""
+    path = tmp_path / "loop.duckdb"
+    shutil.copy(sample_db_template, path)
+    monkeypatch.setenv("LOOP_DB", str(path))
+    yield path

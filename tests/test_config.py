@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from loop_core import config
+from loop_core.access import AccessConfig, ApiToken, Role, TokenRole
 from loop_core.errors import ConfigError
 from loop_core.models import Feed
 
@@ -18,7 +19,7 @@ def test_with_nothing_set_every_setting_has_its_default(tmp_path: Path) -> None:
     assert settings.db_path == config.DEFAULT_DB_PATH
     assert settings.memory_limit == config.DEFAULT_MEMORY_LIMIT
     assert settings.sample is True
-    assert settings.api_token is None
+    assert settings.access == AccessConfig()  # no sign-in, no token: the API is open
     assert not settings.sync.configured and settings.sync.interval_minutes == 60
 
 
@@ -35,15 +36,15 @@ def test_the_environment_wins_over_the_secrets_file(tmp_path: Path) -> None:
     # Relative paths in .streamlit/secrets.toml are the app folder's (the parent of .streamlit).
     assert from_file.db_path == tmp_path / "data" / "from-secrets.duckdb"
     assert from_file.sync.folder == tmp_path / "inbox" and from_file.sync.source == "folder"
-    assert (from_file.memory_limit, from_file.api_token, from_file.sample) == (
-        "2GB", "from-secrets", False)
+    assert (from_file.memory_limit, secrets_of(from_file), from_file.sample) == (
+        "2GB", ["from-secrets"], False)
 
     environ = {"LOOP_DB": "/srv/loop.duckdb", "LOOP_MEMORY_LIMIT": "512MB",
                "LOOP_API_TOKEN": " from-env ", "LOOP_NO_SAMPLE": "0"}
     from_env = config.load(environ, secrets_path=secrets)
     assert from_env.db_path == Path("/srv/loop.duckdb")
-    assert (from_env.memory_limit, from_env.api_token, from_env.sample) == (
-        "512MB", "from-env", True)
+    assert (from_env.memory_limit, secrets_of(from_env), from_env.sample) == (
+        "512MB", ["from-env"], True)
 
 
 def test_loop_secrets_names_the_secrets_file_and_a_missing_one_is_an_error(
@@ -73,6 +74,21 @@ def test_loop_secrets_names_the_secrets_file_and_a_missing_one_is_an_error(
         ({}, {"sync": {"source": "ftp"}}, "[sync] source"),
         ({"LOOP_DRIVE_CREDENTIALS_JSON": "not json"}, {}, "LOOP_DRIVE_CREDENTIALS_JSON"),
         ({}, {"database": "not a table"}, "[database]"),
+        ({"LOOP_API_TOKENS": "ci:admin:abc"}, {}, "LOOP_API_TOKENS entry 1"),
+        ({"LOOP_API_TOKENS": "ci:read:"}, {}, "LOOP_API_TOKENS entry 1"),
+        ({"LOOP_API_TOKENS": "justasecret"}, {}, "LOOP_API_TOKENS entry 1"),
+        ({}, {"api": {"tokens": {"ci": "abc"}}}, "[api.tokens.ci]"),
+        ({}, {"api": {"tokens": {"ci": {"token": "abc", "role": "write"}}}}, "[api.tokens.ci]"),
+        ({}, {"access": {"admins": 3}}, "[access] admins"),
+        ({}, {"auth": {"cookie_secret": "x"}, "access": {"admins": ["a@b.c"]}},
+         "[auth] redirect_uri"),
+        ({}, {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                       "cookie_secret": "x" * 32}}, "[access] admins"),
+        ({}, {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                       "cookie_secret": "short"}, "access": {"admins": ["a@b.c"]}},
+         "[auth] cookie_secret"),
+        ({}, {"auth": {"redirect_uri": "http://localhost:8501/", "cookie_secret": "x" * 32},
+              "access": {"admins": ["a@b.c"]}}, "[auth] redirect_uri"),
     ],
 )
 def test_a_value_that_cannot_be_used_is_refused_with_the_key_in_the_message(
@@ -130,3 +146,70 @@ def test_a_report_retention_that_cannot_be_used_names_its_key(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         config.load(environ, secrets=secrets)
+
+
+def secrets_of(settings: config.Settings) -> list[str]:
+    return [token.secret for token in settings.access.tokens]
+
+
+def test_the_single_token_of_earlier_versions_is_a_trigger_token_named_default() -> None:
+    settings = config.load({"LOOP_API_TOKEN": "legacy-secret"}, secrets={})
+    assert settings.access.tokens == (ApiToken("default", TokenRole.TRIGGER, "legacy-secret"),)
+
+
+def test_named_tokens_come_from_the_secrets_or_the_environment_with_their_roles() -> None:
+    from_file = config.load({}, secrets={"api": {"token": "old", "tokens": {
+        "grafana": {"token": "g-secret", "role": "read"},
+        "scheduler": {"token": "s-secret", "role": "trigger"}}}})
+    assert [(t.name, t.role, t.secret) for t in from_file.access.tokens] == [
+        ("default", TokenRole.TRIGGER, "old"), ("grafana", TokenRole.READ, "g-secret"),
+        ("scheduler", TokenRole.TRIGGER, "s-secret")]
+    # The variable replaces the file's named tokens as a whole.
+    from_env = config.load({"LOOP_API_TOKENS": "ci:trigger:c-secret, wall:read:w:secret"},
+                           secrets={"api": {"tokens": {"grafana": {"token": "g", "role": "read"}}}})
+    assert [(t.name, t.role, t.secret) for t in from_env.access.tokens] == [
+        ("ci", TokenRole.TRIGGER, "c-secret"), ("wall", TokenRole.READ, "w:secret")]
+
+
+def test_two_tokens_with_one_name_or_one_secret_are_refused_without_quoting_the_secret() -> None:
+    with pytest.raises(ConfigError, match="names must differ"):
+        config.load({"LOOP_API_TOKENS": "default:read:b"}, secrets={"api": {"token": "a"}})
+    with pytest.raises(ConfigError, match="same secret") as raised:
+        config.load({"LOOP_API_TOKENS": "a:read:shared-secret b:trigger:shared-secret"})
+    assert "shared-secret" not in str(raised.value)
+
+
+def test_no_token_appears_in_the_settings_repr() -> None:
+    settings = config.load({"LOOP_API_TOKENS": "ci:trigger:do-not-print-me"}, secrets={})
+    assert "do-not-print-me" not in repr(settings)
+    assert "ci" in repr(settings.access.tokens)
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c" * 32,
+        "client_id": "id", "client_secret": "s",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+
+
+def test_sign_in_is_on_with_an_auth_section_and_roles_come_from_emails_and_domains() -> None:
+    settings = config.load({}, secrets={"auth": AUTH, "access": {
+        "admins": ["Ops.Lead@Chain.example"], "viewers": ["chain.example", "@partner.example"]}})
+    access = settings.access
+    assert access.sign_in and access.providers == ()
+    assert access.role_for("ops.lead@chain.example") is Role.ADMIN
+    assert access.role_for("OPS.LEAD@chain.example") is Role.ADMIN
+    assert access.role_for("analyst@chain.example") is Role.VIEWER
+    assert access.role_for("someone@partner.example") is Role.VIEWER
+    # A domain matches the whole part after the @, never a suffix of it.
+    assert access.role_for("mallory@evilchain.example") is None
+    assert access.role_for("mallory@chain.example.evil") is None
+    assert access.role_for("") is None and access.role_for(None) is None
+
+
+def test_the_role_lists_from_the_environment_win_and_providers_are_the_named_sections() -> None:
+    auth = {**AUTH, "google": {"client_id": "g"}, "okta": {"client_id": "o"}}
+    settings = config.load({"LOOP_ADMINS": "boss@x.example", "LOOP_VIEWERS": "y.example"},
+                           secrets={"auth": auth, "access": {"admins": ["other@x.example"]}})
+    assert settings.access.admins == ("boss@x.example",)
+    assert settings.access.viewers == ("@y.example",)
+    assert settings.access.providers == ("google", "okta")
+    assert config.load({}, secrets={}).access.sign_in is False

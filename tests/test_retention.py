@@ -8,6 +8,7 @@ archive matter: a store silent since its first days, and two polls at one instan
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loop_core import archive, compaction, db
+from loop_core import archive, audit, compaction, db
 from loop_core.incidents import incidents, incidents_csv
 from loop_core.ingest import ingest_file, ingest_files
 from loop_core.models import Feed
@@ -147,6 +148,13 @@ def test_compaction_moves_whole_months_before_the_limit(pair: Pair) -> None:
     found = archive.info(pair.compacted)
     assert (found.files, found.polls) == (2, result.polls_moved)
     assert found.bytes_on_disk > 0
+    # The audit log says so, written in the transaction that moved the polls.
+    log = audit.entries(pair.compacted)
+    entry = log[log["action"] == "compaction"].iloc[0]
+    assert entry["actor"] == "server"
+    assert json.loads(entry["details"]) == {
+        "cutoff": result.cutoff.isoformat(), "polls_moved": result.polls_moved,
+        "files": result.files_written}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -355,6 +363,12 @@ def test_the_compact_command_moves_the_polls_and_says_so(feeds: Feeds, tmp_path:
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "into 2 archive file(s)" in done.stdout
+    con = db.connect(path)
+    try:
+        log = audit.entries(con)
+        assert log[log["action"] == "compaction"]["actor"].to_list() == ["cli"]
+    finally:
+        db.close(path)
     off = subprocess.run([sys.executable, "-m", "loop_core", "compact", "--db", str(path),
                           "--keep-days", "0"],
                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)

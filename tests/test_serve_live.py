@@ -9,6 +9,7 @@ one runs the repository's own ``serve.py`` and ``app.py`` exactly as the README 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -23,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from loop_core import db, ingest, jobs, sample
+from loop_core import audit, db, ingest, jobs, sample
 from loop_core.models import Feed, ReportState
 
 pytestmark = pytest.mark.slow
@@ -66,12 +67,13 @@ def free_port() -> int:
 @contextmanager
 def streamlit_run(
     script: Path, db_path: Path, *, token: str | None = None,
-    extra_env: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None, address: str | None = "127.0.0.1",
 ) -> Iterator[Server]:
     """Run ``streamlit run <script>`` until the block ends; the process is always stopped.
 
     The server reads an empty secrets file and no LOOP_* variable but those given here,
     so a developer's own ``.streamlit/secrets.toml`` or environment cannot change a test.
+    ``address=None`` passes no ``--server.address``: the script folder's config decides.
     """
     port = free_port()
     secrets = db_path.parent / "no-secrets.toml"
@@ -86,7 +88,7 @@ def streamlit_run(
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true",
-        "--server.address", "127.0.0.1",
+        *(["--server.address", address] if address is not None else []),
         "--server.port", str(port),
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
@@ -305,9 +307,86 @@ def test_a_token_from_the_environment_guards_the_api_but_not_the_dashboard(
         assert httpx.get(f"{server.url}/trigger_report", timeout=10).status_code == 401
         bearer = {"Authorization": f"Bearer {TOKEN}"}
         assert httpx.get(f"{server.url}/healthz", headers=bearer, timeout=10).status_code == 200
-        query = httpx.get(f"{server.url}/get_report?report_id=nope&token={TOKEN}", timeout=10)
-        assert query.status_code == 404
+        missing = httpx.get(f"{server.url}/get_report?report_id=nope", headers=bearer, timeout=10)
+        assert missing.status_code == 404
         assert httpx.get(f"{server.url}/", timeout=10).status_code == 200
+
+
+READ_TOKEN = "read-token-4f1e9c2a7b"
+TRIGGER_TOKEN = "trigger-token-8d3b6e0f51"
+
+
+def test_named_tokens_on_the_real_server_refuse_the_url_and_a_read_token_cannot_trigger(
+    stand_in_tree: Path, db_path: Path
+) -> None:
+    tokens = f"wall:read:{READ_TOKEN} scheduler:trigger:{TRIGGER_TOKEN}"
+    with streamlit_run(stand_in_tree, db_path, token=TOKEN,
+                       extra_env={"LOOP_API_TOKENS": tokens}) as server:
+        def call(path: str, bearer: str | None = None, **params: str) -> httpx.Response:
+            headers = {} if bearer is None else {"Authorization": f"Bearer {bearer}"}
+            return httpx.post(f"{server.url}{path}", headers=headers, params=params, timeout=10)
+
+        # Right tokens, but in the URL (even beside a good header): refused, no report starts.
+        for in_url in (call("/trigger_report", token=TRIGGER_TOKEN),
+                       call("/trigger_report", bearer=TRIGGER_TOKEN, token=TRIGGER_TOKEN),
+                       httpx.get(f"{server.url}/healthz?token={READ_TOKEN}", timeout=10)):
+            assert in_url.status_code == 400
+            assert "Authorization: Bearer" in in_url.json()["error"]
+        assert call("/trigger_report", bearer=READ_TOKEN).status_code == 403
+        assert call("/trigger_report", bearer="not-a-token-at-all").status_code == 401
+        for token in (READ_TOKEN, TRIGGER_TOKEN, TOKEN):
+            assert httpx.get(f"{server.url}/healthz", timeout=10,
+                             headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        started = call("/trigger_report", bearer=TRIGGER_TOKEN, as_of="2000-01-02T00:00:00Z")
+        assert started.status_code == 200
+        by_default = call("/trigger_report", bearer=TOKEN)  # LOOP_API_TOKEN: 'default'
+        assert by_default.status_code == 200
+    assert server.returncode is not None
+    # Nothing the server printed, at any level, holds a token: not the refused URL, not
+    # the settings, not the reports' audit entries.
+    output = server.output()
+    assert "services started" in output  # the log was captured at all
+    for token in (READ_TOKEN, TRIGGER_TOKEN, TOKEN):
+        assert token not in output
+    con = db.connect(db_path)
+    try:
+        log = audit.entries(con, None)
+        triggered = log[log["action"] == "report_triggered"]
+        assert sorted(triggered["actor"]) == ["token:default", "token:scheduler"]
+        everything = audit.entries_csv(con)
+        assert not [t for t in (READ_TOKEN, TRIGGER_TOKEN, TOKEN) if t in everything]
+        start = json.loads(log[log["action"] == "server_start"].iloc[0]["details"])
+        assert start["api_tokens"] == [{"name": "default", "role": "trigger"},
+                                       {"name": "wall", "role": "read"},
+                                       {"name": "scheduler", "role": "trigger"}]
+    finally:
+        db.close(db_path)
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of every socket listening on ``port``, from the kernel's own
+    tables (/proc/net/tcp and tcp6): what the server bound, without sending any traffic
+    to a non-loopback address."""
+    found: set[str] = set()
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        for line in Path(f"/proc/net/{table}").read_text(encoding="ascii").splitlines()[1:]:
+            fields = line.split()
+            host, _, hex_port = fields[1].rpartition(":")
+            if fields[3] != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(host)  # each 32-bit word in the host's (little-endian) order
+            packed = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(socket.inet_ntop(family, packed))
+    return found
+
+
+def test_by_default_the_real_server_listens_on_loopback_only(db_path: Path) -> None:
+    # No --server.address: the committed .streamlit/config.toml decides, as for `make run`.
+    with streamlit_run(REPO / "serve.py", db_path, token=TOKEN, address=None) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        assert _listening_addresses(port) == {"127.0.0.1"}
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        assert httpx.get(f"{server.url}/healthz", headers=bearer, timeout=10).status_code == 200
 
 
 def test_the_readme_command_serves_the_repository_dashboard_and_api(db_path: Path) -> None:

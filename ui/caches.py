@@ -4,12 +4,15 @@ Caches of data are keyed by the database path and the data version (the newest l
 so a load, an upload or a sync invalidates them at once; the ``ttl`` only bounds memory.
 ``loop_core`` never imports streamlit, so every cache lives here. Each accessor wraps its
 call in :func:`ui.entry.guard`: an engine error becomes a message, never a traceback.
+Each action (upload, sync, report, test alert) and each admin view first checks the
+session's role (:func:`ui.access.require`) and then writes the audit log.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -20,17 +23,18 @@ from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
-from loop_core import db, freshness, jobs, loadlog, special, timeline
+from loop_core import audit, db, freshness, jobs, loadlog, special, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
-from loop_core.errors import NoDataError
+from loop_core.errors import NoDataError, SyncError
 from loop_core.incidents import Incident
 from loop_core.models import Feed, ReportResult, ReportStatus
 from loop_core.report import compute_report, resolve_as_of
 from loop_core.status import StoreStatus
-from loop_core.sync import SyncScheduler, last_syncs
+from loop_core.sync import SyncResult, SyncScheduler, last_syncs
 from ui import lifecycle
+from ui.access import Action, require
 from ui.entry import guard
 from ui.views import alerts as alerts_view
 from ui.views import data as data_view
@@ -200,7 +204,11 @@ def report_csv(report_id: str) -> bytes:
 def trigger_report(as_of: datetime | None) -> str:
     """Start a report job in the background; return its id at once."""
     with guard("Could not start the report"):
-        return jobs.trigger_report(con(), as_of, keep=report_retention())
+        who = require(Action.REPORT)
+        report_id = jobs.trigger_report(con(), as_of, keep=report_retention())
+        audit.record(con(), who.actor, audit.Action.REPORT_TRIGGERED, subject=report_id,
+                     details={"as_of": None if as_of is None else as_of.isoformat()})
+        return report_id
 
 
 def report_history() -> pd.DataFrame:
@@ -250,12 +258,29 @@ def sync_scheduler() -> SyncScheduler | None:
     return services().scheduler
 
 
+def sync_now() -> SyncResult:
+    """Run a sync now (in this thread) for an admin; the page offers it only while a sync
+    source is configured."""
+    with guard("Sync failed"):
+        who = require(Action.SYNC_NOW)
+        scheduler = sync_scheduler()
+        if scheduler is None:  # the page offers the button only with a scheduler
+            raise SyncError("no sync source is configured")
+        result = scheduler.run_now()
+        audit.record(con(), who.actor, audit.Action.SYNC_NOW,
+                     details={"run_id": result.run_id, "outcome": str(result.outcome)})
+        return result
+
+
 def load_uploads(
     files: dict[Feed, tuple[str, bytes]], *, allow_shrink: bool = False
 ) -> list[data_view.UploadOutcome]:
-    """Load uploaded files through the engine; the caches follow the new data version."""
+    """Load uploaded files through the engine; the caches follow the new data version.
+    Each load's audit entry names the signed-in user (``local`` without sign-in)."""
     with guard("Upload failed"):
-        outcomes = data_view.load_uploads(con(), files, allow_shrink=allow_shrink)
+        who = require(Action.CONFIRM_SHRINK if allow_shrink else Action.UPLOAD)
+        outcomes = data_view.load_uploads(con(), files, allow_shrink=allow_shrink,
+                                          actor=who.actor)
     services().after_load()
     return outcomes
 
@@ -368,7 +393,9 @@ def fleet_incidents() -> incidents_view.IncidentsView:
 
 
 def alert_settings() -> alerts_view.AlertSettings:
-    """The configured channels (without secrets) and thresholds."""
+    """The configured channels (without secrets) and thresholds (admins only)."""
+    with guard():
+        require(Action.ALERT_SETTINGS)
     return alerts_view.alert_settings(services().settings.alerts)
 
 
@@ -382,5 +409,29 @@ def send_test_alert() -> tuple[int, int]:
     """Write a test message and deliver it now: (accepted, failed)."""
     running = services()
     with guard("Could not send the test message"):
+        who = require(Action.TEST_ALERT)
         alerts_module.write_test_message(running.con, running.settings.alerts)
-        return alerts_module.deliver(running.con, running.settings.alerts)
+        accepted, failed = alerts_module.deliver(running.con, running.settings.alerts)
+        audit.record(running.con, who.actor, audit.Action.TEST_ALERT,
+                     details={"accepted": accepted, "failed": failed})
+        return accepted, failed
+
+
+# ---------------------------------------------------------------- audit log (admins)
+
+
+def audit_log() -> pd.DataFrame:
+    """The newest audit entries (not cached: every action adds one)."""
+    with guard():
+        require(Action.AUDIT_LOG)
+        return audit.entries(con())
+
+
+def audit_log_csv() -> Callable[[], str]:
+    """What the download button calls for the whole audit log as CSV text. The role is
+    checked now, as the page draws the button: the button's own call comes later, from
+    the server's file handler, outside this session's script run (no ``st.user`` there)."""
+    with guard():
+        require(Action.AUDIT_LOG)
+    running = con()
+    return lambda: audit.entries_csv(running)

@@ -33,10 +33,15 @@ def require_entry_point() -> None:
 
     No public API does this while the folder is called ``pages/`` (the agreed layout), so
     it reads ``PagesManager.uses_pages_directory``; ``tests/test_app_pages.py`` opens a
-    page file directly and fails if a Streamlit upgrade breaks this.
+    page file directly and fails if a Streamlit upgrade breaks this. With sign-in
+    configured, the page stops here first unless the session may see the dashboard.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
+    from ui import access  # imported here: ui.access uses this module's guard
+
+    # However this script was reached, nothing of it runs before sign-in (when configured).
+    access.gate()
     if not PagesManager.uses_pages_directory:
         return
     PagesManager.uses_pages_directory = False

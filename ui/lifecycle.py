@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 from streamlit.logger import get_logger
 
-from loop_core import alerts, bootstrap, compaction, config, db, jobs
+from loop_core import alerts, audit, bootstrap, compaction, config, db, jobs
 from loop_core.config import AlertConfig, Settings
 from loop_core.errors import LoopCoreError, ServiceUnavailableError
 from loop_core.sync import SyncScheduler
@@ -180,6 +180,8 @@ def start(
         con = db.connect(settings.db_path, memory_limit=settings.memory_limit)
         # Reports expire after each new one; a lower keep_count or keep_days applies now.
         jobs.expire(con, settings.reports)
+        audit.record(con, audit.SERVER, audit.Action.SERVER_START,
+                     details=audit.settings_in_force(settings))
         sample = _first_data(con, settings)
         demo = settings.sample and settings.demo_feed and bootstrap.is_sample_only(con)
         if demo:

@@ -59,13 +59,15 @@ def load_uploads(
     *,
     replace_sample: bool = True,
     allow_shrink: bool = False,
+    actor: str | None = None,
 ) -> list[UploadOutcome]:
     """Load uploaded feed files (name and bytes per feed) through the engine's ingestion.
 
     Each file is written to a private temporary folder and loaded in its own transaction,
     in load order, under the name the user gave. A refused file (wrong header, unreadable)
     does not stop the others; its outcome carries the engine's message. The engine's own
-    policy applies: the first real file that loads replaces the built-in sample.
+    policy applies: the first real file that loads replaces the built-in sample. ``actor``
+    (who uploads) is named in each load's audit entry.
     """
     if not files:
         return []
@@ -81,7 +83,8 @@ def load_uploads(
             path.write_bytes(content)
             paths.append((feed, path))
         results = ingest_each(con, paths, source="upload", file_names=names,
-                              replace_sample=replace_sample, allow_shrink=allow_shrink)
+                              replace_sample=replace_sample, allow_shrink=allow_shrink,
+                              actor=actor)
     return [_outcome(feed, name, result)
             for feed, name, result in zip(feeds, names, results, strict=True)]
 
