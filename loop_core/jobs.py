@@ -103,6 +103,17 @@ def _known(con: duckdb.DuckDBPyConnection) -> _Known:
         return _by_connection.setdefault(con, _Known(folder))
 
 
+# Report ids are read aloud, typed from screenshots and passed on command lines: no
+# look-alikes (0/O, 1/l/I), no capitals, and no '-' that a shell tool takes for an option.
+ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+ID_LENGTH = 22  # 31 symbols: 109 bits, as unguessable as the 16 random bytes used before
+
+
+def new_report_id() -> str:
+    """A fresh, unguessable report id made of :data:`ID_ALPHABET` only."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
 def trigger_report(
     con: duckdb.DuckDBPyConnection,
     as_of: datetime | str | None = None,
@@ -116,7 +127,7 @@ def trigger_report(
     Once it is Complete, the reports beyond ``keep`` (default: the default settings) expire.
     """
     as_of_dt = parse_query_instant(as_of) if as_of is not None else None
-    report_id = secrets.token_urlsafe(16)
+    report_id = new_report_id()
     with con.cursor() as cur:
         cur.execute(
             "INSERT INTO reports (report_id, status, created_at, as_of_requested) "

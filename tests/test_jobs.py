@@ -124,3 +124,12 @@ def test_a_report_on_an_empty_database_fails_with_a_clear_reason(
     status = wait_for_report(con, trigger_report(con))
     assert status.status is ReportState.FAILED
     assert status.error == "NoDataError: no polls loaded yet: load the store status feed first"
+
+
+def test_report_ids_have_no_look_alike_characters_and_never_start_like_an_option() -> None:
+    from loop_core.jobs import ID_ALPHABET, new_report_id
+
+    ids = [new_report_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 22 and set(i) <= set(ID_ALPHABET) for i in ids)
+    assert not set("01lIoO-_") & set("".join(ids))
