@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,29 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=15)
 
 
+@contextmanager
+def _served(tmp_path: Path, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The repository's serve.py on a free port with only the given LOOP_* settings (no
+    developer secrets.toml, no LOOP_* variable of the environment); always stopped."""
+    secrets = tmp_path / "no-secrets.toml"
+    secrets.write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
+    env.update({"LOOP_SECRETS": str(secrets), **settings})
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "server.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            _wait_healthy(url, proc, START_TIMEOUT_S)
+            yield url, proc
+        finally:
+            _stop(proc)
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     if not Path(CHROMIUM).exists():
@@ -71,28 +95,10 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]
             pytest.fail(f"{CHROMIUM} is missing; scripts/ensure-chromium should install it")
         pytest.skip("Debian chromium is not installed (make test installs it)")
     db_path = tmp_path / "e2e.duckdb"
-    port = _free_port()
-    script = "serve.py"
-    # Only the settings this test chooses: no developer secrets.toml, no LOOP_* variables.
-    secrets = tmp_path / "no-secrets.toml"
-    secrets.write_text("", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
     # No demo feed: an hour turning during the test would add polls between the browser's
     # report and the CLI's.
-    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "LOOP_DEMO_FEED": "0"})
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, START_TIMEOUT_S)
+    with _served(tmp_path, LOOP_DB=str(db_path), LOOP_DEMO_FEED="0") as (url, proc):
         yield url, db_path, proc
-    finally:
-        _stop(proc)
-        log.close()
 
 
 def test_a_report_generated_and_downloaded_in_the_browser_equals_the_cli_report(
@@ -192,20 +198,8 @@ def test_text_from_the_data_is_shown_as_text_on_every_page(tmp_path: Path) -> No
          "--timezones", str(tmp_path / "timezones.csv")],
         cwd=ROOT, check=True, capture_output=True, timeout=120,
     )
-    secrets = tmp_path / "no-secrets.toml"
-    secrets.write_text("", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
-    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "LOOP_NO_SAMPLE": "1"})
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        _wait_healthy(url, proc, START_TIMEOUT_S)
+    with _served(tmp_path, LOOP_DB=str(db_path), LOOP_NO_SAMPLE="1") as (url, _), \
+            closing(tracker):
         with urllib.request.urlopen(f"{url}/trigger_report", timeout=10) as r:
             import json
 
@@ -250,10 +244,6 @@ def test_text_from_the_data_is_shown_as_text_on_every_page(tmp_path: Path) -> No
             finally:
                 browser.close()
         assert tracker.paths == []
-    finally:
-        _stop(proc)
-        log.close()
-        tracker.close()
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -324,21 +314,8 @@ def test_the_demo_feed_catches_up_a_store_goes_offline_on_now_and_the_alert_reac
         db.close(db_path)
     announced_before = len(hook.received)
 
-    secrets = tmp_path / "no-secrets.toml"
-    secrets.write_text("", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
-    env.update({"LOOP_DB": str(db_path), "LOOP_SECRETS": str(secrets), "LOOP_DEMO_FEED": "1",
-                "LOOP_ALERT_URLS": hook.url})
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        _wait_healthy(url, proc, START_TIMEOUT_S)
+    with _served(tmp_path, LOOP_DB=str(db_path), LOOP_DEMO_FEED="1",
+                 LOOP_ALERT_URLS=hook.url) as (url, _), closing(hook):
         with urllib.request.urlopen(f"{url}/healthz", timeout=10) as r:
             latest = datetime.fromisoformat(json.load(r)["latest_poll"])
         assert old_end <= hour - timedelta(hours=1) < latest < hour  # the missed hours came
@@ -371,7 +348,3 @@ def test_the_demo_feed_catches_up_a_store_goes_offline_on_now_and_the_alert_reac
                 raise
             finally:
                 browser.close()
-    finally:
-        _stop(proc)
-        log.close()
-        hook.close()
