@@ -415,6 +415,20 @@ def test_uploading_special_hours_loads_them_and_data_quality_names_an_unknown_st
     assert any(m.label == "Special, unknown id" and m.value == "1" for m in at.metric)
 
 
+def test_uploading_stores_loads_the_good_rows_and_shows_the_rejected_one(
+    sample_db: Path,
+) -> None:
+    at = _open("pages/data.py")
+    at = _upload(at, "stores", "stores_some_bad.csv")
+    _assert_clean(at)
+    # A load with rejected rows is shown as a warning naming them.
+    assert any("stores_some_bad.csv: 1 loaded" in w.value and "1 rejected" in w.value
+               for w in at.warning)
+    con = db.connect(sample_db)
+    assert con.execute("SELECT store_id, name FROM store_attributes").fetchall() == [
+        ("1", "Pizza, Elm St")]
+
+
 def test_fleet_counts_special_hours_today_and_the_drill_down_lists_and_labels_them(
     sample_db: Path, tmp_path: Path
 ) -> None:
