@@ -41,12 +41,13 @@ def _ingest(args: argparse.Namespace) -> int:
         Feed.TIMEZONES: args.timezones,
         Feed.BUSINESS_HOURS: args.business_hours,
         Feed.SPECIAL_HOURS: args.special_hours,
+        Feed.STORES: args.stores,
         Feed.STORE_STATUS: args.store_status,
     }
     given = [(feed, paths[feed]) for feed in Feed]
     if not any(path for _, path in given):
         print("ingest: give at least one of --store-status, --business-hours, --timezones, "
-              "--special-hours", file=sys.stderr)
+              "--special-hours, --stores", file=sys.stderr)
         return EXIT_ERROR
     settings = config.load()
     con = connect(args, settings)
@@ -224,9 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
         "empty = closed that date)",
     )
     ingest.add_argument(
+        "--stores",
+        help="stores CSV (store_id, then any of name,region,brand,hourly_revenue,"
+        "uptime_target; never changes a report figure)",
+    )
+    ingest.add_argument(
         "--allow-shrink", action="store_true",
-        help="apply an hours, special hours or timezones snapshot even if it drops more than "
-        "half of the stores of the one in place (otherwise it is held back)",
+        help="apply an hours, special hours, timezones or stores snapshot even if it drops "
+        "more than half of the stores of the one in place (otherwise it is held back)",
     )
     ingest.set_defaults(func=_ingest)
 

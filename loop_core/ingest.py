@@ -3,7 +3,7 @@
 Each file loads in one transaction: all of it lands or none of it does. Rows that cannot
 be read go to ``rejects`` with their line and reason while the rest of the file loads; a
 file whose header lacks a required column is refused whole. Polls are appended with exact
-duplicates skipped; business hours, special hours and timezones are snapshots that
+duplicates skipped; business hours, special hours, timezones and stores are snapshots that
 replace the table.
 An identical file (same sha256) loaded again changes nothing and is not recorded.
 """
@@ -56,6 +56,9 @@ class _Layout:
     # faster than a zone-aware cast of "... UTC" (docs/PERFORMANCE.md). A file with any
     # other form fails this read and is read again with the cast.
     timestamp_format: str | None = None
+    # How many of the leading columns the header must have; the others may be absent
+    # (read as NULL). None: all of them.
+    required: int | None = None
 
 
 _LAYOUTS = {
@@ -106,6 +109,14 @@ _LAYOUTS = {
         "timezones",
         "store_id, timezone_str",
     ),
+    Feed.STORES: _Layout(
+        (("store_id",), ("name",), ("region",), ("brand",), ("hourly_revenue",),
+         ("uptime_target",)),
+        "ingest/stage_stores.part",
+        "store_attributes",
+        "store_id, name, region, brand, hourly_revenue, uptime_target",
+        required=1,
+    ),
 }
 
 
@@ -127,8 +138,8 @@ def _digest(path: Path) -> tuple[str, bool]:
 
 
 def _header_positions(feed: Feed, path: Path, file_name: str) -> tuple[list[int], int]:
-    """1-based positions of the feed's columns in the header and the header's width, or
-    refuse the file naming the missing columns."""
+    """1-based positions of the feed's columns in the header (0 for an optional column it
+    lacks) and the header's width, or refuse the file naming the missing columns."""
     with path.open("rb") as f:
         first = f.readline()
     if first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in first:
@@ -140,9 +151,12 @@ def _header_positions(feed: Feed, path: Path, file_name: str) -> tuple[list[int]
     names = [h.strip().strip('"').strip().lower() for h in header.split(",")]
     positions: list[int] = []
     missing: list[str] = []
-    for accepted in _LAYOUTS[feed].columns:
+    required = _LAYOUTS[feed].required
+    for k, accepted in enumerate(_LAYOUTS[feed].columns):
         found = next((names.index(a) + 1 for a in accepted if a in names), None)
-        if found is None:
+        if found is None and required is not None and k >= required:
+            positions.append(0)
+        elif found is None:
             missing.append(" or ".join(_display(a) for a in accepted))
         else:
             positions.append(found)
@@ -164,8 +178,11 @@ def _native_queries(
 ) -> list[tuple[str, list[object]]]:
     """The whole-file reads to try in turn before the careful path."""
     # Name the header's columns so the validation SQL sees f1..fN in the feed's order.
-    fields = {pos: f"f{k}" for k, pos in enumerate(positions, start=1)}
-    select = ", ".join(quote_identifier(f"f{k}") for k in range(1, len(positions) + 1))
+    fields = {pos: f"f{k}" for k, pos in enumerate(positions, start=1) if pos}
+    select = ", ".join(
+        quote_identifier(f"f{k}") if pos else f"NULL::VARCHAR AS {quote_identifier(f'f{k}')}"
+        for k, pos in enumerate(positions, start=1)
+    )
 
     def columns(native_types: tuple[str, ...]) -> dict[str, str]:
         # native_types may be empty (untyped read): unmatched positions default to VARCHAR.
@@ -216,7 +233,7 @@ def _careful_batches(
         columns[2].append(record.reason)
         columns[3].append(None if fields is None else len(fields))
         for k, position in enumerate(positions):
-            value = fields[position - 1] if fields is not None and position <= len(fields) \
+            value = fields[position - 1] if fields is not None and 0 < position <= len(fields) \
                 else None
             columns[4 + k].append(value)
         if len(columns[0]) >= _BATCH_ROWS:
@@ -417,7 +434,7 @@ def ingest_each(
     file of this call loaded, the sample is removed afterwards (``replace_sample=False``
     keeps it). Every caller (CLI, upload, sync) gets this one behaviour.
 
-    A snapshot (hours, special hours, timezones) that would drop more than half of the
+    A snapshot (hours, special hours, timezones, stores) that would drop more than half of the
     stores of the one in place (when that has at least ``SHRINK_MIN_STORES``) is held back:
     its outcome is a ``SnapshotShrinkError`` with both counts, and nothing changes, unless
     ``allow_shrink`` (a person confirmed it).
@@ -527,8 +544,10 @@ def _load(
             [load_id],
         ).fetchone()
         # New hours or zones: reclassify the polls of the stores whose hours changed (new
-        # special hours: only their polls around the changed dates).
-        derived.refresh(cur, special_changes=special)
+        # special hours: only their polls around the changed dates). Store attributes
+        # change no figure: nothing to reclassify.
+        if feed is not Feed.STORES:
+            derived.refresh(cur, special_changes=special)
     rows_loaded = int(inserted[0]) if inserted else 0
     rows_duplicate = rows_read - rows_rejected - rows_loaded
     cur.execute(
@@ -610,6 +629,7 @@ def ingest_files(
     business_hours: str | os.PathLike[str] | None = None,
     timezones: str | os.PathLike[str] | None = None,
     special_hours: str | os.PathLike[str] | None = None,
+    stores: str | os.PathLike[str] | None = None,
     source: str = "cli",
 ) -> list[LoadSummary]:
     """Load whichever of the files are given (each in its own transaction); raise the
@@ -618,6 +638,7 @@ def ingest_files(
         Feed.TIMEZONES: timezones,
         Feed.BUSINESS_HOURS: business_hours,
         Feed.SPECIAL_HOURS: special_hours,
+        Feed.STORES: stores,
         Feed.STORE_STATUS: store_status,
     }
     files = [(feed, path) for feed in Feed if (path := given[feed]) is not None]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pandas is imported only when a DataFrame is really built
 
 class Feed(StrEnum):
     """The feeds, named as in the load log, and declared in the order they load (special
-    hours is optional).
+    hours and stores are optional).
 
     Snapshots load before polls: new polls are then classified against the hours they
     arrived with, instead of being classified once and again after the snapshot.
@@ -26,6 +26,7 @@ class Feed(StrEnum):
     TIMEZONES = "timezones"
     BUSINESS_HOURS = "business_hours"
     SPECIAL_HOURS = "special_hours"
+    STORES = "stores"
     STORE_STATUS = "store_status"
 
 

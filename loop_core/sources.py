@@ -24,12 +24,13 @@ FOLDER_FILE_NAMES: dict[Feed, tuple[str, ...]] = {
     Feed.STORE_STATUS: ("store_status.csv",),
     Feed.BUSINESS_HOURS: ("menu_hours.csv", "business_hours.csv"),
     Feed.SPECIAL_HOURS: ("special_hours.csv",),
+    Feed.STORES: ("stores.csv",),
     Feed.TIMEZONES: ("timezones.csv",),
 }
 
 # Feeds a folder need not hold: served only when their file is there (no "skipped" line
-# in every sync of a chain without special hours).
-OPTIONAL_FEEDS = (Feed.SPECIAL_HOURS,)
+# in every sync of a chain without special hours or a stores file).
+OPTIONAL_FEEDS = (Feed.SPECIAL_HOURS, Feed.STORES)
 
 _HEADER_PROBE = 64 * 1024
 
@@ -124,8 +125,8 @@ def verify_download(path: Path, remote: RemoteFile) -> None:
 
 class FolderSource:
     """Picks up new versions of ``store_status.csv``, ``menu_hours.csv`` (or
-    ``business_hours.csv``), ``timezones.csv`` and (optional) ``special_hours.csv`` dropped
-    into a directory.
+    ``business_hours.csv``), ``timezones.csv`` and (optional) ``special_hours.csv`` and
+    ``stores.csv`` dropped into a directory.
 
     A version is identified by the file's sha256. A file modified less than ``settle_s``
     seconds ago is left for the next run, since it may still be being written (writing to

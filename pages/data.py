@@ -16,6 +16,8 @@ UPLOADERS = {
     Feed.TIMEZONES: ("Timezones", "store_id, timezone_str"),
     Feed.SPECIAL_HOURS: ("Special hours (optional)", "store_id, date (YYYY-MM-DD), "
                          "start_time_local, end_time_local; both times empty = closed"),
+    Feed.STORES: ("Stores (optional)", "store_id, then any of name, region, brand, "
+                  "hourly_revenue, uptime_target"),
 }
 
 entry.require_entry_point()

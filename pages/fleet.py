@@ -59,6 +59,7 @@ with right:
         on_select=_open_store, selection_mode="single-row",
         column_config={
             "store_id": st.column_config.TextColumn("Store id"),
+            "name": st.column_config.TextColumn("Name"),
             "uptime_pct_week": st.column_config.ProgressColumn(
                 "Up, week", min_value=0, max_value=100, format="%.0f%%", width="small"),
             "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.1f"),

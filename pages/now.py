@@ -36,6 +36,7 @@ else:
     st.caption("Most downtime so far first. Open a row's link for the store's drill-down.")
     st.dataframe(view.offline, hide_index=True, key="now_offline", column_config={
         "store_id": st.column_config.TextColumn("Store id"),
+        "name": st.column_config.TextColumn("Name"),
         "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width="small"),
         "since_local": st.column_config.TextColumn("Since (store-local)"),
         "since_utc": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -84,6 +84,9 @@ if now_status is not None and badge is not None:
 incident_bars = caches.store_incidents(store_id, start, end, tl.timezone, tl.end)
 
 # ---------------------------------------------------------------- header: zone, figures
+store_name = caches.store_names().get(store_id)
+if store_name:
+    st.text(store_name)  # the stores feed's text: shown as text, never markdown
 if tl.timezone_defaulted:
     given = f"{code_span(tl.timezone_given)} is not a valid IANA zone" if tl.timezone_given \
         else "No timezone row"

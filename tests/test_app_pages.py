@@ -415,6 +415,20 @@ def test_uploading_special_hours_loads_them_and_data_quality_names_an_unknown_st
     assert any(m.label == "Special, unknown id" and m.value == "1" for m in at.metric)
 
 
+def test_uploading_stores_loads_the_good_rows_and_shows_the_rejected_one(
+    sample_db: Path,
+) -> None:
+    at = _open("pages/data.py")
+    at = _upload(at, "stores", "stores_some_bad.csv")
+    _assert_clean(at)
+    # A load with rejected rows is shown as a warning naming them.
+    assert any("stores_some_bad.csv: 1 loaded" in w.value and "1 rejected" in w.value
+               for w in at.warning)
+    con = db.connect(sample_db)
+    assert con.execute("SELECT store_id, name FROM store_attributes").fetchall() == [
+        ("1", "Pizza, Elm St")]
+
+
 def test_fleet_counts_special_hours_today_and_the_drill_down_lists_and_labels_them(
     sample_db: Path, tmp_path: Path
 ) -> None:
@@ -445,3 +459,39 @@ def test_fleet_counts_special_hours_today_and_the_drill_down_lists_and_labels_th
     listed = next(d.value for d in store.dataframe if "when" in d.value.columns)
     assert listed["local"].tolist() == ["closed (special)"]
     assert listed["when"].tolist() == ["in range"]
+
+
+def test_names_from_the_stores_feed_stand_beside_the_ids_on_now_fleet_and_the_drill_down(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    from loop_core.ingest import ingest_each
+    from loop_core.models import Feed
+    from loop_core.report import compute_report
+
+    con = db.connect(sample_db)
+    at = _open("pages/now.py")
+    offline = next(d.value for d in at.dataframe if "downtime_min" in d.value.columns)
+    down = str(offline["store_id"].iloc[0])
+    # The store with most downtime last week other than ``down`` (both in one file).
+    ranked = compute_report(con).rows.sort_values(["downtime_last_week", "store_id"])
+    worst = next(str(s) for s in reversed(list(ranked["store_id"])) if s != down)
+    # Markdown in a name must reach the page as the very text of the file.
+    stores = tmp_path / "stores.csv"
+    stores.write_text(f'store_id,name\n{down},"**Down**, Inc"\n{worst},Worst [x](y)\n',
+                      encoding="utf-8")
+    # replace_sample=False: the test keeps the sample's polls and names two of its stores.
+    (outcome,) = ingest_each(con, [(Feed.STORES, stores)], replace_sample=False)
+    assert not isinstance(outcome, Exception) and outcome.rows_loaded == 2
+
+    at.run()
+    offline = next(d.value for d in at.dataframe if "downtime_min" in d.value.columns)
+    assert list(offline.columns[:2]) == ["store_id", "name"]
+    assert offline.set_index("store_id").loc[down, "name"] == "**Down**, Inc"
+    fleet = _open("pages/fleet.py")
+    _assert_clean(fleet)
+    table = next(d.value for d in fleet.dataframe if "downtime_last_week" in d.value.columns)
+    assert list(table.columns[:2]) == ["store_id", "name"]
+    assert table.set_index("store_id").loc[worst, "name"] == "Worst [x](y)"
+    store = _open("pages/store.py", store_id=down)
+    _assert_clean(store)
+    assert "**Down**, Inc" in [t.value for t in store.text]

@@ -612,3 +612,21 @@ def test_special_hours_csv_in_the_folder_is_synced_after_the_hours_and_before_th
     again = sync_once(con, source(inbox))
     assert "special_hours" not in outcomes(again.files)
     assert con.execute("SELECT count(*) FROM special_hours").fetchone() == (2,)
+
+
+def test_stores_csv_in_the_folder_is_synced_when_it_is_there(
+    con: duckdb.DuckDBPyConnection, inbox: Path
+) -> None:
+    drop(inbox, "stores.csv")
+
+    result = sync_once(con, source(inbox))
+
+    assert ("stores", "loaded", 1) in [
+        (str(f.feed), str(f.outcome), f.rows_loaded) for f in result.files]
+    assert con.execute("SELECT store_id, name, region FROM store_attributes").fetchall() == [
+        (NUM_STORE, "Tacos, Main St", "TX")]
+    # Optional: a folder without it syncs without a word about it, and keeps the snapshot.
+    (inbox / "stores.csv").unlink()
+    again = sync_once(con, source(inbox))
+    assert "stores" not in outcomes(again.files)
+    assert con.execute("SELECT count(*) FROM store_attributes").fetchone() == (1,)

@@ -370,3 +370,12 @@ def test_uploaded_files_load_in_feed_order_under_the_names_the_user_gave(
         "SELECT feed, file_name FROM loads WHERE source = 'upload' ORDER BY load_id"
     ).fetchall() == [("timezones", "../zones?.csv"), ("store_status", "polls export (1).csv")]
 
+
+
+def test_the_worst_stores_carry_their_names_beside_the_ids_and_an_empty_one_without(
+    report: ReportResult,
+) -> None:
+    first = str(fleet_view.fleet_overview(report, top=5).worst["store_id"].iloc[0])
+    worst = fleet_view.fleet_overview(report, top=5, names={first: "Main St"}).worst
+    assert list(worst.columns[:2]) == ["store_id", "name"]
+    assert list(worst["name"]) == ["Main St", "", "", "", ""]

@@ -23,7 +23,7 @@ from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
-from loop_core import audit, db, freshness, jobs, loadlog, special, timeline
+from loop_core import audit, db, freshness, jobs, loadlog, special, stores, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
@@ -107,7 +107,8 @@ def current_report(as_of: datetime | None = None) -> ReportResult:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
 def _overview(path: str, version: int, as_of: datetime | None) -> fleet_view.FleetOverview:
-    return fleet_view.fleet_overview(_report(path, version, as_of))
+    return fleet_view.fleet_overview(_report(path, version, as_of),
+                                     names=_store_names(path, version))
 
 
 def fleet_overview(as_of: datetime | None = None) -> fleet_view.FleetOverview:
@@ -126,6 +127,17 @@ def fleet_downtime(as_of: datetime) -> fleet_view.FleetDowntime:
     """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
     with guard("Could not compute downtime by hour"), st.spinner("Computing downtime by hour…"):
         return _downtime(_path(), data_version(), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _store_names(path: str, version: int) -> dict[str, str]:
+    return stores.store_names(_con(path))
+
+
+def store_names() -> dict[str, str]:
+    """Store id -> name from the stores feed (cached per data version)."""
+    with guard("Could not read the store names"):
+        return _store_names(_path(), data_version())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
@@ -358,7 +370,8 @@ def now_view(contains: str = "") -> now_view_model.NowView:
     with guard("Could not compute the status"), st.spinner("Checking every store…"):
         at, rows = _status(_path(), data_version())
         ongoing = _week_incidents(_path(), data_version())
-        return now_view_model.now_view(rows, ongoing, at, contains)
+        return now_view_model.now_view(rows, ongoing, at, contains,
+                                       names=_store_names(_path(), data_version()))
 
 
 def store_status(store_id: str) -> StoreStatus | None:

@@ -3,6 +3,7 @@ by store-local hour, all derived from the engine's report and spans (so they agr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ class FleetOverview:
     uptime_pct: dict[str, float | None]  # window -> % of business time up, None if no time
     weekly_uptime: pd.DataFrame  # store_id, uptime_pct_week (stores with business time)
     uptime_bins: pd.DataFrame  # band ("95–100 %"), low, high, stores: 5-point bands, 100 included
-    worst: pd.DataFrame  # store_id, uptime_pct_week, downtime_last_week, _day, _hour
+    worst: pd.DataFrame  # store_id, name, uptime_pct_week, downtime_last_week, _day, _hour
 
 
 def fleet_uptime_pct(rows: pd.DataFrame) -> dict[str, float | None]:
@@ -41,8 +42,10 @@ def weekly_uptime_pct(rows: pd.DataFrame) -> pd.Series:
     return (100.0 * rows["uptime_last_week"] / business.where(business > 0)).round(2)
 
 
-def fleet_overview(result: ReportResult, top: int = 15) -> FleetOverview:
-    """KPIs, the weekly uptime distribution and the ``top`` stores with most downtime."""
+def fleet_overview(result: ReportResult, top: int = 15,
+                   names: Mapping[str, str] | None = None) -> FleetOverview:
+    """KPIs, the weekly uptime distribution and the ``top`` stores with most downtime
+    (with their ``names``, id -> name from the stores feed; '' without one)."""
     rows = result.rows.assign(uptime_pct_week=weekly_uptime_pct(result.rows))
     weekly = rows.loc[rows["uptime_pct_week"].notna(), ["store_id", "uptime_pct_week"]]
     worst = (
@@ -54,6 +57,7 @@ def fleet_overview(result: ReportResult, top: int = 15) -> FleetOverview:
                  "downtime_last_hour"]]
         .reset_index(drop=True)
     )
+    worst.insert(1, "name", [(names or {}).get(str(s), "") for s in worst["store_id"]])
     return FleetOverview(
         as_of=result.as_of,
         stores=len(rows),

@@ -3,6 +3,7 @@ and the stores whose status is unknown, from the engine's status and incidents."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -13,8 +14,8 @@ from loop_core.incidents import Incident
 from loop_core.status import StoreState, StoreStatus
 from ui.formatting import format_lag
 
-TRIAGE_COLUMNS = ["store_id", "link", "downtime_min", "since_local", "since_utc", "poll_age",
-                  "closes_local", "zone"]
+TRIAGE_COLUMNS = ["store_id", "name", "link", "downtime_min", "since_local", "since_utc",
+                  "poll_age", "closes_local", "zone"]
 UNKNOWN_COLUMNS = ["store_id", "why", "latest_observation_utc", "link"]
 
 
@@ -47,9 +48,11 @@ def _why_unknown(row: StoreStatus, at: datetime) -> str:
 
 
 def now_view(rows: list[StoreStatus], ongoing: list[Incident], at: datetime,
-             contains: str = "") -> NowView:
+             contains: str = "", names: Mapping[str, str] | None = None) -> NowView:
     """Shape the engine's status rows (and its incidents, for the downtime so far) for the
-    page; ``contains`` filters the lists by store id (case-insensitive)."""
+    page; ``contains`` filters the lists by store id (case-insensitive); ``names`` (id ->
+    name, from the stores feed) fills the triage list's name column ('' without one)."""
+    names = names or {}
     counts = dict.fromkeys(StoreState, 0)
     for row in rows:
         counts[row.status] += 1
@@ -60,6 +63,7 @@ def now_view(rows: list[StoreStatus], ongoing: list[Incident], at: datetime,
         [
             {
                 "store_id": r.store_id,
+                "name": names.get(r.store_id, ""),
                 "since_local": _local(r.since, r.zone),
                 "since_utc": r.since,
                 "downtime_min": round(down_so_far.get(r.store_id, 0) / 60_000_000, 1),
