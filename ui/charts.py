@@ -19,6 +19,9 @@ SPECIAL = "rgba(245, 158, 11, 0.30)"  # business time that special-hours rows gi
 SPECIAL_DAY = "rgba(245, 158, 11, 0.08)"  # the whole local day of a special date
 CLOSED_DAY = "rgba(120, 120, 120, 0.16)"  # a special date closed all day
 FONT = {"size": 13}
+# The heatmap's darkest red: this share of business time down (more stays darkest), so a
+# fleet that is barely down reads pale instead of alarming.
+HEATMAP_TOP_PCT = 10.0
 
 
 def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
@@ -54,13 +57,19 @@ def weekly_uptime_histogram(bins: pd.DataFrame) -> go.Figure:
 
 
 def downtime_heatmap(heatmap: pd.DataFrame, value_label: str) -> go.Figure:
-    """Downtime share by store-local weekday (rows) and hour (columns)."""
+    """Downtime share by store-local weekday (rows) and hour (columns), on a colour scale
+    from 0 (white) to at least ``HEATMAP_TOP_PCT``: equal differences look equal."""
+    values = heatmap.to_numpy(dtype=float)
+    highest = heatmap.max(skipna=True).max(skipna=True) if heatmap.size else None
+    top = 0.0 if highest is None or pd.isna(highest) else float(highest)
     fig = go.Figure(go.Heatmap(
-        z=heatmap.to_numpy(),
+        z=values,
         x=[f"{h:02d}:00" for h in heatmap.columns],
         y=list(heatmap.index),
         colorscale="Reds",
-        colorbar={"title": {"text": "Down %"}, "ticksuffix": "%"},
+        zmin=0.0,
+        zmax=max(HEATMAP_TOP_PCT, top),
+        colorbar={"title": {"text": "Down (% of<br>business time)"}, "ticksuffix": "%"},
         hovertemplate="%{y}, the hour from %{x} (store-local)<br>" + value_label
                       + ": %{z:.2f}% of business time<extra></extra>",
         hoverongaps=False,

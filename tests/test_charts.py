@@ -1,0 +1,59 @@
+"""The dashboard's figures read at a glance: checked on the plotly figure objects the pages
+draw, built from the first-start sample on real DuckDB."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from loop_core import bootstrap, db, timeline
+from loop_core.models import ReportResult
+from loop_core.report import compute_report
+from ui import charts
+from ui.views import fleet as fleet_view
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("charts-template") / "sample.duckdb"
+    con = db.connect(path)
+    bootstrap.ensure_sample_data(con)
+    db.close(path)
+    return path
+
+
+@pytest.fixture
+def con(template: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    path = tmp_path / "loop.duckdb"
+    shutil.copy(template, path)
+    connection = db.connect(path)
+    yield connection
+    db.close(path)
+
+
+@pytest.fixture
+def report(con: duckdb.DuckDBPyConnection) -> ReportResult:
+    return compute_report(con)
+
+
+def test_the_heatmaps_colour_scale_starts_at_zero_and_names_its_unit(
+    con: duckdb.DuckDBPyConnection, report: ReportResult
+) -> None:
+    downtime = fleet_view.fleet_downtime(
+        timeline.downtime_by_local_hour(con, report.as_of), report.as_of)
+    heat = charts.downtime_heatmap(downtime.heatmap, "down").data[0]
+    assert heat.zmin == 0
+    # The top covers the data and never shrinks below the fixed floor.
+    assert heat.zmax >= max(charts.HEATMAP_TOP_PCT, float(downtime.heatmap.max().max()))
+    assert "business time" in heat.colorbar.title.text
+
+
+def test_a_barely_down_fleet_reads_pale_on_the_heatmap() -> None:
+    # 0.06 % at most: the scale still runs to the floor, so it is not darkest red.
+    frame = pd.DataFrame([[0.0, 0.06], [0.01, 0.0]], index=["Mon", "Tue"], columns=[0, 1])
+    heat = charts.downtime_heatmap(frame, "down").data[0]
+    assert (heat.zmin, heat.zmax) == (0, charts.HEATMAP_TOP_PCT)
