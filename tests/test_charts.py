@@ -4,6 +4,7 @@ draw, built from the first-start sample on real DuckDB."""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from loop_core.models import ReportResult
 from loop_core.report import compute_report
 from ui import charts
 from ui.views import fleet as fleet_view
+from ui.views import store as store_view
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,11 @@ def report(con: duckdb.DuckDBPyConnection) -> ReportResult:
     return compute_report(con)
 
 
+def _worst_store(report: ReportResult) -> str:
+    return str(report.rows.sort_values("downtime_last_week", ascending=False)
+               .iloc[0]["store_id"])
+
+
 def test_the_heatmaps_colour_scale_starts_at_zero_and_names_its_unit(
     con: duckdb.DuckDBPyConnection, report: ReportResult
 ) -> None:
@@ -57,3 +64,26 @@ def test_a_barely_down_fleet_reads_pale_on_the_heatmap() -> None:
     frame = pd.DataFrame([[0.0, 0.06], [0.01, 0.0]], index=["Mon", "Tue"], columns=[0, 1])
     heat = charts.downtime_heatmap(frame, "down").data[0]
     assert (heat.zmin, heat.zmax) == (0, charts.HEATMAP_TOP_PCT)
+
+
+def test_uptime_per_day_labels_every_day_the_last_one_included(
+    con: duckdb.DuckDBPyConnection, report: ReportResult
+) -> None:
+    view = store_view.store_view(timeline.store_timeline(
+        con, _worst_store(report), report.as_of - timedelta(days=7), report.as_of))
+    days = list(view.daily["local_date"])
+    assert len(days) >= 7
+    axis = charts.daily_uptime(view.daily).layout.xaxis
+    assert axis.tickmode == "array"
+    assert [pd.Timestamp(v).date() for v in axis.tickvals] == days
+    assert len(axis.ticktext) == len(days)
+    assert axis.ticktext[-1] == f"{days[-1]:%a %d %b}"
+
+
+def test_the_fleet_trend_labels_every_day_too(
+    con: duckdb.DuckDBPyConnection, report: ReportResult
+) -> None:
+    downtime = fleet_view.fleet_downtime(
+        timeline.downtime_by_local_hour(con, report.as_of), report.as_of)
+    axis = charts.daily_trend(downtime.per_day).layout.xaxis
+    assert len(axis.tickvals) == len(downtime.per_day) == len(axis.ticktext)

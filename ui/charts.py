@@ -98,8 +98,16 @@ def daily_trend(per_day: pd.DataFrame) -> go.Figure:
     low = float(per_day["uptime_pct"].min()) if len(per_day) else 0.0
     fig.update_yaxes(title="Uptime (% of business time)", ticksuffix="%",
                      range=[max(0.0, low - 5), 101])
-    fig.update_xaxes(title="Date (store-local)", dtick="D1", tickformat="%a %d %b")
+    fig.update_xaxes(title="Date (store-local)", **_day_ticks(per_day["local_date"]))
     return _layout(fig, height=320)
+
+
+def _day_ticks(days: pd.Series) -> dict[str, object]:
+    """One tick label per store-local date, the last included (plotly's own ``dtick`` can
+    drop the last one when it falls at the axis edge)."""
+    values = [pd.Timestamp(d) for d in days]
+    return {"tickmode": "array", "tickvals": values,
+            "ticktext": [f"{d:%a %d %b}" for d in values]}
 
 
 def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
@@ -222,6 +230,6 @@ def daily_uptime(daily: pd.DataFrame) -> go.Figure:
                          marker_color=DOWN,
                          hovertemplate="%{x|%a %d %b}: %{y:.2f} h down<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="Date (store-local)", dtick="D1", tickformat="%a %d %b")
+    fig.update_xaxes(title="Date (store-local)", **_day_ticks(daily["local_date"]))
     fig.update_yaxes(title="Business hours (h)")
     return _layout(fig, height=300)
