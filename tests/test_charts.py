@@ -87,3 +87,45 @@ def test_the_fleet_trend_labels_every_day_too(
         timeline.downtime_by_local_hour(con, report.as_of), report.as_of)
     axis = charts.daily_trend(downtime.per_day).layout.xaxis
     assert len(axis.tickvals) == len(downtime.per_day) == len(axis.ticktext)
+
+
+def _marker_points(fig: object) -> dict[str, int]:
+    return {t.name: len(t.x) for t in fig.data  # type: ignore[attr-defined]
+            if t.type == "scatter" and t.mode == "markers" and t.name.startswith("Poll")}
+
+
+def test_a_week_draws_only_status_changes_and_ignored_polls_while_a_day_draws_every_poll(
+    con: duckdb.DuckDBPyConnection, report: ReportResult
+) -> None:
+    store_id = _worst_store(report)
+    week = store_view.store_view(timeline.store_timeline(
+        con, store_id, report.as_of - timedelta(days=7), report.as_of))
+    day = store_view.store_view(timeline.store_timeline(
+        con, store_id, report.as_of - timedelta(days=1), report.as_of))
+    # A day: every poll is a marker.
+    assert not day.polls_thinned
+    assert sum(_marker_points(charts.store_timeline(day, local=True)).values()) \
+        == len(day.polls)
+    # A week: every ignored poll, and inside hours exactly the status changes (first, last).
+    assert week.polls_thinned
+    inside = week.polls[week.polls["in_hours"]].sort_values("timestamp_utc")
+    statuses = list(inside["status"])
+    changes = {i for i, s in enumerate(statuses) if i == 0 or s != statuses[i - 1]}
+    expected_inside = len(changes | {len(statuses) - 1})
+    points = _marker_points(charts.store_timeline(week, local=True))
+    ignored = sum(n for name, n in points.items() if "outside hours" in name)
+    assert ignored == int((~week.polls["in_hours"]).sum())
+    assert sum(points.values()) - ignored == expected_inside < len(inside)
+
+
+def test_thinning_keeps_the_polls_where_the_status_changes() -> None:
+    times = pd.date_range("2024-01-01", periods=7, freq="h", tz="UTC")
+    polls = pd.DataFrame({
+        "timestamp_utc": times,
+        "status": ["active", "active", "inactive", "active", "active", "active", "active"],
+        "in_hours": [True, True, True, False, True, True, True],
+    })
+    kept = store_view.poll_markers(polls, thin=True)
+    # 0 first, 2 goes down, 3 ignored (always drawn), 4 up again, 6 the latest.
+    assert list(kept["timestamp_utc"]) == [times[i] for i in (0, 2, 3, 4, 6)]
+    assert store_view.poll_markers(polls, thin=False).equals(polls)

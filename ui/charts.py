@@ -117,8 +117,9 @@ def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
 def store_timeline(
     view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None
 ) -> go.Figure:
-    """Business hours shaded, interpolated up/down spans, every poll as a marker, and the
-    store's incidents (``ui.views.store.store_incidents``) on a row of their own."""
+    """Business hours shaded, interpolated up/down spans, the polls as markers (on long
+    ranges only those ``ui.views.store.poll_markers`` keeps), and the store's incidents
+    (``ui.views.store.store_incidents``) on a row of their own."""
     zone = view.timeline.timezone
     where = f"store-local, {zone}" if local else "UTC"
     # Shapes and traces are collected first and handed to plotly once: add_vrect and
@@ -180,7 +181,7 @@ def store_timeline(
                              "<br>%{customdata[2]} min<extra></extra>",
         })
 
-    polls = view.polls
+    polls = view.marked_polls
     for in_hours in (True, False):
         for status, color in (("active", UP), ("inactive", DOWN)):
             part = polls[(polls["status"] == status) & (polls["in_hours"] == in_hours)]
