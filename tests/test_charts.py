@@ -3,6 +3,7 @@ draw, built from the first-start sample on real DuckDB."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from loop_core import bootstrap, db, timeline
 from loop_core.models import ReportResult
@@ -129,3 +131,15 @@ def test_thinning_keeps_the_polls_where_the_status_changes() -> None:
     # 0 first, 2 goes down, 3 ignored (always drawn), 4 up again, 6 the latest.
     assert list(kept["timestamp_utc"]) == [times[i] for i in (0, 2, 3, 4, 6)]
     assert store_view.poll_markers(polls, thin=False).equals(polls)
+
+
+def test_uptime_bars_in_the_fleet_table_take_the_timelines_up_colour(sample_db: Path) -> None:
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"),
+                           default_timeout=60)
+    at.run()
+    at.switch_page("pages/fleet.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    worst = next(d for d in at.dataframe if "uptime_pct_week" in d.value.columns)
+    # The column config travels as JSON in the element; Streamlit's default bar is blue.
+    config = json.loads(worst.proto.columns)["uptime_pct_week"]
+    assert config["type_config"]["color"] == charts.UP
