@@ -106,7 +106,9 @@ def _day_ticks(days: pd.Series) -> dict[str, object]:
     """One tick label per store-local date, the last included (plotly's own ``dtick`` can
     drop the last one when it falls at the axis edge)."""
     values = [pd.Timestamp(d) for d in days]
-    return {"tickmode": "array", "tickvals": values,
+    # Plotly's own rotation runs labels right of their tick and hides the last one, which
+    # would leave the figure; at -45 degrees a label ends at its tick, inside the figure.
+    return {"tickmode": "array", "tickvals": values, "tickangle": -45, "automargin": True,
             "ticktext": [f"{d:%a %d %b}" for d in values]}
 
 
