@@ -4,7 +4,6 @@ draw, built from the first-start sample on real DuckDB."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loop_core import bootstrap, db, timeline
+from loop_core import db, timeline
 from loop_core.models import ReportResult
 from loop_core.report import compute_report
 from ui import charts
@@ -21,22 +20,11 @@ from ui.views import fleet as fleet_view
 from ui.views import store as store_view
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("charts-template") / "sample.duckdb"
-    con = db.connect(path)
-    bootstrap.ensure_sample_data(con)
-    db.close(path)
-    return path
-
-
 @pytest.fixture
-def con(template: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    path = tmp_path / "loop.duckdb"
-    shutil.copy(template, path)
-    connection = db.connect(path)
+def con(sample_db: Path) -> duckdb.DuckDBPyConnection:
+    connection = db.connect(sample_db)
     yield connection
-    db.close(path)
+    db.close(sample_db)
 
 
 @pytest.fixture
