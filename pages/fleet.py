@@ -61,7 +61,8 @@ with right:
             "store_id": st.column_config.TextColumn("Store id"),
             "name": st.column_config.TextColumn("Name"),
             "uptime_pct_week": st.column_config.ProgressColumn(
-                "Up, week", min_value=0, max_value=100, format="%.0f%%", width="small"),
+                "Up, week", min_value=0, max_value=100, format="%.0f%%", width="small",
+                color=charts.UP),
             "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.1f"),
             "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.1f"),
             "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)",

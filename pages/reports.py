@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from loop_core.models import ReportState, ReportStatus
-from ui import caches, entry, paths
+from ui import caches, charts, entry, paths
 from ui.formatting import WINDOWS, code_span, percent
 from ui.views import reports as view
 
@@ -131,7 +131,8 @@ def _render_preview(csv_path: Path) -> None:
                 "downtime_last_week": st.column_config.NumberColumn("Down, last week (h)",
                                                                     format="%.2f"),
                 "uptime_pct_week": st.column_config.ProgressColumn(
-                    "Uptime last week", min_value=0, max_value=100, format="%.1f%%"),
+                    "Uptime last week", min_value=0, max_value=100, format="%.1f%%",
+                    color=charts.UP),
             },
         )
     with worst:

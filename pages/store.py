@@ -120,6 +120,11 @@ st.caption("Shaded: business hours (amber where special hours give them; a speci
            "Outlined in red: "
            f"the store's {len(incident_bars)} incidents in the range. Hollow markers: "
            "polls outside business hours, which are not used.")
+if store.polls_thinned:
+    st.caption(f"Markers thinned so a long range stays readable: inside business hours only "
+               f"the first and last polls and those where the status changes are drawn "
+               f"({len(store.marked_polls):,} of {len(store.polls):,} polls, the ignored "
+               f"ones included). Pick **Last day** to see every poll.")
 
 left, right = st.columns([1, 1])
 with left:

@@ -207,6 +207,8 @@ def test_the_store_page_opens_the_store_named_in_the_url(sample_db: Path) -> Non
     assert shown["Downtime, last week"] == f"{worst['downtime_last_week']:.2f} h"
     assert shown["Uptime, last hour"] == f"{worst['uptime_last_hour']:.2f} min"
     assert len(at.get("plotly_chart")) >= 1
+    # The default range is a week: the page says its poll markers are thinned.
+    assert any("Markers thinned" in c.value for c in at.caption)
 
 
 def test_the_store_page_suggests_matches_for_part_of_an_id(sample_db: Path) -> None:

@@ -19,6 +19,9 @@ SPECIAL = "rgba(245, 158, 11, 0.30)"  # business time that special-hours rows gi
 SPECIAL_DAY = "rgba(245, 158, 11, 0.08)"  # the whole local day of a special date
 CLOSED_DAY = "rgba(120, 120, 120, 0.16)"  # a special date closed all day
 FONT = {"size": 13}
+# The heatmap's darkest red: this share of business time down (more stays darkest), so a
+# fleet that is barely down reads pale instead of alarming.
+HEATMAP_TOP_PCT = 10.0
 
 
 def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
@@ -54,13 +57,19 @@ def weekly_uptime_histogram(bins: pd.DataFrame) -> go.Figure:
 
 
 def downtime_heatmap(heatmap: pd.DataFrame, value_label: str) -> go.Figure:
-    """Downtime share by store-local weekday (rows) and hour (columns)."""
+    """Downtime share by store-local weekday (rows) and hour (columns), on a colour scale
+    from 0 (white) to at least ``HEATMAP_TOP_PCT``: equal differences look equal."""
+    values = heatmap.to_numpy(dtype=float)
+    highest = heatmap.max(skipna=True).max(skipna=True) if heatmap.size else None
+    top = 0.0 if highest is None or pd.isna(highest) else float(highest)
     fig = go.Figure(go.Heatmap(
-        z=heatmap.to_numpy(),
+        z=values,
         x=[f"{h:02d}:00" for h in heatmap.columns],
         y=list(heatmap.index),
         colorscale="Reds",
-        colorbar={"title": {"text": "Down %"}, "ticksuffix": "%"},
+        zmin=0.0,
+        zmax=max(HEATMAP_TOP_PCT, top),
+        colorbar={"title": {"text": "Down (% of<br>business time)"}, "ticksuffix": "%"},
         hovertemplate="%{y}, the hour from %{x} (store-local)<br>" + value_label
                       + ": %{z:.2f}% of business time<extra></extra>",
         hoverongaps=False,
@@ -89,8 +98,18 @@ def daily_trend(per_day: pd.DataFrame) -> go.Figure:
     low = float(per_day["uptime_pct"].min()) if len(per_day) else 0.0
     fig.update_yaxes(title="Uptime (% of business time)", ticksuffix="%",
                      range=[max(0.0, low - 5), 101])
-    fig.update_xaxes(title="Date (store-local)", dtick="D1", tickformat="%a %d %b")
+    fig.update_xaxes(title="Date (store-local)", **_day_ticks(per_day["local_date"]))
     return _layout(fig, height=320)
+
+
+def _day_ticks(days: pd.Series) -> dict[str, object]:
+    """One tick label per store-local date, the last included (plotly's own ``dtick`` can
+    drop the last one when it falls at the axis edge)."""
+    values = [pd.Timestamp(d) for d in days]
+    # Plotly's own rotation runs labels right of their tick and hides the last one, which
+    # would leave the figure; at -45 degrees a label ends at its tick, inside the figure.
+    return {"tickmode": "array", "tickvals": values, "tickangle": -45, "automargin": True,
+            "ticktext": [f"{d:%a %d %b}" for d in values]}
 
 
 def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
@@ -100,8 +119,9 @@ def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
 def store_timeline(
     view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None
 ) -> go.Figure:
-    """Business hours shaded, interpolated up/down spans, every poll as a marker, and the
-    store's incidents (``ui.views.store.store_incidents``) on a row of their own."""
+    """Business hours shaded, interpolated up/down spans, the polls as markers (on long
+    ranges only those ``ui.views.store.poll_markers`` keeps), and the store's incidents
+    (``ui.views.store.store_incidents``) on a row of their own."""
     zone = view.timeline.timezone
     where = f"store-local, {zone}" if local else "UTC"
     # Shapes and traces are collected first and handed to plotly once: add_vrect and
@@ -163,7 +183,7 @@ def store_timeline(
                              "<br>%{customdata[2]} min<extra></extra>",
         })
 
-    polls = view.polls
+    polls = view.marked_polls
     for in_hours in (True, False):
         for status, color in (("active", UP), ("inactive", DOWN)):
             part = polls[(polls["status"] == status) & (polls["in_hours"] == in_hours)]
@@ -213,6 +233,6 @@ def daily_uptime(daily: pd.DataFrame) -> go.Figure:
                          marker_color=DOWN,
                          hovertemplate="%{x|%a %d %b}: %{y:.2f} h down<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="Date (store-local)", dtick="D1", tickformat="%a %d %b")
+    fig.update_xaxes(title="Date (store-local)", **_day_ticks(daily["local_date"]))
     fig.update_yaxes(title="Business hours (h)")
     return _layout(fig, height=300)

@@ -22,6 +22,9 @@ SPECIAL_DAY_COLUMNS = ["local_date", "label", "closed", "day_start_utc", "day_en
                        "day_start_local", "day_end_local"]
 DAILY_COLUMNS = ["local_date", "uptime_h", "downtime_h", "uptime_pct"]
 CLOSED_SPECIAL = "closed (special)"
+# Ranges longer than this draw only the polls that matter as markers (a week's 160+ polls
+# overlap into a solid band): see ``poll_markers``.
+FULL_POLLS_UP_TO = timedelta(days=2)
 
 
 def find_stores(result: ReportResult, text: str, limit: int = 20) -> list[str]:
@@ -55,6 +58,9 @@ class StoreView:
     # business time, split where special-hours rows (special=True) give it.
     business: pd.DataFrame
     polls: pd.DataFrame  # timestamp_utc, timestamp_local (naive), status, in_hours
+    # The polls the timeline draws as markers (``poll_markers``); thinned: fewer than polls.
+    marked_polls: pd.DataFrame
+    polls_thinned: bool
     spans: pd.DataFrame  # start_utc, end_utc, start_local, end_local, status, minutes
     daily: pd.DataFrame  # local_date, uptime_h, downtime_h, uptime_pct
     hours: pd.DataFrame  # day, local, utc, utc_offset: the weekly schedule as text
@@ -271,6 +277,22 @@ def store_incidents(found: list[Incident], zone: str, range_end: datetime) -> pd
     return _with_local(frame, zone) if len(frame) else frame.assign(start_local=[], end_local=[])
 
 
+def poll_markers(polls: pd.DataFrame, *, thin: bool) -> pd.DataFrame:
+    """The polls to draw as markers: all of them, or (``thin``) every poll outside business
+    hours and, inside them, the first, the last and each whose status differs from the
+    previous in-hours poll: the polls where the status bar changes colour."""
+    if not thin or polls.empty:
+        return polls
+    ordered = polls.sort_values("timestamp_utc").reset_index(drop=True)
+    inside = ordered["in_hours"].astype(bool)
+    # Each poll's previous in-hours status (NaN before the first: the first is a change).
+    previous = ordered["status"].where(inside).ffill().shift()
+    keep = ~inside | ordered["status"].ne(previous)
+    if inside.any():
+        keep[inside[inside].index[-1]] = True  # the latest status, where the bar ends
+    return ordered[keep]
+
+
 def status_line(row: StoreStatus | None) -> str | None:
     """The badge's text: "Offline since Mon 09:40 (America/New_York)", or None."""
     if row is None:
@@ -290,10 +312,13 @@ def store_view(tl: StoreTimeline) -> StoreView:
     spans = _with_local(tl.spans, zone)
     spans["minutes"] = ((spans["end_utc"] - spans["start_utc"]).dt.total_seconds() / 60).round(1)
     open_24x7 = tl.hours.empty
+    marked = poll_markers(polls, thin=tl.end - tl.start > FULL_POLLS_UP_TO)
     return StoreView(
         timeline=tl,
         business=_with_local(split_business(tl.business, tl.special), zone),
         polls=polls,
+        marked_polls=marked,
+        polls_thinned=len(marked) < len(polls),
         spans=spans,
         daily=spans_by_local_day(spans),
         hours=weekly_hours_table(tl.hours),
