@@ -27,7 +27,9 @@ test: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	@# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
-	$(PY) -m pytest; rc=$$?; \
+	@# One worker per core (pytest-xdist), at most 4: every test owns its database, ports and
+	@# temp folder, so they run side by side.
+	$(PY) -m pytest -n auto --maxprocesses 4; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run" >&2; fi; \
 	exit $$rc
 

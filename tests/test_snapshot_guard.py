@@ -12,10 +12,11 @@ import duckdb
 import pytest
 
 from loop_core.errors import SnapshotShrinkError
-from loop_core.ingest import ingest_each
+from loop_core.ingest import ingest_each, ingest_file
 from loop_core.models import Feed, LoadSummary
 from loop_core.sources import FolderSource
 from loop_core.sync import FileOutcome, SyncOutcome, sync_once
+from tests.feeds import SNAPSHOT_FEEDS, SnapshotFeed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,3 +127,42 @@ def test_the_built_in_sample_is_replaced_by_a_small_real_snapshot_without_asking
     bootstrap.ensure_sample_data(con, stores=40, days=1)
     outcome = _load(con, _zones(tmp_path / "real.csv", 2))
     assert isinstance(outcome, LoadSummary) and _zone_rows(con) == 2
+
+
+def _rows(con: duckdb.DuckDBPyConnection, feed: SnapshotFeed) -> list[tuple[object, ...]]:
+    # The table name comes from the test's own table of feeds, never from data.
+    return con.execute(f"SELECT * EXCLUDE (load_id) FROM {feed.table} ORDER BY ALL").fetchall()
+
+
+@pytest.mark.parametrize("feed", SNAPSHOT_FEEDS, ids=lambda f: f.feed.value)
+def test_each_snapshot_feed_ignores_an_identical_file_and_replaces_itself_with_a_new_one(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, feed: SnapshotFeed
+) -> None:
+    first = feed.file(tmp_path / "a.csv", range(3), v=1)
+    ingest_file(con, feed.feed, first)
+    loaded = _rows(con, feed)
+    again = ingest_file(con, feed.feed, first)
+    assert again.unchanged
+    assert con.execute("SELECT count(*) FROM loads WHERE feed = ?", [feed.feed.value]
+                       ).fetchone() == (1,)
+    assert _rows(con, feed) == loaded
+
+    ingest_file(con, feed.feed, feed.file(tmp_path / "b.csv", range(1, 2), v=2))
+    assert len(_rows(con, feed)) == 1 and _rows(con, feed) != loaded[1:2]
+
+
+@pytest.mark.parametrize("feed", SNAPSHOT_FEEDS, ids=lambda f: f.feed.value)
+def test_each_snapshot_feed_holds_back_a_shrink_until_it_is_confirmed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, feed: SnapshotFeed
+) -> None:
+    ingest_file(con, feed.feed, feed.file(tmp_path / "all.csv", range(40)))
+    few = feed.file(tmp_path / "few.csv", range(1, 2), v=2)
+
+    (held,) = ingest_each(con, [(feed.feed, few)])
+
+    assert isinstance(held, SnapshotShrinkError)
+    assert f"{feed.feed.value} snapshot" in str(held)
+    assert "would drop 39 of the 40 stores" in str(held)
+    assert len(_rows(con, feed)) == 40
+    (applied,) = ingest_each(con, [(feed.feed, few)], allow_shrink=True)
+    assert isinstance(applied, LoadSummary) and len(_rows(con, feed)) == 1

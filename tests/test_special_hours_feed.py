@@ -1,6 +1,7 @@
 """The special-hours feed is read like the hours feed: the same readers, rejects with their
-line and reason, a snapshot with the shrink guard, an identical file changing nothing, and
-``ingest --special-hours FILE`` on the command line."""
+line and reason, and ``ingest --special-hours FILE`` on the command line. The snapshot
+rules every feed shares (an identical file changes nothing, the shrink guard) are tested over
+all snapshot feeds in test_snapshot_guard.py."""
 
 from __future__ import annotations
 
@@ -12,17 +13,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loop_core.errors import FeedRefusedError, SnapshotShrinkError
-from loop_core.ingest import ingest_each, ingest_file
-from loop_core.models import Feed, LoadSummary
+from loop_core.errors import FeedRefusedError
+from loop_core.ingest import ingest_file
+from loop_core.models import Feed
 from tests.conftest import SPECIAL_HEADER
+from tests.feeds import write_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(path: Path, *rows: str) -> Path:
-    path.write_text("\n".join([SPECIAL_HEADER, *rows]) + "\n", encoding="utf-8")
-    return path
+    return write_feed(path, SPECIAL_HEADER, *rows)
 
 
 def special_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
@@ -89,35 +90,6 @@ def test_a_file_without_the_date_column_is_refused_naming_it(
     with pytest.raises(FeedRefusedError, match=r"missing column\(s\) date"):
         ingest_file(con, Feed.SPECIAL_HOURS, path)
     assert special_rows(con) == []
-
-
-def test_an_identical_file_changes_nothing_and_a_new_one_replaces_the_snapshot(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
-    first = write(tmp_path / "a.csv", "s,2024-12-25,,")
-    ingest_file(con, Feed.SPECIAL_HOURS, first)
-    again = ingest_file(con, Feed.SPECIAL_HOURS, first)
-    assert again.unchanged
-    assert con.execute("SELECT count(*) FROM loads").fetchone() == (1,)
-
-    ingest_file(con, Feed.SPECIAL_HOURS, write(tmp_path / "b.csv", "t,2025-01-01,,"))
-    assert special_rows(con) == [("t", date(2025, 1, 1), None, None)]
-
-
-def test_a_special_snapshot_dropping_most_stores_is_held_back_until_confirmed(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
-    everyone = write(tmp_path / "all.csv", *(f"s{i},2024-12-25,," for i in range(40)))
-    ingest_file(con, Feed.SPECIAL_HOURS, everyone)
-    few = write(tmp_path / "few.csv", "s1,2025-01-01,,")
-
-    (held,) = ingest_each(con, [(Feed.SPECIAL_HOURS, few)])
-
-    assert isinstance(held, SnapshotShrinkError)
-    assert "special_hours snapshot" in str(held) and "would drop 39 of the 40 stores" in str(held)
-    assert len(special_rows(con)) == 40
-    (applied,) = ingest_each(con, [(Feed.SPECIAL_HOURS, few)], allow_shrink=True)
-    assert isinstance(applied, LoadSummary) and len(special_rows(con)) == 1
 
 
 def test_ingest_special_hours_on_the_command_line_changes_the_report(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""The stores feed is read like the other snapshots: rejects with their line and reason, a
-snapshot with the shrink guard, quoted names with commas, an identical file changing
-nothing, ``ingest --stores FILE`` on the command line, and no report figure changed."""
+"""The stores feed is read like the other snapshots: rejects with their line and reason,
+quoted names with commas, ``ingest --stores FILE`` on the command line, and no report
+figure changed. The snapshot rules every feed shares (an identical file changes nothing, the
+shrink guard) are tested over all snapshot feeds in test_snapshot_guard.py."""
 
 from __future__ import annotations
 
@@ -11,17 +12,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loop_core.errors import FeedRefusedError, SnapshotShrinkError
-from loop_core.ingest import ingest_each, ingest_file
-from loop_core.models import Feed, LoadSummary
+from loop_core.errors import FeedRefusedError
+from loop_core.ingest import ingest_file
+from loop_core.models import Feed
+from tests.feeds import write_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "store_id,name,region,brand,hourly_revenue,uptime_target"
 
 
 def write(path: Path, *rows: str, header: str = HEADER) -> Path:
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
+    return write_feed(path, header, *rows)
 
 
 def store_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
@@ -90,30 +91,6 @@ def test_bad_rows_are_rejected_with_reasons_and_the_rest_loads(
         9: "store has 2 different rows in this file",
         10: "store has 2 different rows in this file",
     }
-
-
-def test_an_identical_file_changes_nothing_and_a_new_one_replaces_the_snapshot(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
-    first = write(tmp_path / "stores.csv", "s1,Old,,,,")
-    ingest_file(con, Feed.STORES, first)
-    again = ingest_file(con, Feed.STORES, first)
-    assert again.unchanged
-    assert con.execute("SELECT count(*) FROM loads WHERE feed = 'stores'").fetchone() == (1,)
-    ingest_file(con, Feed.STORES, write(tmp_path / "stores2.csv", "s1,New,,,,"))
-    assert store_rows(con) == [("s1", "New", None, None, None, None)]
-
-
-def test_a_snapshot_dropping_most_stores_is_held_back_until_confirmed(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
-    ingest_file(con, Feed.STORES, write(tmp_path / "a.csv", *(f"s{i},N{i},,,," for i in range(30))))
-    small = write(tmp_path / "b.csv", "s0,N0,,,,")
-    (held,) = ingest_each(con, [(Feed.STORES, small)])
-    assert isinstance(held, SnapshotShrinkError) and held.old_stores == 30
-    assert len(store_rows(con)) == 30
-    (applied,) = ingest_each(con, [(Feed.STORES, small)], allow_shrink=True)
-    assert isinstance(applied, LoadSummary) and len(store_rows(con)) == 1
 
 
 def test_ingest_stores_on_the_command_line_leaves_the_report_csv_byte_identical(
