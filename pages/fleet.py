@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, paths
-from ui.formatting import WINDOWS, percent
+from ui.formatting import WINDOWS, compact_count, percent
 
 LIVE_EVERY_MS = 60_000
 
@@ -28,9 +28,9 @@ if live:
 overview = caches.fleet_overview()
 kpi = st.columns(6)
 kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
-kpi[1].metric("Polls", f"{fresh.polls:,}")
+kpi[1].metric("Polls", compact_count(fresh.polls), help=f"{fresh.polls:,} polls loaded.")
 for col, window in zip(kpi[2:5], WINDOWS, strict=True):
-    col.metric(f"Uptime, last {window}", percent(overview.uptime_pct[window]),
+    col.metric(f"Uptime, {window}", percent(overview.uptime_pct[window]),
                help=f"Share of all stores' business time in the last {window} that was up.")
 kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
@@ -41,11 +41,13 @@ st.caption(f"**Special hours today: {special_today.stores:,} stores** "
            "hours), each on its own local date of the as-of; their weekly hours do not apply "
            "that day.")
 
-left, right = st.columns([2, 3])
-with left:
+# One above the other: side by side, the table's figures would scroll out of sight at
+# 1280 px.
+histogram_box, worst_box = st.container(), st.container()
+with histogram_box:
     st.subheader("Weekly uptime distribution")
     st.plotly_chart(charts.weekly_uptime_histogram(overview.uptime_bins), key="fleet_histogram")
-with right:
+with worst_box:
     st.subheader("Most downtime last week")
     st.caption(f"{overview.worst_caption}. Select a row to open the store's drill-down.")
 
@@ -54,7 +56,7 @@ with right:
         if rows:
             st.session_state["fleet_open_store"] = str(overview.worst.iloc[rows[0]]["store_id"])
 
-    # The figures first, so that "Down, hour" shows at 1280 px beside the histogram.
+    # The figures first, then the name (often long).
     worst_columns = {
         "store_id": st.column_config.TextColumn("Store id", width=150, pinned=True),
         "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.1f",

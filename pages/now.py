@@ -49,7 +49,7 @@ else:
                                                    help="In the store's own time zone."),
         "poll_age": st.column_config.TextColumn("Last poll", help="How long ago.", width=70),
         "closes_local": st.column_config.TextColumn("Closes (local)", width=115),
-        "zone": st.column_config.TextColumn("Store time zone", width=120),
+        "zone": st.column_config.TextColumn("Store time zone", width=115),
         "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width=75),
     }
     st.dataframe(view.offline, hide_index=True, key="now_offline",

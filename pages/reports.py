@@ -104,8 +104,9 @@ def _render_preview(csv_path: Path) -> None:
     preview = caches.report_preview(csv_path, contains, float(min_down))
     m = st.columns(5)
     for col, window in zip(m[:3], WINDOWS, strict=True):
-        col.metric(f"Fleet uptime, last {window}", percent(preview.uptime_pct[window]),
-                   help="Share of all stores' business time that was up.")
+        col.metric(f"Uptime, last {window}", percent(preview.uptime_pct[window]),
+                   help=f"The fleet's: the share of all stores' business time in the last "
+                        f"{window} that was up.")
     m[3].metric("Stores in report", f"{preview.total_rows:,}")
     m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
                 help="All last-week figures are 0: closed all week, or no poll inside "

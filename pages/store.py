@@ -175,10 +175,12 @@ with right:
         st.dataframe(
             store.hours, hide_index=True, key="store_hours",
             column_config={
-                "day": st.column_config.TextColumn("Day", width="small"),
-                "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
-                "utc": st.column_config.TextColumn("UTC"),
-                "utc_offset": st.column_config.TextColumn("Offset", width="small"),
+                # Sized to fit half of a 1280 px page.
+                "day": st.column_config.TextColumn("Day", width=55),
+                "local": st.column_config.TextColumn(f"Local ({tl.timezone})", width=140,
+                                                     help=f"Wall time in {tl.timezone}."),
+                "utc": st.column_config.TextColumn("UTC", width=125),
+                "utc_offset": st.column_config.TextColumn("Offset", width=75),
             },
         )
         st.caption(f"UTC times as in the week ending {store.hours_reference:%a %Y-%m-%d} "
