@@ -177,9 +177,11 @@ with right:
             column_config={
                 # Sized to fit half of a 1280 px page.
                 "day": st.column_config.TextColumn("Day", width=55),
-                "local": st.column_config.TextColumn(f"Local ({tl.timezone})", width=140,
+                # The zone is in the help and the line above: in the header it would
+                # crowd out the UTC times.
+                "local": st.column_config.TextColumn("Local", width=100,
                                                      help=f"Wall time in {tl.timezone}."),
-                "utc": st.column_config.TextColumn("UTC", width=125),
+                "utc": st.column_config.TextColumn("UTC", width=150),
                 "utc_offset": st.column_config.TextColumn("Offset", width=75),
             },
         )

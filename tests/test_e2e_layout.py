@@ -53,7 +53,8 @@ GRIDS_JS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")
 # the script's run has ended).
 DRAWN_JS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")]
   .filter(g => g.checkVisibility() && g.getBoundingClientRect().height > 0)
-  .every(g => g.querySelector('.dvn-scroller') && g.querySelector("th[role='columnheader']"))
+  .every(g => g.querySelector('.dvn-scroller')
+              && g.querySelector("table[role=grid] th[role='columnheader']"))
   && [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
   .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
 OVERFLOW_JS = """() => {
@@ -113,6 +114,7 @@ def _check_tables(grids: list[dict[str, Any]], where: str) -> None:
     assert grids, f"{where}: no table was drawn"
     for grid in grids:
         name = f"{where}, table {grid['headers'][:1]}"
+        assert grid["columns"] > 0, f"{name} has not drawn its accessible table"
         if grid["columns"] <= 5:
             assert grid["scrollWidth"] <= grid["clientWidth"], \
                 f"{name} is wider than its box: {grid}"
@@ -130,11 +132,11 @@ def test_every_page_reads_at_1280_and_1920_px_on_14000_stores(tmp_path: Path) ->
     screens.mkdir()
     with _served(tmp_path, LOOP_DB=str(db_path), LOOP_DEMO_FEED="0") as (url, _):
         report_id, store_id = _report(url)
-        pages = {  # name -> (address, a text that shows once the page has run)
+        pages = {  # name -> (address, a text, exactly, that shows once the page has run)
             "reports": (f"/?report_id={report_id}", "Most downtime last week"),
-            "fleet": ("/fleet", "Fleet uptime per day"),
+            "fleet": ("/fleet", "Fleet uptime per day (store-local dates)"),
             "now": ("/now", "Unknown"),
-            "incidents": ("/fleet-incidents", "Inactive polls"),
+            "incidents": ("/fleet-incidents", "Download incidents (CSV)"),
             "store": (f"/store?store_id={store_id}", "Business hours"),
             "data": ("/data", "Data quality"),
             "alerts": ("/alerts", "Channels and thresholds"),
@@ -149,13 +151,16 @@ def test_every_page_reads_at_1280_and_1920_px_on_14000_stores(tmp_path: Path) ->
                     for name, (path, ready) in pages.items():
                         where = f"{name} at {width} px"
                         page.goto(url + path)
-                        page.get_by_text(ready).first.wait_for()
-                        # The script has finished (no "running" widget) and the grids
-                        # and charts have drawn.
-                        page.locator("[data-testid='stStatusWidget']").wait_for(
+                        page.get_by_text(ready, exact=True).first.wait_for()
+                        # The script has finished (no spinner) and the grids and charts
+                        # have drawn.
+                        page.locator("[data-testid='stSpinner']").first.wait_for(
                             state="detached")
                         page.wait_for_function(DRAWN_JS)
-                        page.wait_for_timeout(500)
+                        # A page may rerun once after its first run (a widget's first
+                        # value): measure what stays.
+                        page.wait_for_timeout(1500)
+                        page.wait_for_function(DRAWN_JS)
                         page.screenshot(path=str(screens / f"{name}-{width}.png"))
                         assert page.locator("[data-testid='stException']").count() == 0, where
                         overflow = page.evaluate(OVERFLOW_JS)
