@@ -70,8 +70,8 @@ elif span == "Custom":
     first, last = view.local_dates(as_of, zone)
     picked = c3.date_input(f"Dates ({zone}, inclusive)", value=(first, last),
                            key=f"store_dates_{zone}", max_value=last + timedelta(days=1),
-                           help="Local dates of the store's time zone; pick UTC under "
-                                "'Show times in' for UTC dates.")
+                           help="Dates in the zone the chart shows; 'Show times in' "
+                                "switches between the store's own zone and UTC.")
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info("Pick a start and an end date.")
         st.stop()
