@@ -172,7 +172,8 @@ class _Api:
         # Checked before touching the database, so a typo never costs a connection.
         as_of = parse_query_instant(text) if text else None
         con = await self._con()
-        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of, keep=self._reports)
+        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of, keep=self._reports,
+                                             source="api")
         await run_in_threadpool(lambda: audit.record(
             con, request.state.actor, audit.Action.REPORT_TRIGGERED, subject=report_id,
             details={"as_of": text or None}))

@@ -147,7 +147,7 @@ def _reports_list(args: argparse.Namespace) -> int:
     for job in list_reports(connect(args), limit=args.limit):
         stores = "" if job.row_count is None else str(job.row_count)
         print("\t".join([job.report_id, iso_z(job.created_at), job.status.value, stores,
-                         job.error or ""]))
+                         job.error or "", job.source or ""]))
     return EXIT_OK
 
 

@@ -32,7 +32,12 @@ import duckdb
 
 from loop_core import report_files
 from loop_core.config import ReportsConfig
-from loop_core.errors import LoopCoreError, ReportUnavailableError, UnknownReportError
+from loop_core.errors import (
+    InvalidParameterError,
+    LoopCoreError,
+    ReportUnavailableError,
+    UnknownReportError,
+)
 from loop_core.models import ReportState, ReportStatus
 from loop_core.sqlfiles import load_sql
 from loop_core.timeutil import parse_query_instant
@@ -40,6 +45,8 @@ from loop_core.transaction import transaction
 
 INTERRUPTED = "interrupted: the process stopped before the report finished"
 EXPIRED = "expired: generate it again"
+# Where a report job can be started from (reports.source; NULL for jobs before migration 17).
+SOURCES = ("dashboard", "api", "cli")
 
 LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +56,7 @@ _live_lock = threading.Lock()
 
 _COLUMNS = (
     "report_id, status, created_at, finished_at, as_of_requested, as_of, "
-    "row_count, duration_s, error, csv_bytes, expired_at"
+    "row_count, duration_s, error, csv_bytes, expired_at, source"
 )
 
 
@@ -119,20 +126,24 @@ def trigger_report(
     as_of: datetime | str | None = None,
     *,
     keep: ReportsConfig | None = None,
+    source: str = "cli",
 ) -> str:
     """Start a report in a background thread and return its unguessable ``report_id``.
 
     ``as_of`` (a datetime or ISO 8601 text) overrides "now"; by default the report uses
     the latest poll. A bad ``as_of`` raises ``InvalidParameterError`` before anything starts.
     Once it is Complete, the reports beyond ``keep`` (default: the default settings) expire.
+    ``source`` records where it was started (one of :data:`SOURCES`).
     """
+    if source not in SOURCES:
+        raise InvalidParameterError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     as_of_dt = parse_query_instant(as_of) if as_of is not None else None
     report_id = new_report_id()
     with con.cursor() as cur:
         cur.execute(
-            "INSERT INTO reports (report_id, status, created_at, as_of_requested) "
-            "VALUES (?, ?, now(), ?)",
-            [report_id, ReportState.RUNNING.value, as_of_dt],
+            "INSERT INTO reports (report_id, status, created_at, as_of_requested, source) "
+            "VALUES (?, ?, now(), ?, ?)",
+            [report_id, ReportState.RUNNING.value, as_of_dt, source],
         )
     thread = threading.Thread(
         target=_run, args=(con, report_id, as_of_dt, keep or ReportsConfig()),
@@ -303,6 +314,7 @@ def _status(row: tuple[object, ...]) -> ReportStatus:
         else str(row[8]),
         csv_bytes=None if row[9] is None else int(row[9]),  # type: ignore[call-overload]
         expired_at=row[10],  # type: ignore[arg-type]
+        source=None if row[11] is None else str(row[11]),
     )
 
 

@@ -86,6 +86,7 @@ class ReportStatus:
     csv_bytes: int | None = None
     expired_at: datetime | None = None
     csv_path: Path | None = None
+    source: str | None = None  # dashboard / api / cli (jobs.SOURCES); None: not recorded
 
 
 @dataclass(frozen=True)

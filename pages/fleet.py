@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, paths
-from ui.formatting import WINDOWS, percent
+from ui.formatting import WINDOWS, compact_count, percent
 
 LIVE_EVERY_MS = 60_000
 
@@ -28,9 +28,9 @@ if live:
 overview = caches.fleet_overview()
 kpi = st.columns(6)
 kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
-kpi[1].metric("Polls", f"{fresh.polls:,}")
+kpi[1].metric("Polls", compact_count(fresh.polls), help=f"{fresh.polls:,} polls loaded.")
 for col, window in zip(kpi[2:5], WINDOWS, strict=True):
-    col.metric(f"Uptime, last {window}", percent(overview.uptime_pct[window]),
+    col.metric(f"Uptime, {window}", percent(overview.uptime_pct[window]),
                help=f"Share of all stores' business time in the last {window} that was up.")
 kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
@@ -41,34 +41,45 @@ st.caption(f"**Special hours today: {special_today.stores:,} stores** "
            "hours), each on its own local date of the as-of; their weekly hours do not apply "
            "that day.")
 
-left, right = st.columns([1, 1])
-with left:
+# One above the other: side by side, the table's figures would scroll out of sight at
+# 1280 px.
+histogram_box, worst_box = st.container(), st.container()
+with histogram_box:
     st.subheader("Weekly uptime distribution")
     st.plotly_chart(charts.weekly_uptime_histogram(overview.uptime_bins), key="fleet_histogram")
-with right:
+with worst_box:
     st.subheader("Most downtime last week")
-    st.caption("Select a row to open the store's drill-down.")
+    st.caption(f"{overview.worst_caption}. Select a row to open the store's drill-down.")
 
     def _open_store() -> None:
         rows = st.session_state["fleet_worst"].selection.rows
         if rows:
             st.session_state["fleet_open_store"] = str(overview.worst.iloc[rows[0]]["store_id"])
 
+    # The figures first, then the name (often long).
+    worst_columns = {
+        "store_id": st.column_config.TextColumn("Store id", width=150, pinned=True),
+        "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.1f",
+                                                            width=100),
+        "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.1f",
+                                                           width=95),
+        "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)", format="%.0f",
+                                                            width=115),
+        "uptime_pct_week": st.column_config.ProgressColumn(
+            "Up, week", min_value=0, max_value=100, format="%.0f%%", width=90,
+            color=charts.UP),
+        "name": st.column_config.TextColumn("Name"),
+    }
     st.dataframe(
         overview.worst, hide_index=True, height=340, key="fleet_worst",
         on_select=_open_store, selection_mode="single-row",
-        column_config={
-            "store_id": st.column_config.TextColumn("Store id"),
-            "name": st.column_config.TextColumn("Name"),
-            "uptime_pct_week": st.column_config.ProgressColumn(
-                "Up, week", min_value=0, max_value=100, format="%.0f%%", width="small",
-                color=charts.UP),
-            "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.1f"),
-            "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.1f"),
-            "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)",
-                                                                format="%.0f"),
-        },
+        column_order=list(worst_columns), column_config=worst_columns,
     )
+    if len(overview.with_downtime) > len(overview.worst):
+        with st.expander(f"All {len(overview.with_downtime):,} stores with downtime last week"):
+            st.caption("Click a column header to sort; the table's toolbar downloads it as CSV.")
+            st.dataframe(overview.with_downtime, hide_index=True, key="fleet_all_down",
+                         column_order=list(worst_columns), column_config=worst_columns)
     opened = st.session_state.pop("fleet_open_store", None)
     if opened:
         st.switch_page(paths.PAGE_STORE, query_params={"store_id": opened})

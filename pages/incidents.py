@@ -20,6 +20,10 @@ m[0].metric("Incidents", f"{len(view.table):,}")
 m[1].metric("Ongoing", f"{view.ongoing:,}")
 m[2].metric("Downtime (h)", f"{view.total_downtime_h:,.2f}",
             help="The sum over all incidents: the report's weekly downtime of the fleet.")
+if view.table.empty:
+    st.success("No incident in these 7 days: every store with a known status was up inside "
+               "its business hours. The Now page shows what is down at the latest poll.",
+               icon=":material/check_circle:")
 st.dataframe(view.table, hide_index=True, key="incidents_table", column_config={
     "store_id": st.column_config.TextColumn("Store id"),
     "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -30,24 +30,35 @@ for col, state in zip(st.columns(4), LABELS, strict=True):
     col.metric(LABELS[state], f"{view.counts[state]:,}")
 
 st.subheader("Offline while open")
-if view.offline.empty:
+if view.offline.empty and contains.strip():
+    st.info("No offline store matches this id: clear the box to see them all.",
+            icon=":material/filter_alt_off:")
+elif view.offline.empty:
     st.success("No store is down inside its business hours.", icon=":material/check_circle:")
 else:
     st.caption("Most downtime so far first. Open a row's link for the store's drill-down.")
-    st.dataframe(view.offline, hide_index=True, key="now_offline", column_config={
-        "store_id": st.column_config.TextColumn("Store id"),
-        "name": st.column_config.TextColumn("Name"),
-        "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width="small"),
-        "since_local": st.column_config.TextColumn("Since (store-local)"),
-        "since_utc": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD HH:mm"),
-        "downtime_min": st.column_config.NumberColumn("Down so far (min)", format="%.1f"),
-        "poll_age": st.column_config.TextColumn("Latest poll", help="How long ago."),
-        "closes_local": st.column_config.TextColumn("Closes (store-local)"),
-        "zone": st.column_config.TextColumn("Store timezone"),
-    })
+    # Sized to fit 1280 px whole (the store's zone, last, included); the UTC instant of
+    # "since" is on the drill-down.
+    offline_columns = {
+        "store_id": st.column_config.TextColumn("Store id", width=145, pinned=True),
+        "name": st.column_config.TextColumn("Name", width=100),
+        "downtime_min": st.column_config.NumberColumn(
+            "Down (min)", format="%.1f", width=80,
+            help="Downtime so far in this incident, business time only."),
+        "since_local": st.column_config.TextColumn("Since (local)", width=115,
+                                                   help="In the store's own time zone."),
+        "poll_age": st.column_config.TextColumn("Last poll", help="How long ago.", width=70),
+        "closes_local": st.column_config.TextColumn("Closes (local)", width=115),
+        "zone": st.column_config.TextColumn("Store time zone", width=115),
+        "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width=75),
+    }
+    st.dataframe(view.offline, hide_index=True, key="now_offline",
+                 column_order=list(offline_columns), column_config=offline_columns)
 
 st.subheader("Unknown")
-if view.unknown.empty:
+if view.unknown.empty and contains.strip():
+    st.caption("No store of unknown status matches this id.")
+elif view.unknown.empty:
     st.caption("Every open store reported inside its business hours in the last 2 hours.")
 else:
     st.dataframe(view.unknown, hide_index=True, key="now_unknown", column_config={

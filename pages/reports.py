@@ -104,8 +104,9 @@ def _render_preview(csv_path: Path) -> None:
     preview = caches.report_preview(csv_path, contains, float(min_down))
     m = st.columns(5)
     for col, window in zip(m[:3], WINDOWS, strict=True):
-        col.metric(f"Fleet uptime, last {window}", percent(preview.uptime_pct[window]),
-                   help="Share of all stores' business time that was up.")
+        col.metric(f"Uptime, last {window}", percent(preview.uptime_pct[window]),
+                   help=f"The fleet's: the share of all stores' business time in the last "
+                        f"{window} that was up.")
     m[3].metric("Stores in report", f"{preview.total_rows:,}")
     m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
                 help="All last-week figures are 0: closed all week, or no poll inside "
@@ -114,29 +115,36 @@ def _render_preview(csv_path: Path) -> None:
     with table:
         st.caption(f"{len(preview.rows):,} of {preview.total_rows:,} stores shown · click "
                    "a column header to sort")
+        # The week's uptime and the downtime figures first: at 1280 px they show beside
+        # the list, and the uptime hours (business time minus downtime) scroll in after.
+        preview_columns = {
+            "store_id": st.column_config.TextColumn("Store id", width=150, pinned=True),
+            "uptime_pct_week": st.column_config.ProgressColumn(
+                "Up, week", min_value=0, max_value=100, format="%.1f%%", width=90,
+                color=charts.UP, help="Uptime last week, % of business time."),
+            "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)",
+                                                                format="%.2f", width=115),
+            "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.2f",
+                                                               width=95),
+            "downtime_last_week": st.column_config.NumberColumn("Down, week (h)",
+                                                                format="%.2f", width=100),
+            "uptime_last_hour": st.column_config.NumberColumn("Up, hour (min)", format="%.2f",
+                                                              width=105),
+            "uptime_last_day": st.column_config.NumberColumn("Up, day (h)", format="%.2f",
+                                                             width=85),
+            "uptime_last_week": st.column_config.NumberColumn("Up, week (h)", format="%.2f",
+                                                              width=95),
+        }
         st.dataframe(
             preview.rows, hide_index=True, height=420, key="reports_preview_table",
-            column_config={
-                "store_id": st.column_config.TextColumn("Store id"),
-                "uptime_last_hour": st.column_config.NumberColumn("Up, last hour (min)",
-                                                                  format="%.2f"),
-                "uptime_last_day": st.column_config.NumberColumn("Up, last day (h)",
-                                                                 format="%.2f"),
-                "uptime_last_week": st.column_config.NumberColumn("Up, last week (h)",
-                                                                  format="%.2f"),
-                "downtime_last_hour": st.column_config.NumberColumn("Down, last hour (min)",
-                                                                    format="%.2f"),
-                "downtime_last_day": st.column_config.NumberColumn("Down, last day (h)",
-                                                                   format="%.2f"),
-                "downtime_last_week": st.column_config.NumberColumn("Down, last week (h)",
-                                                                    format="%.2f"),
-                "uptime_pct_week": st.column_config.ProgressColumn(
-                    "Uptime last week", min_value=0, max_value=100, format="%.1f%%",
-                    color=charts.UP),
-            },
+            column_order=list(preview_columns), column_config=preview_columns,
         )
+        if preview.rows.empty:
+            st.info("No store matches these filters: clear the id box or lower the minimum "
+                    "downtime.", icon=":material/filter_alt_off:")
     with worst:
         st.markdown("**Most downtime last week**")
+        st.caption(view.most_downtime_caption(preview))
         for row in preview.most_downtime.itertuples(index=False):
             st.page_link(paths.PAGE_STORE,
                          label=f"{code_span(row.store_id)} · {row.downtime_last_week:.1f} h",
@@ -167,7 +175,8 @@ if selected:
 st.subheader("History")
 history = caches.report_history()
 if history.empty:
-    st.caption("No reports yet: generate the first one above.")
+    st.caption("No reports yet: press **Generate report** above, or call the API's "
+               "`/trigger_report`.")
 else:
     st.caption("Newest first. Select a row to open that report.")
 
@@ -180,11 +189,14 @@ else:
         history, hide_index=True, on_select=_open_selected, selection_mode="single-row",
         key="reports_history",
         column_config={
-            "report_id": st.column_config.TextColumn("Report id"),
+            "report_id": st.column_config.TextColumn("Report id", width=190, pinned=True),
             "created_at": st.column_config.DatetimeColumn("Created (UTC)",
                                                           format="YYYY-MM-DD HH:mm:ss"),
             "as_of": st.column_config.DatetimeColumn("As-of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "status": st.column_config.TextColumn("Status"),
+            "status": st.column_config.TextColumn("Status", width=85),
+            "source": st.column_config.TextColumn(
+                "Started from", width=100,
+                help="Dashboard, API or CLI; unknown for reports from before it was recorded."),
             "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
             "stores": st.column_config.NumberColumn("Stores", format="localized"),
             "error": st.column_config.TextColumn("Note", width="medium"),

@@ -5,12 +5,12 @@ Reachable as ``?store_id=…`` (the id box is bound to that query parameter).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import streamlit as st
 
 from ui import caches, charts, entry
-from ui.formatting import code_span
+from ui.formatting import code_span, percent
 from ui.views import store as view
 
 RANGES = ("Last day", "Last week", "Custom")
@@ -55,26 +55,32 @@ span = c1.segmented_control("Range", RANGES, default="Last week", key="store_ran
 tz_mode = c2.segmented_control("Show times in", ("Store local", "UTC"), default="Store local",
                                key="store_tz_mode", required=True)
 as_of = report.as_of
+local = tz_mode == "Store local"
+now_status = caches.store_status(store_id)
 start: datetime | None
 end: datetime | None
 if span == "Last day":
     start, end = as_of - timedelta(days=1), as_of
 elif span == "Custom":
-    default_days = (as_of.date() - timedelta(days=6), as_of.date())
-    picked = c3.date_input("Dates (UTC, inclusive)", value=default_days, key="store_dates",
-                           max_value=as_of.date() + timedelta(days=1))
+    # The picker's dates are in the zone the chart shows: the store's own, or UTC.
+    zone = "UTC"
+    if local:
+        zone = now_status.zone if now_status is not None else \
+            caches.store_view(store_id, as_of - timedelta(days=7), as_of).timeline.timezone
+    first, last = view.local_dates(as_of, zone)
+    picked = c3.date_input(f"Dates ({zone}, inclusive)", value=(first, last),
+                           key=f"store_dates_{zone}", max_value=last + timedelta(days=1),
+                           help="Dates in the zone the chart shows; 'Show times in' "
+                                "switches between the store's own zone and UTC.")
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info("Pick a start and an end date.")
         st.stop()
-    start = datetime.combine(picked[0], time(), tzinfo=UTC)
-    end = datetime.combine(picked[1] + timedelta(days=1), time(), tzinfo=UTC)
+    start, end = view.local_dates_range(picked[0], picked[1], zone)
 else:
     start, end = as_of - timedelta(days=7), as_of
 
 store = caches.store_view(store_id, start, end)
 tl = store.timeline
-local = tz_mode == "Store local"
-now_status = caches.store_status(store_id)
 badge = view.status_line(now_status)
 if now_status is not None and badge is not None:
     age = report.as_of - now_status.latest_poll
@@ -95,10 +101,25 @@ st.markdown(f"Timezone **{tl.timezone}** · range {tl.start:%Y-%m-%d %H:%M} → 
             f"{tl.end:%Y-%m-%d %H:%M} UTC · {len(store.polls):,} polls "
             f"({int(store.polls['in_hours'].sum()):,} inside business hours)")
 
+in_range = view.range_figures(store.spans)
+shown = f"{tl.start:%Y-%m-%d %H:%M} → {tl.end:%Y-%m-%d %H:%M} UTC"
+range_cols = st.columns(3)
+range_cols[0].metric("Uptime, this range", f"{in_range.uptime_h:.2f} h",
+                     help=f"Business time up in the range shown ({shown}), interpolated from "
+                          "the polls by the report's rules.")
+range_cols[1].metric("Downtime, this range", f"{in_range.downtime_h:.2f} h",
+                     help=f"Business time down in the range shown ({shown}).")
+range_cols[2].metric("Uptime %, this range", percent(in_range.uptime_pct),
+                     help="Share of the business time with a known status that was up.")
+if in_range.uptime_pct is None:
+    st.info("No business time with a known status in this range: no poll inside its "
+            "business hours. Pick a longer range, or check the store's polls on the Data page.",
+            icon=":material/help:")
+
 figures = view.store_figures(report, store_id)
-if figures is None:
-    st.info("This store has no poll at or before the as-of, so it is not in the report.")
-else:
+
+
+def _report_figures(figures: dict[str, float]) -> None:
     for kind in ("uptime", "downtime"):
         figure_cols = st.columns(3)
         for col, (window, unit) in zip(figure_cols, (("hour", "min"), ("day", "h"), ("week", "h")),
@@ -109,6 +130,19 @@ else:
                             f"{as_of:%Y-%m-%d %H:%M:%S} UTC.")
     if not any(figures.values()):
         st.info("All figures are 0: no poll inside its business hours (or closed all week).")
+
+
+if figures is None:
+    st.info("This store has no poll at or before the as-of, so it is not in the report.")
+elif span == "Custom":
+    # A custom range has its own figures above; the report's are for its fixed windows.
+    with st.expander(f"The report's figures (last hour, day and week before "
+                     f"{as_of:%Y-%m-%d %H:%M} UTC)"):
+        _report_figures(figures)
+else:
+    st.caption(f"The report's figures: the last hour, day and week before the as-of "
+               f"({as_of:%Y-%m-%d %H:%M} UTC).")
+    _report_figures(figures)
 
 # ---------------------------------------------------------------- charts
 st.subheader("Timeline")
@@ -130,9 +164,9 @@ left, right = st.columns([1, 1])
 with left:
     st.subheader("Uptime per day")
     if store.daily.empty:
-        st.caption("No business time with a known status in this range.")
+        st.caption("No business time with a known status in this range: pick a longer range.")
     else:
-        st.plotly_chart(charts.daily_uptime(store.daily), key="store_daily")
+        st.plotly_chart(charts.daily_uptime(store.daily, tl.timezone), key="store_daily")
 with right:
     st.subheader("Business hours")
     if store.open_24x7 or store.hours_reference is None:
@@ -141,10 +175,14 @@ with right:
         st.dataframe(
             store.hours, hide_index=True, key="store_hours",
             column_config={
-                "day": st.column_config.TextColumn("Day", width="small"),
-                "local": st.column_config.TextColumn(f"Local ({tl.timezone})"),
-                "utc": st.column_config.TextColumn("UTC"),
-                "utc_offset": st.column_config.TextColumn("Offset", width="small"),
+                # Sized to fit half of a 1280 px page.
+                "day": st.column_config.TextColumn("Day", width=55),
+                # The zone is in the help and the line above: in the header it would
+                # crowd out the UTC times.
+                "local": st.column_config.TextColumn("Local", width=100,
+                                                     help=f"Wall time in {tl.timezone}."),
+                "utc": st.column_config.TextColumn("UTC", width=150),
+                "utc_offset": st.column_config.TextColumn("Offset", width=75),
             },
         )
         st.caption(f"UTC times as in the week ending {store.hours_reference:%a %Y-%m-%d} "

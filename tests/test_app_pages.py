@@ -497,3 +497,77 @@ def test_names_from_the_stores_feed_stand_beside_the_ids_on_now_fleet_and_the_dr
     store = _open("pages/store.py", store_id=down)
     _assert_clean(store)
     assert "**Down**, Inc" in [t.value for t in store.text]
+
+
+def test_fleet_says_how_many_stores_had_downtime_and_lists_them_all_on_request(
+    sample_db: Path,
+) -> None:
+    from loop_core.report import compute_report
+
+    rows = compute_report(db.connect(sample_db)).rows
+    down = int((rows["downtime_last_week"] > 0).sum())
+    at = _open("pages/fleet.py")
+    _assert_clean(at)
+    assert f"15 of {down:,} stores with downtime last week" in _texts(at)
+    assert at.expander[0].label == f"All {down:,} stores with downtime last week"
+    tables = [d.value for d in at.dataframe if "downtime_last_hour" in d.value.columns]
+    assert [len(t) for t in tables] == [15, down]
+
+
+def test_a_custom_range_shows_its_own_figures_with_dates_in_the_stores_zone(
+    sample_db: Path,
+) -> None:
+    from loop_core import timeline
+    from loop_core.report import compute_report
+    from ui.views import store as store_view
+
+    con = db.connect(sample_db)
+    report = compute_report(con)
+    worst = report.rows.sort_values("downtime_last_week", ascending=False).iloc[0]
+    store_id = str(worst["store_id"])
+    at = _open("pages/store.py", store_id=store_id)
+    at.segmented_control(key="store_range").set_value("Custom").run()
+    _assert_clean(at)
+    zone = timeline.store_timeline(con, store_id).timezone
+    picker = at.date_input[0]
+    assert picker.label == f"Dates ({zone}, inclusive)"
+    # Two local dates: the figures are the spans over those days in the store's zone.
+    first, last = store_view.local_dates(report.as_of, zone, days=2)
+    picker.set_value((first, last)).run()
+    _assert_clean(at)
+    start, end = store_view.local_dates_range(first, last, zone)
+    expected = store_view.range_figures(
+        store_view.store_view(timeline.store_timeline(con, store_id, start, end)).spans)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Uptime, this range"] == f"{expected.uptime_h:.2f} h"
+    assert shown["Downtime, this range"] == f"{expected.downtime_h:.2f} h"
+    assert expected.uptime_h + expected.downtime_h > 0
+    # The report's fixed windows are still there, folded away.
+    assert any(e.label.startswith("The report's figures") for e in at.expander)
+    assert f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC" in _texts(at)
+    # In UTC the dates are UTC dates.
+    at.segmented_control(key="store_tz_mode").set_value("UTC").run()
+    assert at.date_input[0].label == "Dates (UTC, inclusive)"
+
+
+def test_the_history_says_a_report_came_from_the_dashboard_and_filters_say_when_nothing_matches(
+    sample_db: Path,
+) -> None:
+    at = _open("pages/reports.py")
+    at.button(key="reports_generate").click().run()
+    report_id = at.query_params["report_id"]
+    report_id = report_id[0] if isinstance(report_id, list) else report_id
+    deadline = time.monotonic() + TIMEOUT_S
+    while not at.get("download_button") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    history = next(d.value for d in at.dataframe if "source" in d.value.columns)
+    assert history.loc[history["report_id"] == report_id, "source"].tolist() == ["Dashboard"]
+    at.text_input(key="reports_filter_id").input("no-such-store").run()
+    _assert_clean(at)
+    assert any("No store matches these filters" in i.value for i in at.info)
+
+    now = _open("pages/now.py")
+    now.text_input(key="now_filter").input("no-such-store").run()
+    _assert_clean(now)
+    assert any("No offline store matches this id" in i.value for i in now.info)

@@ -133,3 +133,33 @@ def test_report_ids_have_no_look_alike_characters_and_never_start_like_an_option
     assert len(set(ids)) == len(ids)
     assert all(len(i) == 22 and set(i) <= set(ID_ALPHABET) for i in ids)
     assert not set("01lIoO-_") & set("".join(ids))
+
+
+def test_a_report_records_where_it_was_started_and_an_unknown_source_is_refused(
+    spec_db: duckdb.DuckDBPyConnection,
+) -> None:
+    from loop_core.jobs import list_reports
+
+    started = {source: trigger_report(spec_db, "2024-01-08T12:00:00Z", source=source)
+               for source in ("dashboard", "api", "cli")}
+    for report_id in started.values():
+        wait_for_report(spec_db, report_id, 30)
+    recorded = {s.report_id: s.source for s in list_reports(spec_db)}
+    assert recorded == {report_id: source for source, report_id in started.items()}
+    with pytest.raises(InvalidParameterError, match="source"):
+        trigger_report(spec_db, source="email")
+
+
+def test_a_report_from_before_sources_were_recorded_reads_as_unknown_in_the_history(
+    spec_db: duckdb.DuckDBPyConnection,
+) -> None:
+    from loop_core.jobs import list_reports
+    from ui.views.reports import report_history
+
+    report_id = trigger_report(spec_db, "2024-01-08T12:00:00Z", source="api")
+    wait_for_report(spec_db, report_id, 30)
+    # What migration 017 leaves in the rows it finds: no source.
+    spec_db.execute("UPDATE reports SET source = NULL WHERE report_id = ?", [report_id])
+    assert list_reports(spec_db)[0].source is None
+    history = report_history(list_reports(spec_db))
+    assert history.loc[0, "source"] == "unknown"

@@ -379,3 +379,77 @@ def test_the_worst_stores_carry_their_names_beside_the_ids_and_an_empty_one_with
     worst = fleet_view.fleet_overview(report, top=5, names={first: "Main St"}).worst
     assert list(worst.columns[:2]) == ["store_id", "name"]
     assert list(worst["name"]) == ["Main St", "", "", "", ""]
+
+
+def test_most_downtime_lists_the_first_stores_and_counts_every_store_with_downtime(
+    report: ReportResult,
+) -> None:
+    overview = fleet_view.fleet_overview(report, top=5)
+    down = report.rows[report.rows["downtime_last_week"] > 0]
+    assert len(overview.with_downtime) == len(down) > 5
+    # The capped list is the head of the full one, in the same order.
+    assert list(overview.worst["store_id"]) == list(overview.with_downtime["store_id"][:5])
+    assert overview.worst_caption == f"5 of {len(down):,} stores with downtime last week"
+    preview = reports_view.report_preview(report.csv)
+    assert reports_view.most_downtime_caption(preview) == (
+        f"10 of {len(down):,} stores with downtime last week: sort the table by "
+        '"Down, week" to see all.')
+
+
+def test_the_figures_over_the_range_shown_are_the_reports_over_its_day_and_week(
+    con: duckdb.DuckDBPyConnection, report: ReportResult,
+) -> None:
+    # The engine's spans summed give exactly the report's figures over the same window:
+    # the custom range's figures follow the same rules.
+    for row in report.rows.head(40).itertuples(index=False):
+        for days, window in ((1, "day"), (7, "week")):
+            tl = timeline.store_timeline(con, str(row.store_id),
+                                         report.as_of - timedelta(days=days), report.as_of)
+            figures = store_view.range_figures(store_view.store_view(tl).spans)
+            assert (figures.uptime_h, figures.downtime_h) == (
+                getattr(row, f"uptime_last_{window}"), getattr(row, f"downtime_last_{window}"))
+
+
+def test_range_figures_round_half_up_and_say_when_nothing_is_known() -> None:
+    import pandas as pd
+
+    start = pd.Timestamp("2024-10-14 09:00", tz="UTC")
+    spans = pd.DataFrame({
+        "start_utc": [start, start + pd.Timedelta(minutes=90)],
+        # 90 min up, then 18 s down: 0.005 h, which rounds up to 0.01.
+        "end_utc": [start + pd.Timedelta(minutes=90),
+                    start + pd.Timedelta(minutes=90, seconds=18)],
+        "status": ["active", "inactive"]})
+    figures = store_view.range_figures(spans)
+    assert (figures.uptime_h, figures.downtime_h) == (1.5, 0.01)
+    assert figures.uptime_pct == 99.7
+    assert store_view.range_figures(spans.iloc[0:0]).uptime_pct is None
+
+
+@pytest.mark.parametrize(("zone", "day", "start", "end"), [
+    # An ordinary day: local midnight to local midnight.
+    ("America/New_York", "2024-10-14", "2024-10-14T04:00", "2024-10-15T04:00"),
+    # The day daylight saving starts is 23 hours long.
+    ("America/New_York", "2024-03-10", "2024-03-10T05:00", "2024-03-11T04:00"),
+    # Santiago springs forward at midnight: the day starts at 01:00 local.
+    ("America/Santiago", "2024-09-08", "2024-09-08T04:00", "2024-09-09T03:00"),
+    ("UTC", "2024-10-14", "2024-10-14T00:00", "2024-10-15T00:00"),
+])
+def test_the_pickers_local_dates_become_the_instants_of_those_days_in_that_zone(
+    zone: str, day: str, start: str, end: str,
+) -> None:
+    on = datetime.fromisoformat(day).date()
+    got = store_view.local_dates_range(on, on, zone)
+    assert got == (datetime.fromisoformat(start).replace(tzinfo=UTC),
+                   datetime.fromisoformat(end).replace(tzinfo=UTC))
+    # Several days run from the first one's midnight to the midnight after the last.
+    week = store_view.local_dates_range(on - timedelta(days=6), on, zone)
+    assert week[1] == got[1] and week[0] < got[0]
+
+
+def test_the_default_custom_range_is_the_week_of_local_dates_up_to_the_as_of() -> None:
+    # 02:00 UTC on the 14th is still the 13th in Chicago.
+    as_of = datetime(2024, 10, 14, 2, 0, tzinfo=UTC)
+    first, last = store_view.local_dates(as_of, "America/Chicago")
+    assert (first.isoformat(), last.isoformat()) == ("2024-10-07", "2024-10-13")
+    assert store_view.local_dates(as_of, "UTC")[1].isoformat() == "2024-10-14"

@@ -224,8 +224,8 @@ def store_timeline(
     return _layout(go.Figure(data=traces, layout=layout), height=360)
 
 
-def daily_uptime(daily: pd.DataFrame) -> go.Figure:
-    """Business hours up and down per store-local date, stacked."""
+def daily_uptime(daily: pd.DataFrame, zone: str | None = None) -> go.Figure:
+    """Business hours up and down per store-local date (of ``zone``), stacked."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=daily["local_date"], y=daily["uptime_h"], name="Up", marker_color=UP,
                          hovertemplate="%{x|%a %d %b}: %{y:.2f} h up<extra></extra>"))
@@ -233,6 +233,7 @@ def daily_uptime(daily: pd.DataFrame) -> go.Figure:
                          marker_color=DOWN,
                          hovertemplate="%{x|%a %d %b}: %{y:.2f} h down<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="Date (store-local)", **_day_ticks(daily["local_date"]))
+    where = "store-local" if zone is None else f"store-local, {zone}"
+    fig.update_xaxes(title=f"Date ({where})", **_day_ticks(daily["local_date"]))
     fig.update_yaxes(title="Business hours (h)")
     return _layout(fig, height=300)

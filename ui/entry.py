@@ -13,7 +13,7 @@ import streamlit as st
 
 from loop_core.errors import LoopCoreError
 from ui.formatting import code_span
-from ui.paths import APP_SCRIPT
+from ui.paths import APP_SCRIPT, PAGE_DATA
 
 LOGGER = logging.getLogger(__name__)
 # Characters that Markdown or Streamlit's directives could read as markup.
@@ -52,7 +52,9 @@ def require_entry_point() -> None:
 def stop_without_polls(latest_poll: object) -> None:
     """End a page that needs polls with a pointer to the Data page when there are none."""
     if latest_poll is None:
-        st.info("No polls yet: load the feeds on the Data page.", icon=":material/info:")
+        st.info("No polls yet: load the feeds (store status, business hours, timezones) on "
+                "the Data page, or configure a sync source.", icon=":material/info:")
+        st.page_link(PAGE_DATA, label="Open the Data page", icon=":material/database:")
         st.stop()
 
 

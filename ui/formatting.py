@@ -57,3 +57,8 @@ def _backtick_runs(value: str) -> list[str]:
     if current:
         runs.append(current)
     return runs
+
+
+def compact_count(n: int) -> str:
+    """A count short enough for a narrow metric: ``14,000``, ``2.60 M`` from a million."""
+    return f"{n / 1_000_000:.2f} M" if n >= 1_000_000 else f"{n:,}"

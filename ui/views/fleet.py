@@ -24,6 +24,18 @@ class FleetOverview:
     weekly_uptime: pd.DataFrame  # store_id, uptime_pct_week (stores with business time)
     uptime_bins: pd.DataFrame  # band ("95–100 %"), low, high, stores: 5-point bands, 100 included
     worst: pd.DataFrame  # store_id, name, uptime_pct_week, downtime_last_week, _day, _hour
+    # Every store with downtime last week, in the same order and columns as ``worst`` (its
+    # first rows): the "show all" table.
+    with_downtime: pd.DataFrame
+
+    @property
+    def worst_caption(self) -> str:
+        """How many of the stores with downtime the capped list shows, e.g. "15 of 16
+        stores with downtime last week"."""
+        total = len(self.with_downtime)
+        if total == 0:
+            return "No store had downtime last week."
+        return f"{len(self.worst):,} of {total:,} stores with downtime last week"
 
 
 def fleet_uptime_pct(rows: pd.DataFrame) -> dict[str, float | None]:
@@ -48,16 +60,15 @@ def fleet_overview(result: ReportResult, top: int = 15,
     (with their ``names``, id -> name from the stores feed; '' without one)."""
     rows = result.rows.assign(uptime_pct_week=weekly_uptime_pct(result.rows))
     weekly = rows.loc[rows["uptime_pct_week"].notna(), ["store_id", "uptime_pct_week"]]
-    worst = (
+    down = (
         rows[rows["downtime_last_week"] > 0]
         .sort_values(["downtime_last_week", "downtime_last_day", "store_id"],
                      ascending=[False, False, True])
-        .head(top)
         .loc[:, ["store_id", "uptime_pct_week", "downtime_last_week", "downtime_last_day",
                  "downtime_last_hour"]]
         .reset_index(drop=True)
     )
-    worst.insert(1, "name", [(names or {}).get(str(s), "") for s in worst["store_id"]])
+    down.insert(1, "name", [(names or {}).get(str(s), "") for s in down["store_id"]])
     return FleetOverview(
         as_of=result.as_of,
         stores=len(rows),
@@ -65,7 +76,8 @@ def fleet_overview(result: ReportResult, top: int = 15,
         uptime_pct=fleet_uptime_pct(rows),
         weekly_uptime=weekly.reset_index(drop=True),
         uptime_bins=uptime_bins(weekly["uptime_pct_week"]),
-        worst=worst,
+        worst=down.head(top),
+        with_downtime=down,
     )
 
 

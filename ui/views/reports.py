@@ -17,8 +17,12 @@ from loop_core.report import unguarded_id
 from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
 
 DEFAULT_EXPECTED_S = 3.0
-HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "error", "duration_s", "stores",
-                   "link"]
+HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "source", "stores",
+                   "duration_s", "error", "link"]
+# How the History table names where a job was started (jobs.SOURCES); jobs recorded before
+# the source was kept show "unknown".
+SOURCE_LABELS = {"dashboard": "Dashboard", "api": "API", "cli": "CLI"}
+UNKNOWN_SOURCE = "unknown"
 
 
 def report_history(statuses: list[ReportStatus]) -> pd.DataFrame:
@@ -30,6 +34,7 @@ def report_history(statuses: list[ReportStatus]) -> pd.DataFrame:
                 "created_at": s.created_at,
                 "as_of": s.as_of or s.as_of_requested,
                 "status": str(s.status),
+                "source": SOURCE_LABELS.get(s.source or "", UNKNOWN_SOURCE),
                 "duration_s": s.duration_s,
                 "stores": s.row_count,
                 # Empty, not None: a table would print the word "None" for a missing error.
@@ -92,6 +97,7 @@ class ReportPreview:
     uptime_pct: dict[str, float | None]  # window -> % of business time up, whole report
     stores_all_zero: int  # stores with no business time or no observations in the week
     most_downtime: pd.DataFrame  # the 10 stores with the most downtime last week
+    stores_with_downtime: int  # how many stores had any downtime last week (whole report)
 
 
 def report_preview(
@@ -118,4 +124,17 @@ def report_preview(
         uptime_pct=fleet_uptime_pct(rows),
         stores_all_zero=int(rows["uptime_pct_week"].isna().sum()),
         most_downtime=most[most["downtime_last_week"] > 0].reset_index(drop=True),
+        stores_with_downtime=int((rows["downtime_last_week"] > 0).sum()),
     )
+
+
+def most_downtime_caption(preview: ReportPreview) -> str:
+    """How much of the fleet the capped "Most downtime" list shows, and where the rest is."""
+    total = preview.stores_with_downtime
+    if total == 0:
+        return "No store had downtime last week."
+    shown = len(preview.most_downtime)
+    if shown == total:
+        return f"All {total:,} stores with downtime last week."
+    return (f"{shown:,} of {total:,} stores with downtime last week: sort the table by "
+            "\"Down, week\" to see all.")

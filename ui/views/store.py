@@ -40,6 +40,61 @@ def find_stores(result: ReportResult, text: str, limit: int = 20) -> list[str]:
     return ordered[:limit]
 
 
+US_PER_HOUR = 3_600_000_000
+
+
+@dataclass(frozen=True)
+class RangeFigures:
+    """A store's uptime and downtime over the range the drill-down shows, summed from the
+    engine's interpolated spans (business time with a known status only), rounded half up
+    to hundredths of an hour like the report's CSV."""
+
+    uptime_h: float
+    downtime_h: float
+    uptime_pct: float | None  # None: no business time with a known status in the range
+
+
+def _hours(us: int) -> float:
+    return ((us * 100 + US_PER_HOUR // 2) // US_PER_HOUR) / 100  # half up, as report_csv.sql
+
+
+def range_figures(spans: pd.DataFrame) -> RangeFigures:
+    """Uptime, downtime and uptime % over the range of ``StoreView.spans``."""
+    totals = {"active": 0, "inactive": 0}
+    for start, end, status in spans[["start_utc", "end_utc", "status"]].itertuples(index=False):
+        # Whole microseconds, as the report counts them.
+        totals[str(status)] += (pd.Timestamp(end) - pd.Timestamp(start)) // pd.Timedelta(1, "us")
+    known = totals["active"] + totals["inactive"]
+    return RangeFigures(
+        uptime_h=_hours(totals["active"]),
+        downtime_h=_hours(totals["inactive"]),
+        uptime_pct=None if known == 0 else round(100.0 * totals["active"] / known, 1),
+    )
+
+
+def local_dates(as_of: datetime, zone: str, days: int = 7) -> tuple[date, date]:
+    """The default dates of the custom range: the ``days`` local dates (in ``zone``) up to
+    the one holding ``as_of``."""
+    last = pd.Timestamp(as_of).tz_convert(zone).date()
+    return last - timedelta(days=days - 1), last
+
+
+def local_dates_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """The UTC instants of the local dates ``first``..``last`` (inclusive) in ``zone``: from
+    the first date's local midnight to the midnight after the last (a midnight that a
+    daylight-saving jump skips starts at the first instant after it; a repeated one, the
+    first time it occurs). The one place where the picker's dates become instants."""
+    if last < first:
+        first, last = last, first
+
+    def midnight(day: date) -> datetime:
+        local = pd.Timestamp(datetime.combine(day, time())).tz_localize(
+            zone, nonexistent="shift_forward", ambiguous=True)
+        return local.tz_convert("UTC").to_pydatetime()
+
+    return midnight(first), midnight(last + timedelta(days=1))
+
+
 def store_figures(result: ReportResult, store_id: str) -> dict[str, float] | None:
     """The store's six figures, exactly as in its report row; None if it is not in the report."""
     match = result.rows[result.rows["store_id"] == store_id]
