@@ -1,19 +1,23 @@
 -- The evidence behind each store's report figures (docs/RULES.md "Evidence"), per window
 -- (last hour, day, week): the observations the interpolation used there, the latest
 -- observation, and the poll coverage: the share of the window's business time within the
--- coverage radius (90 minutes) before or after an observation.
+-- coverage radius r (90 minutes) before or after an observation.
 -- Follows report/observations.part.sql (the report's own start, with from/to NULL: its
--- range_intervals are the week before now), so the observations and business time are
--- exactly the report's. Extra parameter after those: radius_us.
+-- range_intervals are the week before now), so the observations, their shares (the
+-- midpoints of `sequenced`) and the business time are exactly the report's. Extra
+-- parameter after those: radius_us.
 --
--- Both figures come from C(x) = business time in [week start, x), read at a few instants
--- per observation with one ASOF join (no join of every observation with every interval):
--- - observation i owns [m(i-1), m(i)) (the report's midpoints, `sequenced.right_mid`); it
---   is used in a window starting at w when C(m(i)) - max(C(m(i-1)), C(w)) > 0;
--- - the covered time is the union of [t - r, t + r] over the observations; in time order,
---   observation i adds [max(t(i) - r, t(i-1) + r), t(i) + r), disjoint from the pieces
---   before it, so a window's covered business time is the sum of
---   max(0, C(t(i) + r) - max(C(max(t(i) - r, t(i-1) + r)), C(w))).
+-- Both figures use C(x) = business time in [week start, x), read with one ASOF join, and
+-- only where needed (a week holds about 100 observations per store; C is read at a few):
+-- - Observation i owns [m(i-1), m(i)). It is used in the window [w, now) when that share
+--   holds business time there: C(m(i)) - max(C(m(i-1)), C(w)) > 0. An observation lies in
+--   business time, so one with w <= t < now whose share reaches past t is used, and one
+--   whose next observation comes no later than w is not; C is read only for the rest (the
+--   last observation before each window's start, a share that ends at t: a tie, and t =
+--   now).
+-- - The covered time is the union of [t - r, t + r]: runs of observations less than 2r
+--   apart each cover [first t - r, last t + r], disjoint from the other runs, so a window's
+--   covered business time is the sum over runs of max(0, C(run end) - max(C(run start), C(w))).
 -- The week's first sequenced observation is the last one at or before the week's start
 -- (`before_range`): the only earlier observation that can own or cover time in the week.
 
@@ -56,26 +60,59 @@ cumulative AS (
     FROM range_intervals
 ),
 
--- The instants each observation needs C at: its share's end (right_mid; NULL for the
--- last: the end of the week) and the ends of the covered piece it adds.
-instants AS (
+-- Each observation with whether the window rules above settle its use without C (needs_c
+-- false), and whether a run of observations starts or ends at it.
+classified AS (
     SELECT
-        q.store_key,
-        q.seq,
-        q.right_mid,
-        greatest(q.t_us - p.radius_us, lag(q.t_us) OVER w + p.radius_us) AS piece_start,
-        q.t_us + p.radius_us AS piece_end
-    FROM sequenced AS q, evidence_params AS p
-    WINDOW w AS (PARTITION BY q.store_key ORDER BY q.seq)
+        n.*,
+        n.t_us >= b.now_us
+        OR coalesce(n.right_mid <= n.t_us, FALSE)
+        OR (n.t_us < b.hour_us AND coalesce(n.next_t > b.hour_us, TRUE))
+        OR (n.t_us < b.day_us AND coalesce(n.next_t > b.day_us, TRUE))
+        OR (n.t_us < b.week_us AND coalesce(n.next_t > b.week_us, TRUE)) AS needs_c,
+        coalesce(n.t_us - n.prev_t > 2 * p.radius_us, TRUE) AS run_starts,
+        coalesce(n.next_t - n.t_us > 2 * p.radius_us, TRUE) AS run_ends
+    FROM sequenced AS n, bounds AS b, evidence_params AS p
+),
+
+settled_use AS (
+    SELECT
+        c.store_key,
+        count(*) FILTER (WHERE c.t_us >= b.hour_us) AS used_hour,
+        count(*) FILTER (WHERE c.t_us >= b.day_us) AS used_day,
+        count(*) FILTER (WHERE c.t_us >= b.week_us) AS used_week
+    FROM classified AS c, bounds AS b
+    WHERE NOT c.needs_c
+    GROUP BY c.store_key
+),
+
+-- The observations where runs start or end; a start's run ends at itself or at the next
+-- of these rows (no run starts before the current one ends).
+boundaries AS (
+    SELECT
+        store_key,
+        seq,
+        t_us,
+        run_starts,
+        CASE WHEN run_ends THEN t_us ELSE lead(t_us) OVER w END AS run_last_t
+    FROM classified
+    WHERE run_starts OR run_ends
+    WINDOW w AS (PARTITION BY store_key ORDER BY seq)
 ),
 
 points AS (
-    SELECT store_key, seq, 'mid' AS kind, right_mid AS x FROM instants
-    WHERE right_mid IS NOT NULL
+    SELECT store_key, seq, 'share_start' AS kind, left_mid AS x FROM classified
+    WHERE needs_c AND left_mid IS NOT NULL
     UNION ALL
-    SELECT store_key, seq, 'piece_start', piece_start FROM instants
+    -- The last observation's share runs to now: C(now) is the week's business time.
+    SELECT c.store_key, c.seq, 'share_end', coalesce(c.right_mid, b.now_us)
+    FROM classified AS c, bounds AS b WHERE c.needs_c
     UNION ALL
-    SELECT store_key, seq, 'piece_end', piece_end FROM instants
+    SELECT b.store_key, b.seq, 'run_start', b.t_us - p.radius_us
+    FROM boundaries AS b, evidence_params AS p WHERE b.run_starts
+    UNION ALL
+    SELECT b.store_key, b.seq, 'run_end', b.run_last_t + p.radius_us
+    FROM boundaries AS b, evidence_params AS p WHERE b.run_starts
 ),
 
 -- C(x): the business time before the last interval starting at or before x, plus the part
@@ -90,63 +127,52 @@ valued AS (
     ASOF LEFT JOIN cumulative AS c ON p.store_key = c.store_key AND p.x >= c.start_us
 ),
 
-per_observation AS (
+-- Per observation that needs C, its share as C(m(i-1)) to C(m(i)) (no previous midpoint:
+-- C = 0); per run, C at its ends.
+measured AS (
     SELECT
-        store_key,
-        seq,
-        max(c_us) FILTER (WHERE kind = 'mid') AS c_mid,
-        max(c_us) FILTER (WHERE kind = 'piece_start') AS c_piece_start,
-        max(c_us) FILTER (WHERE kind = 'piece_end') AS c_piece_end
-    FROM valued
-    GROUP BY store_key, seq
+        v.store_key,
+        v.seq,
+        bool_or(v.kind LIKE 'share%') AS is_share,
+        coalesce(max(v.c_us) FILTER (WHERE v.kind = 'share_start'), 0) AS c_low,
+        max(v.c_us) FILTER (WHERE v.kind = 'share_end') AS c_high,
+        max(v.c_us) FILTER (WHERE v.kind = 'run_start') AS c_run_start,
+        max(v.c_us) FILTER (WHERE v.kind = 'run_end') AS c_run_end,
+        coalesce(any_value(w.week_biz - w.day_biz), 0) AS c_day,
+        coalesce(any_value(w.week_biz - w.hour_biz), 0) AS c_hour
+    FROM valued AS v
+    LEFT JOIN window_business AS w USING (store_key)
+    GROUP BY v.store_key, v.seq
 ),
 
--- The share of observation i runs from C(m(i-1)) to C(m(i)): 0 before the first, the
--- week's business time after the last.
-shares AS (
-    SELECT
-        o.store_key,
-        coalesce(lag(o.c_mid) OVER w, 0) AS c_low,
-        coalesce(o.c_mid, coalesce(b.week_biz, 0)) AS c_high,
-        o.c_piece_start,
-        o.c_piece_end,
-        coalesce(b.week_biz - b.day_biz, 0) AS c_day,
-        coalesce(b.week_biz - b.hour_biz, 0) AS c_hour
-    FROM per_observation AS o
-    LEFT JOIN window_business AS b USING (store_key)
-    WINDOW w AS (PARTITION BY o.store_key ORDER BY o.seq)
-),
-
-used_and_covered AS (
+measured_use_and_cover AS (
     SELECT
         store_key,
-        count(*) FILTER (WHERE c_high > greatest(c_low, c_hour)) AS used_hour,
-        count(*) FILTER (WHERE c_high > greatest(c_low, c_day)) AS used_day,
-        count(*) FILTER (WHERE c_high > c_low) AS used_week,
-        sum(greatest(0, c_piece_end - greatest(c_piece_start, c_hour))) AS covered_hour,
-        sum(greatest(0, c_piece_end - greatest(c_piece_start, c_day))) AS covered_day,
-        sum(greatest(0, c_piece_end - c_piece_start)) AS covered_week
-    FROM shares
+        count(*) FILTER (WHERE is_share AND c_high > greatest(c_low, c_hour)) AS used_hour,
+        count(*) FILTER (WHERE is_share AND c_high > greatest(c_low, c_day)) AS used_day,
+        count(*) FILTER (WHERE is_share AND c_high > c_low) AS used_week,
+        coalesce(sum(greatest(0, c_run_end - greatest(c_run_start, c_hour))), 0)
+            AS covered_hour,
+        coalesce(sum(greatest(0, c_run_end - greatest(c_run_start, c_day))), 0) AS covered_day,
+        coalesce(sum(greatest(0, c_run_end - c_run_start)), 0) AS covered_week
+    FROM measured
     GROUP BY store_key
 ),
 
--- The latest observation at or before now (at one instant the active one sorts last, as in
--- the report); the week's first sequenced one is the latest from any earlier time.
+-- The latest observation at or before now: each store's last in sequence (at one instant
+-- the active one sorts last, as in the report), from any time before now.
 latest AS (
-    SELECT
-        store_key,
-        max(t_us) AS latest_us,
-        arg_max(is_active, seq) AS latest_active
-    FROM sequenced
-    GROUP BY store_key
+    SELECT store_key, t_us AS latest_us, is_active AS latest_active
+    FROM classified
+    WHERE next_t IS NULL
 ),
 
 final AS (
     SELECT
         s.store_id,
-        coalesce(u.used_hour, 0)::BIGINT AS observations_last_hour,
-        coalesce(u.used_day, 0)::BIGINT AS observations_last_day,
-        coalesce(u.used_week, 0)::BIGINT AS observations_last_week,
+        (coalesce(d.used_hour, 0) + coalesce(u.used_hour, 0))::BIGINT AS observations_last_hour,
+        (coalesce(d.used_day, 0) + coalesce(u.used_day, 0))::BIGINT AS observations_last_day,
+        (coalesce(d.used_week, 0) + coalesce(u.used_week, 0))::BIGINT AS observations_last_week,
         make_timestamptz(l.latest_us) AS latest_observation_at,
         l.latest_active AS latest_observation_active,
         coalesce(u.covered_hour, 0)::BIGINT AS covered_hour_us,
@@ -156,7 +182,8 @@ final AS (
         coalesce(b.day_biz, 0)::BIGINT AS business_day_us,
         coalesce(b.week_biz, 0)::BIGINT AS business_week_us
     FROM evidence_stores AS s
-    LEFT JOIN used_and_covered AS u USING (store_key)
+    LEFT JOIN settled_use AS d USING (store_key)
+    LEFT JOIN measured_use_and_cover AS u USING (store_key)
     LEFT JOIN latest AS l USING (store_key)
     LEFT JOIN window_business AS b USING (store_key)
 )

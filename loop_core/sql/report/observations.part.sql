@@ -104,7 +104,12 @@ sequenced AS (
         t_us,
         row_number() OVER w AS seq,
         lead(is_active) OVER w AS next_active,
-        (t_us + lead(t_us) OVER w) // 2 AS right_mid
+        (t_us + lead(t_us) OVER w) // 2 AS right_mid,
+        -- The share's start and the neighbours' instants, for evidence/evidence.part.sql
+        -- (queries that do not read them do not compute them).
+        (lag(t_us) OVER w + t_us) // 2 AS left_mid,
+        lag(t_us) OVER w AS prev_t,
+        lead(t_us) OVER w AS next_t
     FROM observations
     -- Ties at one instant: inactive sorts first, so each still owns half a gap.
     WINDOW w AS (PARTITION BY store_key ORDER BY t_us, is_active)
