@@ -7,6 +7,7 @@ from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, paths
 from ui.formatting import WINDOWS, percent
+from ui.views.evidence import COVERAGE_HELP, stores_text
 
 LIVE_EVERY_MS = 60_000
 
@@ -69,6 +70,27 @@ with right:
                                                                 format="%.0f"),
         },
     )
+    low = caches.low_coverage()
+    if low.count:
+        with st.expander(f"⚠ {stores_text(low.count)} below 50 % poll coverage last week"):
+            st.caption(f"{COVERAGE_HELP} {low.without_observations:,} of them have no "
+                       "observation at all (listed last: all their figures are 0).")
+            st.dataframe(
+                low.stores, hide_index=True, height=240, key="fleet_low_coverage",
+                column_config={
+                    "store_id": st.column_config.TextColumn("Store id"),
+                    "name": st.column_config.TextColumn("Name"),
+                    "coverage_pct_week": st.column_config.NumberColumn("Coverage, week",
+                                                                       format="%.0f%%"),
+                    "observations_last_week": st.column_config.NumberColumn(
+                        "Observations", format="localized"),
+                    "latest_observation_at": st.column_config.DatetimeColumn(
+                        "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
+                    "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗"),
+                },
+            )
+    else:
+        st.caption("Every store has at least 50 % poll coverage last week.")
     opened = st.session_state.pop("fleet_open_store", None)
     if opened:
         st.switch_page(paths.PAGE_STORE, query_params={"store_id": opened})
