@@ -80,13 +80,14 @@ with right:
                 column_config={
                     "store_id": st.column_config.TextColumn("Store id"),
                     "name": st.column_config.TextColumn("Name"),
-                    "coverage_pct_week": st.column_config.NumberColumn("Coverage, week",
-                                                                       format="%.0f%%"),
+                    "coverage_pct_week": st.column_config.NumberColumn(
+                        "Coverage, week", format="%.0f%%", width="small"),
                     "observations_last_week": st.column_config.NumberColumn(
-                        "Observations", format="localized"),
+                        "Observations", format="localized", width="small"),
                     "latest_observation_at": st.column_config.DatetimeColumn(
                         "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
-                    "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗"),
+                    "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗",
+                                                        width="small"),
                 },
             )
     else:

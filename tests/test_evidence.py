@@ -115,6 +115,14 @@ def test_the_frame_has_one_row_per_report_store_typed_for_a_join(
     assert str(frame["observations_last_week"].dtype) == "int64"
 
 
+def test_one_store_alone_gets_exactly_its_row_of_the_fleet(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    # The drill-down asks for one store (its polls only); the preview for all of them.
+    fleet = evidence.evidence_rows(fixture_db, AS_OF)
+    assert [_row(fixture_db, r.store_id) for r in fleet] == fleet
+
+
 def test_an_unknown_store_gives_no_rows_not_every_store(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -145,6 +153,9 @@ def _engine(data: Feeds) -> list[reference.EvidenceRow]:
         con = load_feeds(data, Path(folder))
         try:
             rows = evidence.evidence_rows(con, data.as_of)
+            # One store alone (the drill-down's query) gets exactly its row of the fleet.
+            assert [evidence.evidence_rows(con, data.as_of, r.store_id) for r in rows] == \
+                [[r] for r in rows]
         finally:
             con.close()
     return [

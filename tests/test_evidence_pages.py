@@ -144,5 +144,7 @@ def test_a_store_without_observations_says_so_in_the_drill_down() -> None:
     assert shown is not None
     assert shown.latest_text.startswith("No observation")
     assert [w.coverage_label for w in shown.windows] == ["—", "0 %", "0 %"]
+    assert [w.observations_label for w in shown.windows] == [
+        "no business hours in it", "0 observations used", "0 observations used"]
     assert shown.low_coverage
     assert view.evidence_row(_frame(), "nope") is None

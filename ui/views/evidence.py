@@ -96,8 +96,9 @@ def store_evidence(row: Mapping[str, Any] | None, zone: str,
         raw = row[f"coverage_last_{window}"]
         coverage = None if _missing(raw) else float(raw)
         count = int(row[f"observations_last_{window}"])
-        windows.append(WindowEvidence(window, count, coverage, coverage_text(coverage),
-                                      _observations_label(count)))
+        # A window without business time has nothing to observe: say that, not "0 used".
+        used = "no business hours in it" if coverage is None else _observations_label(count)
+        windows.append(WindowEvidence(window, count, coverage, coverage_text(coverage), used))
     latest_at, active = row["latest_observation_at"], row["latest_observation_active"]
     week = windows[-1]
     low = is_low(week.coverage)

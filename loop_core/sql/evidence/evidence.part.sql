@@ -36,17 +36,6 @@ evidence_stores AS (
         AND (b.only_store IS NULL OR k.store_id = b.only_store)
 ),
 
--- Business time of each window; C(w) of the day and hour windows' starts.
-window_business AS (
-    SELECT
-        w.store_key,
-        sum(w.end_us - w.start_us) AS week_biz,
-        sum(greatest(0, w.end_us - greatest(w.start_us, b.day_us))) AS day_biz,
-        sum(greatest(0, w.end_us - greatest(w.start_us, b.hour_us))) AS hour_biz
-    FROM range_intervals AS w, bounds AS b
-    GROUP BY w.store_key
-),
-
 -- Each interval with the business time of the week before it: C at its start.
 cumulative AS (
     SELECT
@@ -141,7 +130,7 @@ measured AS (
         coalesce(any_value(w.week_biz - w.day_biz), 0) AS c_day,
         coalesce(any_value(w.week_biz - w.hour_biz), 0) AS c_hour
     FROM valued AS v
-    LEFT JOIN window_business AS w USING (store_key)
+    LEFT JOIN business AS w USING (store_key)
     GROUP BY v.store_key, v.seq
 ),
 
@@ -185,7 +174,7 @@ final AS (
     LEFT JOIN settled_use AS d USING (store_key)
     LEFT JOIN measured_use_and_cover AS u USING (store_key)
     LEFT JOIN latest AS l USING (store_key)
-    LEFT JOIN window_business AS b USING (store_key)
+    LEFT JOIN business AS b USING (store_key)
 )
 
 SELECT * FROM final ORDER BY store_id

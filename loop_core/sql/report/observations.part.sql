@@ -124,3 +124,15 @@ range_intervals AS (
     FROM intervals AS i, bounds AS b
     WHERE i.end_us > epoch_us(b.from_ts) AND i.start_us < epoch_us(b.to_ts)
 ),
+
+-- Business time of the report's three windows, per store (with from/to NULL, as in
+-- report/report.part.sql and evidence/evidence.part.sql).
+business AS (
+    SELECT
+        w.store_key,
+        sum(w.end_us - w.start_us) AS week_biz,
+        sum(greatest(0, w.end_us - greatest(w.start_us, b.day_us))) AS day_biz,
+        sum(greatest(0, w.end_us - greatest(w.start_us, b.hour_us))) AS hour_biz
+    FROM range_intervals AS w, bounds AS b
+    GROUP BY w.store_key
+),
