@@ -23,7 +23,6 @@ from loop_core import observations
 from loop_core.errors import NoDataError
 from loop_core.report import resolve_as_of
 from loop_core.sqlfiles import load_sql
-from loop_core.timeutil import epoch_us
 from loop_core.transaction import transaction
 
 COVERAGE_RADIUS = timedelta(minutes=90)
@@ -74,7 +73,7 @@ def evidence_rows(
     # One snapshot for both statements, as in report.py.
     with con.cursor() as cur, transaction(cur):
         params = observations.prepare(cur, now, store_id)
-        rows = cur.execute(sql, [*params, epoch_us(now) - epoch_us(now - COVERAGE_RADIUS)])
+        rows = cur.execute(sql, [*params, COVERAGE_RADIUS // timedelta(microseconds=1)])
         found = rows.fetchall()
     return [
         EvidenceRow(
