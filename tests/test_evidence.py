@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from loop_core import evidence
 from loop_core.errors import NoDataError
+from loop_core.ingest import ingest_files
 from tests import reference
-from tests.conftest import Loader
+from tests.conftest import SHARED, Loader
 from tests.test_engine_matches_reference import EDGE_CASES, Feeds, feeds, load_feeds
 
 AS_OF = datetime(2024, 1, 8, 12, tzinfo=UTC)  # a Monday
@@ -221,3 +222,18 @@ def test_a_store_polled_every_30_minutes_inside_its_hours_has_coverage_1(
     [(_, used, _, _, covered, business)] = _engine(data)
     assert covered == business
     assert all(u > 0 for u, b in zip(used, business, strict=True) if b > 0)
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data not present")
+def test_the_v1_store_with_one_poll_shows_that_one_poll_as_its_evidence(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # The example: 168 h of figures from a single poll three days before the as-of.
+    folder = SHARED / "v1-2023-01"
+    ingest_files(con, store_status=folder / "store_status_head5031.csv",
+                 business_hours=folder / "menu_hours.csv", timezones=folder / "timezones.csv")
+    [row] = evidence.evidence_rows(con, store_id="8419537941919820732")
+    assert row.observations == (1, 1, 1)
+    assert row.latest_observation_at == datetime(2023, 1, 22, 12, 9, 39, 388884, tzinfo=UTC)
+    assert row.latest_observation_active is True
+    assert row.coverage() == (0.0, 0.0, 3 / 168)
