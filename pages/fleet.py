@@ -70,7 +70,7 @@ with right:
                                                                 format="%.0f"),
         },
     )
-    low = caches.low_coverage()
+    low = caches.low_coverage(overview.as_of)
     if low.count:
         with st.expander(f"⚠ {stores_text(low.count)} below 50 % poll coverage last week"):
             st.caption(f"{COVERAGE_HELP} {low.without_observations:,} of them have no "

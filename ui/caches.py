@@ -322,7 +322,7 @@ def _warm(path: str, version: int) -> None:
         _overview(path, version, None)
         _downtime(path, version, report.as_of)
         _quality(path, version)
-        _evidence(path, version, None)
+        _evidence(path, version, report.as_of)  # the key the Fleet page and previews use
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -483,8 +483,9 @@ def preview_evidence(rows: pd.DataFrame, as_of: datetime | None,
     return evidence_view.preview_evidence(rows, frame, only_low)
 
 
-def low_coverage(as_of: datetime | None = None) -> evidence_view.LowCoverage:
-    """The stores below 50 % poll coverage last week, lowest first (cached)."""
+def low_coverage(as_of: datetime) -> evidence_view.LowCoverage:
+    """The stores below 50 % poll coverage last week at ``as_of``, lowest first (cached;
+    a report's preview at the same as-of shares the computation)."""
     with guard("Could not compute the poll coverage"), st.spinner("Checking poll coverage…"):
         return evidence_view.low_coverage(_evidence(_path(), data_version(), as_of),
                                           _store_names(_path(), data_version()))
