@@ -7,6 +7,7 @@ from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, paths
 from ui.formatting import WINDOWS, compact_count, percent
+from ui.views.evidence import COVERAGE_HELP, stores_text
 
 LIVE_EVERY_MS = 60_000
 
@@ -80,6 +81,28 @@ with worst_box:
             st.caption("Click a column header to sort; the table's toolbar downloads it as CSV.")
             st.dataframe(overview.with_downtime, hide_index=True, key="fleet_all_down",
                          column_order=list(worst_columns), column_config=worst_columns)
+    low = caches.low_coverage(overview.as_of)
+    if low.count:
+        with st.expander(f"⚠ {stores_text(low.count)} below 50 % poll coverage last week"):
+            st.caption(f"{COVERAGE_HELP} {low.without_observations:,} of them have no "
+                       "observation at all (listed last: all their figures are 0).")
+            st.dataframe(
+                low.stores, hide_index=True, height=240, key="fleet_low_coverage",
+                column_config={
+                    "store_id": st.column_config.TextColumn("Store id"),
+                    "name": st.column_config.TextColumn("Name"),
+                    "coverage_pct_week": st.column_config.NumberColumn(
+                        "Coverage, week", format="%.0f%%", width="small"),
+                    "observations_last_week": st.column_config.NumberColumn(
+                        "Observations", format="localized", width="small"),
+                    "latest_observation_at": st.column_config.DatetimeColumn(
+                        "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
+                    "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗",
+                                                        width="small"),
+                },
+            )
+    else:
+        st.caption("Every store has at least 50 % poll coverage last week.")
     opened = st.session_state.pop("fleet_open_store", None)
     if opened:
         st.switch_page(paths.PAGE_STORE, query_params={"store_id": opened})

@@ -12,6 +12,7 @@ from loop_core.models import ReportState, ReportStatus
 from ui import caches, charts, entry, paths
 from ui.formatting import WINDOWS, code_span, percent
 from ui.views import reports as view
+from ui.views.evidence import COVERAGE_HELP, stores_text
 
 POLL_EVERY_S = 1.0
 QUERY_KEY = "report_id"
@@ -94,7 +95,7 @@ def _render_running(report_id: str) -> None:
     watch()
 
 
-def _render_preview(csv_path: Path) -> None:
+def _render_preview(csv_path: Path, as_of: datetime | None) -> None:
     st.subheader("Preview")
     f1, f2 = st.columns([2, 1])
     contains = f1.text_input("Store id contains", key="reports_filter_id",
@@ -111,9 +112,17 @@ def _render_preview(csv_path: Path) -> None:
     m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
                 help="All last-week figures are 0: closed all week, or no poll inside "
                      "its business hours (so no known status).")
+    only_low = st.session_state.get("reports_only_low", False)
+    evidence = caches.preview_evidence(preview.rows, as_of, only_low=only_low)
+    if evidence.low_total:
+        flag, toggle = st.columns([3, 1], vertical_alignment="center")
+        flag.warning(f"{stores_text(evidence.low_total)} below 50 % poll coverage last week: "
+                     "their figures are mostly interpolated across long gaps between polls.",
+                     icon=":material/troubleshoot:")
+        toggle.toggle("Only these stores", key="reports_only_low")
     table, worst = st.columns([3, 1])
     with table:
-        st.caption(f"{len(preview.rows):,} of {preview.total_rows:,} stores shown · click "
+        st.caption(f"{len(evidence.rows):,} of {preview.total_rows:,} stores shown · click "
                    "a column header to sort")
         # The week's uptime and the downtime figures first: at 1280 px they show beside
         # the list, and the uptime hours (business time minus downtime) scroll in after.
@@ -134,20 +143,30 @@ def _render_preview(csv_path: Path) -> None:
                                                              width=85),
             "uptime_last_week": st.column_config.NumberColumn("Up, week (h)", format="%.2f",
                                                               width=95),
+            "coverage_flag": st.column_config.TextColumn(
+                "Coverage", width="small", help="⚠ low: poll coverage below 50 % last week."),
+            "coverage_pct_week": st.column_config.NumberColumn(
+                "Poll coverage, week", format="%.0f%%", help=COVERAGE_HELP),
+            "observations_last_week": st.column_config.NumberColumn(
+                "Observations used, week", format="localized",
+                help="Polls inside business hours whose share of time reaches the week."),
+            "latest_observation_at": st.column_config.DatetimeColumn(
+                "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
         }
         st.dataframe(
-            preview.rows, hide_index=True, height=420, key="reports_preview_table",
+            evidence.rows, hide_index=True, height=420, key="reports_preview_table",
             column_order=list(preview_columns), column_config=preview_columns,
         )
-        if preview.rows.empty:
+        if evidence.rows.empty:
             st.info("No store matches these filters: clear the id box or lower the minimum "
                     "downtime.", icon=":material/filter_alt_off:")
     with worst:
         st.markdown("**Most downtime last week**")
         st.caption(view.most_downtime_caption(preview))
         for row in preview.most_downtime.itertuples(index=False):
+            low = " · ⚠ low coverage" if str(row.store_id) in evidence.low_ids else ""
             st.page_link(paths.PAGE_STORE,
-                         label=f"{code_span(row.store_id)} · {row.downtime_last_week:.1f} h",
+                         label=f"{code_span(row.store_id)} · {row.downtime_last_week:.1f} h{low}",
                          query_params={"store_id": str(row.store_id)},
                          icon=":material/store:")
 
@@ -163,7 +182,7 @@ def _render_selected(current: ReportStatus) -> None:
         else:
             _render_done(current)
     if current.csv_path is not None:
-        _render_preview(current.csv_path)
+        _render_preview(current.csv_path, current.as_of)
 
 
 if selected:

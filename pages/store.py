@@ -12,6 +12,7 @@ import streamlit as st
 from ui import caches, charts, entry
 from ui.formatting import code_span, percent
 from ui.views import store as view
+from ui.views.evidence import COVERAGE_HELP
 
 RANGES = ("Last day", "Last week", "Custom")
 
@@ -130,6 +131,15 @@ def _report_figures(figures: dict[str, float]) -> None:
                             f"{as_of:%Y-%m-%d %H:%M:%S} UTC.")
     if not any(figures.values()):
         st.info("All figures are 0: no poll inside its business hours (or closed all week).")
+    evidence = caches.store_evidence(store_id, as_of, tl.timezone)
+    if evidence is not None:
+        for col, seen in zip(st.columns(3), evidence.windows, strict=True):
+            col.metric(f"Poll coverage, last {seen.window}", seen.coverage_label,
+                       help=COVERAGE_HELP)
+            col.caption(seen.observations_label)
+        st.caption(f"Latest observation: {evidence.latest_text}.")
+        if evidence.warning:
+            st.warning(evidence.warning, icon=":material/troubleshoot:")
 
 
 if figures is None:

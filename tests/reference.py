@@ -426,3 +426,47 @@ def status(
         opens = min(later) if later and min(later) < hi else None
         out.append((store, state, since, bool(current), closes, opens))
     return out
+
+
+COVERAGE_RADIUS_US = 90 * MINUTE_US
+# store, observations used (hour, day, week), latest observation (time, active; None
+# without one), covered business time and business time (hour, day, week), microseconds.
+EvidenceRow = tuple[str, tuple[int, int, int], int | None, bool | None,
+                    tuple[int, int, int], tuple[int, int, int]]
+
+
+def evidence(
+    polls: Iterable[Poll],
+    hours: Iterable[HoursRow],
+    zones: Mapping[str, str],
+    as_of: datetime | None = None,
+    special: Iterable[SpecialRow] = (),
+) -> list[EvidenceRow]:
+    """The evidence of docs/RULES.md "Evidence" per store with a poll at or before now, by
+    store: per window, the observations whose share (``_ownership``) overlaps the window's
+    business time, and the business time within ``COVERAGE_RADIUS_US`` before or after an
+    observation (the merged neighbourhoods of all observations, cut to each business
+    interval of the window); the latest observation."""
+    now, kept = _now_and_kept(polls, as_of)
+    if now is None or not kept:
+        return []
+    out: list[EvidenceRow] = []
+    for store, intervals, observations in _stores(kept, hours, zones, now - WEEK_US, now,
+                                                  special):
+        near = merge((t - COVERAGE_RADIUS_US, t + COVERAGE_RADIUS_US) for t, _ in observations)
+        used: list[int] = []
+        covered: list[int] = []
+        business: list[int] = []
+        for length in WINDOWS_US:
+            pieces = [(max(a, now - length), min(b, now)) for a, b in intervals
+                      if min(b, now) > max(a, now - length)]
+            used.append(sum(
+                1 for lo, hi, _ in _ownership(observations)
+                if any(min(hi, b) > max(lo, a) for a, b in pieces)))
+            covered.append(sum(business_time(near, a, b) for a, b in pieces))
+            business.append(sum(b - a for a, b in pieces))
+        latest_t, latest_active = observations[-1] if observations else (None, None)
+        out.append((store, (used[0], used[1], used[2]), latest_t, latest_active,
+                    (covered[0], covered[1], covered[2]),
+                    (business[0], business[1], business[2])))
+    return out

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loop_core import archive, audit, compaction, db
+from loop_core.evidence import store_evidence
 from loop_core.incidents import incidents, incidents_csv
 from loop_core.ingest import ingest_file, ingest_files
 from loop_core.models import Feed
@@ -124,6 +125,7 @@ def figures(con: duckdb.DuckDBPyConnection, at: datetime, store_id: str,
         status_spans(con, store_id, as_of=at).to_csv(),
         status_spans(con, None, since, at, as_of=at, with_polls=False).to_csv()
         if since else "",
+        store_evidence(con, at).to_csv(),
     ]
 
 

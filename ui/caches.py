@@ -24,6 +24,7 @@ from streamlit import config as st_config
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
 from loop_core import audit, db, freshness, jobs, loadlog, special, stores, timeline
+from loop_core import evidence as evidence_module
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
@@ -38,6 +39,7 @@ from ui.access import Action, require
 from ui.entry import guard
 from ui.views import alerts as alerts_view
 from ui.views import data as data_view
+from ui.views import evidence as evidence_view
 from ui.views import fleet as fleet_view
 from ui.views import incidents as incidents_view
 from ui.views import now as now_view_model
@@ -321,6 +323,7 @@ def _warm(path: str, version: int) -> None:
         _overview(path, version, None)
         _downtime(path, version, report.as_of)
         _quality(path, version)
+        _evidence(path, version, report.as_of)  # the key the Fleet page and previews use
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -449,3 +452,41 @@ def audit_log_csv() -> Callable[[], str]:
         require(Action.AUDIT_LOG)
     running = con()
     return lambda: audit.entries_csv(running)
+
+
+# ---------------------------------------------------------------- evidence beside the figures
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _evidence(path: str, version: int, as_of: datetime | None) -> pd.DataFrame:
+    return evidence_module.store_evidence(_con(path), as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _one_store_evidence(path: str, version: int, store_id: str, as_of: datetime) -> pd.DataFrame:
+    return evidence_module.store_evidence(_con(path), as_of, store_id)
+
+
+def store_evidence(store_id: str, as_of: datetime, zone: str) -> evidence_view.StoreEvidence | None:
+    """One store's observations used, latest observation and poll coverage at ``as_of``
+    (the report's), for the drill-down; None when it is not in the report (cached)."""
+    with guard(f"Store {store_id!r}"):
+        frame = _one_store_evidence(_path(), data_version(), store_id, as_of)
+    return evidence_view.store_evidence(evidence_view.evidence_row(frame, store_id), zone, as_of)
+
+
+def preview_evidence(rows: pd.DataFrame, as_of: datetime | None,
+                     only_low: bool = False) -> evidence_view.PreviewEvidence:
+    """The report preview's rows with their poll coverage at the report's ``as_of``, and the
+    stores flagged below 50 % (the evidence is cached per data version and as-of)."""
+    with guard("Could not compute the poll coverage"), st.spinner("Checking poll coverage…"):
+        frame = _evidence(_path(), data_version(), as_of)
+    return evidence_view.preview_evidence(rows, frame, only_low)
+
+
+def low_coverage(as_of: datetime) -> evidence_view.LowCoverage:
+    """The stores below 50 % poll coverage last week at ``as_of``, lowest first (cached;
+    a report's preview at the same as-of shares the computation)."""
+    with guard("Could not compute the poll coverage"), st.spinner("Checking poll coverage…"):
+        return evidence_view.low_coverage(_evidence(_path(), data_version(), as_of),
+                                          _store_names(_path(), data_version()))

@@ -104,7 +104,12 @@ sequenced AS (
         t_us,
         row_number() OVER w AS seq,
         lead(is_active) OVER w AS next_active,
-        (t_us + lead(t_us) OVER w) // 2 AS right_mid
+        (t_us + lead(t_us) OVER w) // 2 AS right_mid,
+        -- The share's start and the neighbours' instants, for evidence/evidence.part.sql
+        -- (queries that do not read them do not compute them).
+        (lag(t_us) OVER w + t_us) // 2 AS left_mid,
+        lag(t_us) OVER w AS prev_t,
+        lead(t_us) OVER w AS next_t
     FROM observations
     -- Ties at one instant: inactive sorts first, so each still owns half a gap.
     WINDOW w AS (PARTITION BY store_key ORDER BY t_us, is_active)
@@ -118,4 +123,16 @@ range_intervals AS (
         least(i.end_us, epoch_us(b.to_ts)) AS end_us
     FROM intervals AS i, bounds AS b
     WHERE i.end_us > epoch_us(b.from_ts) AND i.start_us < epoch_us(b.to_ts)
+),
+
+-- Business time of the report's three windows, per store (with from/to NULL, as in
+-- report/report.part.sql and evidence/evidence.part.sql).
+business AS (
+    SELECT
+        w.store_key,
+        sum(w.end_us - w.start_us) AS week_biz,
+        sum(greatest(0, w.end_us - greatest(w.start_us, b.day_us))) AS day_biz,
+        sum(greatest(0, w.end_us - greatest(w.start_us, b.hour_us))) AS hour_biz
+    FROM range_intervals AS w, bounds AS b
+    GROUP BY w.store_key
 ),

@@ -37,16 +37,6 @@ transitions AS (
     WHERE next_active <> is_active
 ),
 
-business AS (
-    SELECT
-        w.store_key,
-        sum(w.end_us - w.start_us) AS week_biz,
-        sum(greatest(0, w.end_us - greatest(w.start_us, b.day_us))) AS day_biz,
-        sum(greatest(0, w.end_us - greatest(w.start_us, b.hour_us))) AS hour_biz
-    FROM range_intervals AS w, bounds AS b
-    GROUP BY w.store_key
-),
-
 -- C(mid) for every status change: business time in [week start, mid).
 valued AS (
     SELECT
