@@ -25,6 +25,7 @@ import duckdb
 from loop_core.config import AlertConfig
 from loop_core.incidents import Incident, incidents
 from loop_core.polls import latest_poll
+from loop_core.stores import store_names
 from loop_core.transaction import transaction
 
 if TYPE_CHECKING:
@@ -102,6 +103,12 @@ def _when(value: datetime) -> str:
     return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def store_label(store_id: str, names: dict[str, str]) -> str:
+    """How a message names a store: "Name (id)" when the stores feed names it, else the id."""
+    name = names.get(store_id)
+    return f"{name} ({store_id})" if name else store_id
+
+
 @_one_at_a_time
 def evaluate(
     con: duckdb.DuckDBPyConnection, config: AlertConfig, *, wall_clock: datetime | None = None
@@ -122,6 +129,7 @@ def evaluate(
     found = incidents(con, now - LOOKBACK, now, as_of=now)
     ongoing = {(i.store_id, i.started_at): i for i in found if i.ended_at is None}
     by_key = {(i.store_id, i.started_at): i for i in found}
+    names = store_names(con)
     threshold_us = int(config.threshold_minutes * 60_000_000)
     reminder_us = int(config.reminder_hours * 3_600_000_000)
     written: list[Message] = []
@@ -136,9 +144,11 @@ def evaluate(
         fresh = [i for key, i in sorted(ongoing.items(), key=lambda kv: -kv[1].downtime_us)
                  if key not in announced and i.downtime_us >= threshold_us]
         if len(fresh) == 1:
-            written.append(_write(cur, config, "opened", fresh, *_opened_text(fresh[0]), wall=wall))
+            written.append(_write(cur, config, "opened", fresh,
+                                  *_opened_text(fresh[0], names), wall=wall))
         elif fresh:
-            written.append(_write(cur, config, "grouped", fresh, *_grouped_text(fresh), wall=wall))
+            written.append(_write(cur, config, "grouped", fresh,
+                                  *_grouped_text(fresh, names), wall=wall))
         for incident in fresh:
             cur.execute("INSERT INTO alert_incidents VALUES (?, ?, ?, ?, NULL)",
                         [incident.store_id, incident.started_at, written[-1].message_id,
@@ -150,14 +160,14 @@ def evaluate(
             if current is not None:
                 if current.downtime_us - notified >= reminder_us:
                     message = _write(cur, config, "reminder", [current],
-                                     *_reminder_text(current), wall=wall)
+                                     *_reminder_text(current, names), wall=wall)
                     written.append(message)
                     cur.execute("UPDATE alert_incidents SET notified_downtime_us = ? "
                                 "WHERE store_id = ? AND started_at = ?",
                                 [current.downtime_us, store_id, started])
                 continue
             ended = by_key.get((store_id, started))
-            message = _write(cur, config, "recovered", [], *_recovered_text(store_id, ended),
+            message = _write(cur, config, "recovered", [], *_recovered_text(store_id, ended, names),
                              store_ids=(store_id,), wall=wall)
             written.append(message)
             cur.execute("UPDATE alert_incidents SET recovered_message_id = ? "
@@ -183,14 +193,15 @@ def _stale(cur: duckdb.DuckDBPyConnection, config: AlertConfig, now: datetime,
                    wall=wall)]
 
 
-def _opened_text(incident: Incident) -> tuple[str, str]:
-    return (f"Store {incident.store_id} is offline",
-            f"Store {incident.store_id} has been offline in its business hours since "
+def _opened_text(incident: Incident, names: dict[str, str]) -> tuple[str, str]:
+    store = store_label(incident.store_id, names)
+    return (f"Store {store} is offline",
+            f"Store {store} has been offline in its business hours since "
             f"{_when(incident.started_at)}: {_minutes(incident.downtime_us)} so far.")
 
 
-def _grouped_text(found: list[Incident]) -> tuple[str, str]:
-    lines = [f"- {i.store_id}: offline since {_when(i.started_at)}, "
+def _grouped_text(found: list[Incident], names: dict[str, str]) -> tuple[str, str]:
+    lines = [f"- {store_label(i.store_id, names)}: offline since {_when(i.started_at)}, "
              f"{_minutes(i.downtime_us)} so far" for i in found[:GROUP_LISTED]]
     if len(found) > GROUP_LISTED:
         lines.append(f"and {len(found) - GROUP_LISTED} more")
@@ -198,17 +209,21 @@ def _grouped_text(found: list[Incident]) -> tuple[str, str]:
             f"{len(found)} stores went offline in their business hours:\n" + "\n".join(lines))
 
 
-def _reminder_text(incident: Incident) -> tuple[str, str]:
-    return (f"Store {incident.store_id} is still offline",
-            f"Store {incident.store_id} is still offline in its business hours: "
+def _reminder_text(incident: Incident, names: dict[str, str]) -> tuple[str, str]:
+    store = store_label(incident.store_id, names)
+    return (f"Store {store} is still offline",
+            f"Store {store} is still offline in its business hours: "
             f"{_minutes(incident.downtime_us)} since {_when(incident.started_at)}.")
 
 
-def _recovered_text(store_id: str, ended: Incident | None) -> tuple[str, str]:
+def _recovered_text(
+    store_id: str, ended: Incident | None, names: dict[str, str]
+) -> tuple[str, str]:
+    store = store_label(store_id, names)
     if ended is None or ended.ended_at is None:
-        return (f"Store {store_id} is back", f"Store {store_id} is back online.")
-    return (f"Store {store_id} is back",
-            f"Store {store_id} is back online since {_when(ended.ended_at)} after "
+        return (f"Store {store} is back", f"Store {store} is back online.")
+    return (f"Store {store} is back",
+            f"Store {store} is back online since {_when(ended.ended_at)} after "
             f"{_minutes(ended.downtime_us)} of downtime in its business hours.")
 
 

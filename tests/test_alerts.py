@@ -153,6 +153,31 @@ def test_many_stores_down_in_one_load_make_one_grouped_message(
     assert text.count("\n- ") == 10 and text.endswith("and 2 more")
 
 
+def test_messages_name_a_store_the_stores_feed_names_beside_its_id(
+    load: Loader, webhook: Webhook, tmp_path: Path
+) -> None:
+    from loop_core.ingest import ingest_file
+    from loop_core.models import Feed
+
+    stores = tmp_path / "stores.csv"
+    stores.write_text('store_id,name\ns,"Austin, 6th St"\n', encoding="utf-8")
+    con = _down_store(load, ["s,active,2024-01-08 08:00:00 UTC",
+                             "s,inactive,2024-01-08 09:00:00 UTC",
+                             "s,inactive,2024-01-08 10:00:00 UTC",
+                             "t,inactive,2024-01-08 09:00:00 UTC",
+                             "t,inactive,2024-01-08 10:00:00 UTC"])
+    ingest_file(con, Feed.STORES, stores)
+    written, _ = alerts.run(con, AlertConfig(urls=(webhook.url,)),
+                            wall_clock=MONDAY + timedelta(hours=10, minutes=5))
+    assert [m.kind for m in written] == ["grouped"]
+    text = str(webhook.received[0]["message"])
+    # Named: "Name (id)"; t has no name in the feed: its id alone.
+    assert "\n- Austin, 6th St (s): offline since" in text
+    assert "\n- t: offline since" in text
+    assert alerts.store_label("s", {"s": "Austin, 6th St"}) == "Austin, 6th St (s)"
+    assert alerts.store_label("t", {"s": "Austin, 6th St"}) == "t"
+
+
 def test_a_stale_feed_raises_its_own_alert_once(load: Loader, webhook: Webhook) -> None:
     con = load(polls=["s,active,2024-01-08 08:00:00 UTC"], zones=["s,UTC"])
     config = AlertConfig(urls=(webhook.url,))
