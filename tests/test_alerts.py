@@ -3,36 +3,19 @@ apprise's json:// posts and an SMTP server (aiosmtpd) taking its mailto:// mail.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from aiosmtpd.controller import Controller
 
 from loop_core import alerts
 from loop_core.config import AlertConfig
 from tests.conftest import Loader
-from tests.receivers import Webhook
+from tests.receivers import Mailbox, Webhook, smtp_server
 
 MONDAY = datetime(2024, 1, 8, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(envelope.content.decode())  # type: ignore[attr-defined]
-        return "250 OK"
 
 
 @pytest.fixture
@@ -44,12 +27,8 @@ def webhook() -> Iterator[Webhook]:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, str]]:
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, f"mailto://127.0.0.1:{port}?from=monitor@example.com&to=ops@example.com&mode=insecure"
-    controller.stop()
+    with smtp_server() as served:
+        yield served
 
 
 def _down_store(load: Loader, polls: list[str]) -> duckdb.DuckDBPyConnection:
