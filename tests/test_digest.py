@@ -222,3 +222,25 @@ def test_email_channels_are_apprises_mailto_and_mailtos_in_any_case() -> None:
     assert alerts.is_email("mailto://u:p@smtp.example.com") and alerts.is_email("MAILTOS://x")
     assert not alerts.is_email("json://127.0.0.1/") and not alerts.is_email("slack://a/b/c")
 
+
+
+def test_the_servers_digest_thread_sends_a_due_digest_once(
+    fleet: duckdb.DuckDBPyConnection, webhook: Webhook
+) -> None:
+    import time as clock
+
+    from ui.lifecycle import DigestTicker
+
+    # Scheduled a minute ago by the wall clock, in UTC: due now.
+    just_before = datetime.now(UTC) - timedelta(minutes=1)
+    settings = settings_for(webhook.url, weekday=config.WEEKDAYS[just_before.weekday()],
+                            time=f"{just_before:%H:%M}", timezone="UTC")
+    ticker = DigestTicker(fleet, settings, every_s=0.05)
+    try:
+        deadline = clock.monotonic() + 60
+        while ticker.runs < 3 and clock.monotonic() < deadline:
+            clock.sleep(0.05)
+    finally:
+        ticker.stop()
+    assert ticker.runs >= 3  # checked three times or more, written once
+    assert webhook.titles() == ["Weekly uptime digest: 85.49 % (+83.71 points)"]
