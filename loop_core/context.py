@@ -30,7 +30,6 @@ from loop_core.transaction import transaction
 
 DEFAULT_TARGET_PCT = 99.0
 WEEK = timedelta(days=7)
-WINDOWS = ("hour", "day", "week")
 GROUP_KEYS = ("region", "brand", "timezone")
 
 # The standard report's columns, then the context's (context/extended_tail.sql writes them
@@ -289,16 +288,17 @@ def weekly_trend(
     only = None if store_ids is None else sorted(str(s) for s in store_ids)
     rows: list[tuple[datetime, float, float, bool]] = []
     with con.cursor() as cur, transaction(cur):
+        first = cur.execute(load_sql("context/history_start")).fetchall()[0][0]
         for k in range(max(0, weeks)):
             end = now - k * WEEK
+            if first is None or first >= end:
+                break  # this week and older ones have no history
             fill_report_us(cur, end)
             found = cur.execute(load_sql("context/week_totals"), [only]).fetchone()
             assert found is not None
-            up_us, down_us, pct, history_from = found
-            if history_from is None or history_from >= end:
-                break  # older weeks have no history either
+            up_us, down_us, pct = found
             rows.append((end, float("nan") if pct is None else float(pct),
-                         (int(up_us) + int(down_us)) / 3_600_000_000, history_from <= end - WEEK))
+                         (int(up_us) + int(down_us)) / 3_600_000_000, first <= end - WEEK))
     rows.reverse()
     return pd.DataFrame(rows, columns=list(TREND_COLUMNS)).astype(
         {"uptime_pct": float, "business_h": float, "full_week": bool})

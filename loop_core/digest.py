@@ -59,7 +59,7 @@ def due_slot(wall: datetime, config: DigestConfig) -> tuple[datetime, date]:
 
 
 def _hours(value: float) -> str:
-    return f"{value:.2f} h"
+    return f"{value:,.2f} h"
 
 
 def _money(value: float) -> str:
