@@ -112,9 +112,15 @@ def _when(value: datetime) -> str:
     return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def one_line(text: str) -> str:
+    """Text from the data as one line of a message: every run of blanks, tabs or line
+    breaks becomes one space, so a name cannot add lines of its own."""
+    return " ".join(text.split())
+
+
 def store_label(store_id: str, names: dict[str, str]) -> str:
     """How a message names a store: "Name (id)" when the stores feed names it, else the id."""
-    name = names.get(store_id)
+    name = one_line(names.get(store_id) or "")
     return f"{name} ({store_id})" if name else store_id
 
 
