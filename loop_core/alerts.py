@@ -279,9 +279,7 @@ def write_digest(
     get ``attachment``). With ``week_of`` (a scheduled digest) only if that week's digest
     was not written yet, recorded in the same transaction: None when it was."""
     with con.cursor() as cur, transaction(cur):
-        if week_of is not None and cur.execute(
-                "SELECT count(*) FROM digest_weeks WHERE week_of = ?", [week_of]
-        ).fetchall()[0][0]:
+        if week_of is not None and _digest_written(cur, week_of):
             return None
         message = _write(cur, config, "digest", [], title, body, store_ids=(),
                          wall=wall_clock, attachment=attachment)
@@ -294,8 +292,12 @@ def write_digest(
 def digest_written(con: duckdb.DuckDBPyConnection, week_of: date) -> bool:
     """Whether the scheduled digest of the week ``week_of`` is in the outbox already."""
     with con.cursor() as cur:
-        return bool(cur.execute("SELECT count(*) FROM digest_weeks WHERE week_of = ?",
-                                [week_of]).fetchall()[0][0])
+        return _digest_written(cur, week_of)
+
+
+def _digest_written(cur: duckdb.DuckDBPyConnection, week_of: date) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM digest_weeks WHERE week_of = ?",
+                            [week_of]).fetchall()[0][0])
 
 
 def is_email(url: str) -> bool:
