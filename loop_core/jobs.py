@@ -6,7 +6,10 @@ steps come in the order that makes a crash harmless:
 
 1. the row is inserted ``Running``;
 2. the CSV and its gzip twin are written, each whole or not at all;
-3. only then is the row marked ``Complete``, with the CSV's size.
+3. only then is the row marked ``Complete``, with the CSV's size;
+4. its extended twin (loop_core.context, the same snapshot) is written, whole or not at
+   all: it takes about as long again (the week before is a second report), so the report
+   does not wait for it. Asked for before it is there, it answers "still running".
 
 A process that dies anywhere in between leaves a ``Running`` row that nothing will finish:
 opening the database (:func:`recover`) marks it ``Failed: interrupted`` and removes what it
@@ -31,7 +34,7 @@ from typing import BinaryIO
 import duckdb
 
 from loop_core import report_files
-from loop_core.config import ReportsConfig
+from loop_core.config import ReportsConfig, TargetsConfig
 from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
@@ -49,6 +52,7 @@ EXPIRED = "expired: generate it again"
 SOURCES = ("dashboard", "api", "cli")
 
 LOGGER = logging.getLogger(__name__)
+DEFAULT_TARGET_PCT = TargetsConfig().default_uptime_pct
 
 # Threads started by this process, so a report id can be told apart from an orphan.
 _live: dict[str, threading.Thread] = {}
@@ -126,6 +130,7 @@ def trigger_report(
     as_of: datetime | str | None = None,
     *,
     keep: ReportsConfig | None = None,
+    default_target_pct: float = DEFAULT_TARGET_PCT,
     source: str = "cli",
 ) -> str:
     """Start a report in a background thread and return its unguessable ``report_id``.
@@ -134,6 +139,8 @@ def trigger_report(
     the latest poll. A bad ``as_of`` raises ``InvalidParameterError`` before anything starts.
     Once it is Complete, the reports beyond ``keep`` (default: the default settings) expire.
     ``source`` records where it was started (one of :data:`SOURCES`).
+    Its extended twin measures targets against ``default_target_pct`` where the stores
+    feed gives none (``[targets] default_uptime_pct``).
     """
     if source not in SOURCES:
         raise InvalidParameterError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
@@ -146,7 +153,8 @@ def trigger_report(
             [report_id, ReportState.RUNNING.value, as_of_dt, source],
         )
     thread = threading.Thread(
-        target=_run, args=(con, report_id, as_of_dt, keep or ReportsConfig()),
+        target=_run,
+        args=(con, report_id, as_of_dt, keep or ReportsConfig(), default_target_pct),
         name=f"report-{report_id[:8]}", daemon=True,
     )
     with _live_lock:
@@ -156,35 +164,43 @@ def trigger_report(
 
 
 def _run(
-    con: duckdb.DuckDBPyConnection, report_id: str, as_of: datetime | None, keep: ReportsConfig
+    con: duckdb.DuckDBPyConnection, report_id: str, as_of: datetime | None, keep: ReportsConfig,
+    default_target_pct: float,
 ) -> None:
     # Imported here so that opening the database does not pull in the report engine.
-    from loop_core.report import compute_report
+    from loop_core.context import extended_report
 
     started = time.perf_counter()
     folder = reports_dir(con)
+    completed = False
+
+    def complete(now: datetime, csv: str, row_count: int) -> None:
+        # The standard CSV is known: the report is Complete now, its twin follows.
+        nonlocal completed
+        size = report_files.write(folder, report_id, csv.encode("utf-8"))
+        with con.cursor() as cur:
+            cur.execute(
+                "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
+                "row_count = ?, duration_s = ?, csv_bytes = ? WHERE report_id = ?",
+                [ReportState.COMPLETE.value, now, row_count, time.perf_counter() - started,
+                 size, report_id],
+            )
+        completed = True
+
     try:
         try:
-            result = compute_report(con, as_of)
-            size = report_files.write(folder, report_id, result.csv.encode("utf-8"))
-            with con.cursor() as cur:
-                cur.execute(
-                    "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
-                    "row_count = ?, duration_s = ?, csv_bytes = ? WHERE report_id = ?",
-                    [
-                        ReportState.COMPLETE.value,
-                        result.as_of,
-                        result.row_count,
-                        time.perf_counter() - started,
-                        size,
-                        report_id,
-                    ],
-                )
-        except Exception as e:  # noqa: BLE001 - any failure must end as Failed, never Running
-            report_files.remove(folder, [report_id])
-            _mark_failed(con, report_id, f"{type(e).__name__}: {e}",
-                         time.perf_counter() - started)
-            return
+            # Both CSVs from one snapshot: the twin starts with the very same lines.
+            result = extended_report(con, as_of, default_target_pct=default_target_pct,
+                                     on_standard=complete)
+            report_files.write_extended(folder, report_id, result.extended_csv.encode("utf-8"))
+        except Exception as e:  # any failure must end as Failed (or logged), never Running
+            if completed:  # only the twin is missing: asking for it says so
+                LOGGER.exception("the extended CSV of report %s failed", report_id)
+            else:
+                report_files.remove(folder, [report_id])
+                _mark_failed(con, report_id, f"{type(e).__name__}: {e}",
+                             time.perf_counter() - started)
+                return
         try:
             expire(con, keep)
         except Exception:  # the report is Complete: the next one expires again
@@ -373,14 +389,33 @@ class OpenCsv:
 
 
 def open_report(
-    con: duckdb.DuckDBPyConnection, report_id: str, *, compressed: bool = False
+    con: duckdb.DuckDBPyConnection, report_id: str, *, compressed: bool = False,
+    extended: bool = False,
 ) -> tuple[ReportStatus, OpenCsv | None]:
     """The job's status and, when Complete, its CSV file open for reading (the caller
     closes it): the gzip twin if ``compressed`` and it is there, else the plain CSV. An
-    open file stays whole even if the report expires while it is read."""
+    open file stays whole even if the report expires while it is read.
+
+    ``extended``: its extended twin instead (never compressed); a report completed before
+    reports had one raises ``ReportUnavailableError``."""
     status = get_report(con, report_id)
     if status.csv_path is None:
         return status, None
+    if extended:
+        path = report_files.csv_file(status.csv_path.parent, report_id, extended=True)
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            with _live_lock:
+                writing = report_id in _live
+            if writing:  # the job is still writing it
+                return replace(status, status=ReportState.RUNNING, csv_path=None), None
+            if status.csv_path.is_file():
+                raise ReportUnavailableError(
+                    f"report {report_id!r} has no extended CSV (it was made before reports "
+                    "had one): generate it again") from None
+            return _expired_now(con, status), None
+        return status, OpenCsv(fh, os.fstat(fh.fileno()).st_size, False)
     twin = report_files.csv_file(status.csv_path.parent, report_id, compressed=True)
     for path in [twin, status.csv_path] if compressed else [status.csv_path]:
         try:
@@ -391,13 +426,16 @@ def open_report(
     return _expired_now(con, status), None  # it expired between the two steps
 
 
-def report_csv(con: duckdb.DuckDBPyConnection, report_id: str) -> bytes:
-    """A Complete report's CSV, the bytes the engine produced.
+def report_csv(
+    con: duckdb.DuckDBPyConnection, report_id: str, *, extended: bool = False
+) -> bytes:
+    """A Complete report's CSV, the bytes the engine produced (``extended``: its extended
+    twin, loop_core.context.EXTENDED_COLUMNS).
 
-    Raises ``ReportUnavailableError`` (the message says why: running, failed or expired)
-    for any other job, ``UnknownReportError`` for an unknown id.
+    Raises ``ReportUnavailableError`` (the message says why: running, failed or expired,
+    or no extended twin) for any other job, ``UnknownReportError`` for an unknown id.
     """
-    status, opened = open_report(con, report_id)
+    status, opened = open_report(con, report_id, extended=extended)
     if opened is not None:
         with opened.file as fh:
             return fh.read()

@@ -1,4 +1,5 @@
-"""The files of completed reports: ``<id>.csv`` and its gzip twin ``<id>.csv.gz``.
+"""The files of completed reports: ``<id>.csv``, its gzip twin ``<id>.csv.gz`` and its
+extended twin ``<id>.extended.csv`` (the standard columns, then the store context).
 
 They live in ``reports/`` beside the database file (``data/reports/`` for
 ``data/loop.duckdb``). Each file is written under a partial name, flushed to disk and
@@ -22,9 +23,9 @@ from hashlib import sha256
 from pathlib import Path
 
 FOLDER = "reports"
-_CSV, _GZIP, PARTIAL = ".csv", ".csv.gz", ".partial"
+_CSV, _GZIP, _EXTENDED, PARTIAL = ".csv", ".csv.gz", ".extended.csv", ".partial"
 # Every file a report may have, longest suffix first (a name is matched by its suffix).
-_SUFFIXES = (_GZIP + PARTIAL, _CSV + PARTIAL, _GZIP, _CSV)
+_SUFFIXES = (_EXTENDED + PARTIAL, _GZIP + PARTIAL, _CSV + PARTIAL, _EXTENDED, _GZIP, _CSV)
 # Written once per report, so a better ratio than a per-request compressor would pick:
 # 0.75 MB of CSV becomes 0.25 MB in about 0.1 s.
 _GZIP_LEVEL = 6
@@ -55,10 +56,13 @@ def _file_name(report_id: str) -> str:
     return "id-" + sha256(report_id.encode()).hexdigest()
 
 
-def csv_file(folder: Path, report_id: str, *, compressed: bool = False) -> Path:
+def csv_file(
+    folder: Path, report_id: str, *, compressed: bool = False, extended: bool = False
+) -> Path:
     """The path of report ``report_id``'s CSV in ``folder`` (whether or not it exists);
-    ``compressed``: of its gzip twin."""
-    return folder / (_file_name(report_id) + (_GZIP if compressed else _CSV))
+    ``compressed``: of its gzip twin; ``extended``: of its extended twin."""
+    suffix = _EXTENDED if extended else _GZIP if compressed else _CSV
+    return folder / (_file_name(report_id) + suffix)
 
 
 def write(folder: Path, report_id: str, data: bytes) -> int:
@@ -66,21 +70,35 @@ def write(folder: Path, report_id: str, data: bytes) -> int:
     report's files are in place) last, each whole or not at all. Returns its size."""
     folder.mkdir(parents=True, exist_ok=True)
     compressed = gzip.compress(data, compresslevel=_GZIP_LEVEL, mtime=0)
-    for content, final in ((compressed, csv_file(folder, report_id, compressed=True)),
-                           (data, csv_file(folder, report_id))):
-        partial = final.with_name(final.name + PARTIAL)
-        with partial.open("wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, final)
+    _write_whole(compressed, csv_file(folder, report_id, compressed=True))
+    _write_whole(data, csv_file(folder, report_id))
+    _sync_folder(folder)
+    return len(data)
+
+
+def write_extended(folder: Path, report_id: str, data: bytes) -> None:
+    """Write ``data`` as the report's extended twin, whole or not at all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_whole(data, csv_file(folder, report_id, extended=True))
+    _sync_folder(folder)
+
+
+def _write_whole(content: bytes, final: Path) -> None:
+    partial = final.with_name(final.name + PARTIAL)
+    with partial.open("wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, final)
+
+
+def _sync_folder(folder: Path) -> None:
     # The renames themselves reach the disk before the caller records the report Complete.
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-    return len(data)
 
 
 def remove(folder: Path, report_ids: list[str]) -> None:

@@ -60,13 +60,74 @@ def test_a_complete_report_is_a_csv_and_its_gzip_twin_beside_the_database(
 ) -> None:
     report_id = complete(spec_file_db)
     folder = db_path.parent / "reports"
-    assert files_in(folder) == {f"{report_id}.csv", f"{report_id}.csv.gz"}
+    assert files_in(folder) == {f"{report_id}.csv", f"{report_id}.csv.gz",
+                                f"{report_id}.extended.csv"}
     engine = compute_report(spec_file_db, AS_OF).csv.encode("utf-8")
     # Both are the engine's bytes: the plain file as it is, the twin once decompressed.
     assert (folder / f"{report_id}.csv").read_bytes() == engine
     assert gzip.decompress((folder / f"{report_id}.csv.gz").read_bytes()) == engine
     assert jobs.report_csv(spec_file_db, report_id) == engine
     assert jobs.get_report(spec_file_db, report_id).csv_bytes == len(engine)
+
+
+def test_a_complete_report_has_its_extended_twin_from_the_same_figures(
+    spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
+) -> None:
+    from loop_core import context
+
+    report_id = complete(spec_file_db)
+    extended = jobs.report_csv(spec_file_db, report_id, extended=True)
+    assert extended == context.extended_csv(spec_file_db, AS_OF).encode("utf-8")
+    # Its first columns are the report's own lines, byte for byte.
+    standard = jobs.report_csv(spec_file_db, report_id).decode().split("\n")
+    for line, longer in zip(standard[1:-1], extended.decode().split("\n")[1:-1], strict=True):
+        assert longer.startswith(line + ",")
+    # It expires with its report.
+    complete(spec_file_db, keep=ReportsConfig(keep_count=1))
+    assert not (db_path.parent / "reports" / f"{report_id}.extended.csv").exists()
+    with pytest.raises(ReportUnavailableError, match="expired"):
+        jobs.report_csv(spec_file_db, report_id, extended=True)
+
+
+def test_a_report_is_complete_before_its_twin_which_answers_running_until_written(
+    spec_file_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    # The twin takes about as long again as the report (the week before is a second
+    # report): the report does not wait for it.
+    release = threading.Event()
+    real = report_files.write_extended
+
+    def held(folder: Path, report_id: str, data: bytes) -> None:
+        release.wait(60)
+        real(folder, report_id, data)
+
+    monkeypatch.setattr(report_files, "write_extended", held)
+    report_id = jobs.trigger_report(spec_file_db, AS_OF)
+    deadline = time.monotonic() + 60
+    while jobs.get_report(spec_file_db, report_id).status is ReportState.RUNNING \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert jobs.get_report(spec_file_db, report_id).status is ReportState.COMPLETE
+    status, opened = jobs.open_report(spec_file_db, report_id, extended=True)
+    assert (status.status, opened) == (ReportState.RUNNING, None)
+    with pytest.raises(ReportUnavailableError, match="still running"):
+        jobs.report_csv(spec_file_db, report_id, extended=True)
+    release.set()
+    jobs.wait_for_report(spec_file_db, report_id)
+    assert jobs.report_csv(spec_file_db, report_id, extended=True).startswith(b"store_id,")
+
+
+def test_a_report_made_before_extended_twins_existed_says_so_and_keeps_its_csv(
+    spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
+) -> None:
+    report_id = complete(spec_file_db)
+    (db_path.parent / "reports" / f"{report_id}.extended.csv").unlink()
+    with pytest.raises(ReportUnavailableError, match="no extended CSV"):
+        jobs.report_csv(spec_file_db, report_id, extended=True)
+    assert jobs.get_report(spec_file_db, report_id).status is ReportState.COMPLETE
 
 
 def test_the_reports_table_no_longer_holds_any_csv_text(
@@ -126,7 +187,7 @@ def test_expiry_by_count_keeps_the_newest_files_and_every_row_with_its_figures(
         assert gone.expired_at >= gone.finished_at
         assert gone.error == jobs.EXPIRED
     assert files_in(db_path.parent / "reports") == {
-        f"{i}{suffix}" for i in ids[2:] for suffix in (".csv", ".csv.gz")}
+        f"{i}{suffix}" for i in ids[2:] for suffix in (".csv", ".csv.gz", ".extended.csv")}
 
 
 def test_expiry_by_age_expires_reports_finished_more_than_keep_days_ago(
@@ -214,7 +275,16 @@ CRASHING_JOB = textwrap.dedent("""
         partial.write_bytes(data[: len(data) // 2])
         os._exit(17)
 
-    report_files.write = crash_after_the_file if step == "after" else crash_mid_file
+    def crash_mid_twin(folder, report_id, data):
+        # The report is Complete; its extended twin is half-written.
+        twin = report_files.csv_file(folder, report_id, extended=True)
+        twin.with_name(twin.name + ".partial").write_bytes(data[: len(data) // 2])
+        os._exit(17)
+
+    if step == "twin":
+        report_files.write_extended = crash_mid_twin
+    else:
+        report_files.write = crash_after_the_file if step == "after" else crash_mid_file
     print(jobs.trigger_report(con, "2024-01-08T12:00:00Z"), flush=True)
     for thread in list(jobs._live.values()):
         thread.join()
@@ -242,6 +312,25 @@ def test_a_crash_while_writing_a_report_leaves_it_failed_on_next_open_and_no_fil
     assert jobs.report_csv(con, complete(con)) == compute_report(con, AS_OF).csv.encode()
 
 
+def test_a_crash_while_writing_the_extended_twin_leaves_the_report_complete_without_it(
+    spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
+) -> None:
+    db.close(db_path)
+    run = subprocess.run([sys.executable, "-c", CRASHING_JOB, str(db_path), "twin"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 17, run.stderr
+    report_id = run.stdout.strip()
+    folder = db_path.parent / "reports"
+    assert f"{report_id}.extended.csv.partial" in files_in(folder)
+
+    con = db.connect(db_path)
+    # The standard CSV was in place and recorded: it stays; the half twin goes.
+    assert jobs.report_csv(con, report_id) == compute_report(con, AS_OF).csv.encode()
+    assert files_in(folder) == {f"{report_id}.csv", f"{report_id}.csv.gz"}
+    with pytest.raises(ReportUnavailableError, match="no extended CSV"):
+        jobs.report_csv(con, report_id, extended=True)
+
+
 def test_files_left_by_a_crash_during_expiry_are_removed_on_open_and_others_kept(
     spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
 ) -> None:
@@ -255,7 +344,8 @@ def test_files_left_by_a_crash_during_expiry_are_removed_on_open_and_others_kept
     db.close(db_path)
 
     db.connect(db_path)
-    assert files_in(folder) == {f"{kept}.csv", f"{kept}.csv.gz", "someone-elses.csv"}
+    assert files_in(folder) == {f"{kept}.csv", f"{kept}.csv.gz", f"{kept}.extended.csv",
+                                "someone-elses.csv"}
 
 
 # --- migration 011 -------------------------------------------------------------------

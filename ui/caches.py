@@ -24,6 +24,7 @@ from streamlit import config as st_config
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
 from loop_core import audit, db, freshness, jobs, loadlog, special, stores, timeline
+from loop_core import digest as digest_module
 from loop_core import evidence as evidence_module
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
@@ -219,8 +220,10 @@ def trigger_report(as_of: datetime | None) -> str:
     """Start a report job in the background; return its id at once."""
     with guard("Could not start the report"):
         who = require(Action.REPORT)
-        report_id = jobs.trigger_report(con(), as_of, keep=report_retention(),
-                                        source="dashboard")
+        report_id = jobs.trigger_report(
+            con(), as_of, keep=report_retention(),
+            default_target_pct=services().settings.targets.default_uptime_pct,
+            source="dashboard")
         audit.record(con(), who.actor, audit.Action.REPORT_TRIGGERED, subject=report_id,
                      details={"as_of": None if as_of is None else as_of.isoformat()})
         return report_id
@@ -430,6 +433,17 @@ def send_test_alert() -> tuple[int, int]:
         alerts_module.write_test_message(running.con, running.settings.alerts)
         accepted, failed = alerts_module.deliver(running.con, running.settings.alerts)
         audit.record(running.con, who.actor, audit.Action.TEST_ALERT,
+                     details={"accepted": accepted, "failed": failed})
+        return accepted, failed
+
+
+def send_digest_now() -> tuple[int, int]:
+    """Write the weekly digest and deliver it now, outside its schedule: (accepted, failed)."""
+    running = services()
+    with guard("Could not send the digest"):
+        who = require(Action.SEND_DIGEST)
+        accepted, failed = digest_module.send_digest_now(running.con, running.settings)
+        audit.record(running.con, who.actor, audit.Action.DIGEST_SENT,
                      details={"accepted": accepted, "failed": failed})
         return accepted, failed
 
