@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from loop_core.errors import NoDataError
+from loop_core.evidence import fill_evidence_us
 from loop_core.report import (
     REPORT_COLUMNS,
     fill_report_us,
@@ -52,6 +53,15 @@ EXTENDED_COLUMNS: tuple[str, ...] = (
     "downtime_last_week_previous",
     "downtime_last_week_change",
     "lost_revenue_last_week_previous",
+    # The evidence behind the figures (loop_core/evidence.py, docs/RULES.md "Evidence").
+    "observations_last_hour",
+    "observations_last_day",
+    "observations_last_week",
+    "latest_observation_at",
+    "latest_observation_active",
+    "coverage_pct_last_hour",
+    "coverage_pct_last_day",
+    "coverage_pct_last_week",
 )
 
 ROLLUP_COLUMNS = (
@@ -176,6 +186,7 @@ def extended_report(
 
     with con.cursor() as cur, transaction(cur):
         _fill_context(cur, now, default_target_pct, standard_known)
+        fill_evidence_us(cur, now)
         tails = [str(r[0]) for r in cur.execute(load_sql("context/extended_tail")).fetchall()]
         frame = cur.execute("SELECT * FROM context_rows ORDER BY store_id").df()
     # Both come from the report as of now, in store_id order (one row per store each).

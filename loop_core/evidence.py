@@ -55,6 +55,19 @@ class EvidenceRow:
         return hour, day, week
 
 
+def fill_evidence_us(
+    cur: duckdb.DuckDBPyConnection, now: datetime, store_id: str | None = None
+) -> None:
+    """Fill the temp table ``evidence_us`` (evidence/evidence.part.sql's columns, exact
+    microseconds) as of ``now`` in the caller's transaction: the extended CSV reads it in
+    the snapshot its report figures come from."""
+    sql = (load_sql("report/params.part") + load_sql("report/observations.part")
+           + load_sql("evidence/evidence.part"))
+    params = observations.prepare(cur, now, store_id)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE evidence_us AS {sql}",
+                [*params, COVERAGE_RADIUS // timedelta(microseconds=1)])
+
+
 def evidence_rows(
     con: duckdb.DuckDBPyConnection,
     as_of: datetime | str | None = None,
@@ -68,13 +81,10 @@ def evidence_rows(
     now = resolve_as_of(con, as_of)
     if now is None:
         raise NoDataError("no polls loaded yet: load the store status feed first")
-    sql = (load_sql("report/params.part") + load_sql("report/observations.part")
-           + load_sql("evidence/evidence.part"))
     # One snapshot for both statements, as in report.py.
     with con.cursor() as cur, transaction(cur):
-        params = observations.prepare(cur, now, store_id)
-        rows = cur.execute(sql, [*params, COVERAGE_RADIUS // timedelta(microseconds=1)])
-        found = rows.fetchall()
+        fill_evidence_us(cur, now, store_id)
+        found = cur.execute("SELECT * FROM evidence_us ORDER BY store_id").fetchall()
     return [
         EvidenceRow(
             store_id=str(r[0]),

@@ -469,6 +469,7 @@ def evidence(
         out.append((store, (used[0], used[1], used[2]), latest_t, latest_active,
                     (covered[0], covered[1], covered[2]),
                     (business[0], business[1], business[2])))
+    return out
 
 
 # ------------------------------------------------------------------ store context

@@ -151,12 +151,18 @@ def test_the_extended_csv_adds_the_context_after_the_standard_columns(
     assert text.split("\n") == [
         ",".join(context.EXTENDED_COLUMNS),
         'a,60.00,24.00,168.00,0.00,0.00,0.00,"Austin, 6th St",TX,Pizza,UTC,10.00,99.00,'
-        "100.00,100.00,false,1.68,0.00,0.00,1.79,165.00,-165.00,1650.00",
+        "100.00,100.00,false,1.68,0.00,0.00,1.79,165.00,-165.00,1650.00,"
+        # Evidence: the polls at 12:00 a week ago and now; 90 min of each is covered
+        # (1.5 h of the day, 3 h of the week's 168 h).
+        "1,1,2,2024-01-15T12:00:00Z,true,100.00,6.25,1.79",
         "b,0.00,0.00,23.50,60.00,8.00,32.50,Tacos Dallas,TX,Tacos,UTC,100.00,50.00,"
-        "0.00,41.96,true,-4.50,800.00,3250.00,,,,",
+        "0.00,41.96,true,-4.50,800.00,3250.00,,,,,"
+        # 09:30-12:00 of the day's 8 business hours; 2.5 + 3 + 2.5 h of the week's 56 h.
+        "1,1,3,2024-01-15T11:00:00Z,false,100.00,31.25,14.29",
         # The name would run as a formula: guarded with an apostrophe, then quoted.
         "c,0.00,0.00,0.00,0.00,0.00,0.00,\"'=HYPERLINK(\"\"x\"\")\",,Pizza,America/Chicago,"
-        "5.00,99.00,,,false,,,,,,,",
+        # No observation: none used, no latest, and none of its one business hour covered.
+        "5.00,99.00,,,false,,,,,,,,0,0,0,,,,,0.00",
         "",
     ]
     header = text.split("\n")[0].split(",")
