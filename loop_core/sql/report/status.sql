@@ -48,14 +48,16 @@ window_intervals AS (
 -- polled before them. The answer is the same as over every poll: the latest poll and
 -- observation are maxima, the other status's last observation too, and the first
 -- observation after it lies in the segment that holds it or is a later segment's first.
+-- live: not from the archive. Archived polls can be older than the days left unread.
 day_polls AS (
-    SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k, in_hours
+    SELECT
+        store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k, in_hours, true AS live
     FROM store_status
     WHERE
         timestamp_utc <= (SELECT at_ts FROM params)
         AND timestamp_utc >= (SELECT cut_ts FROM bounds)
     UNION ALL
-    SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT, in_hours
+    SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT, in_hours, false
     FROM archived_polls
 ),
 
@@ -65,10 +67,11 @@ recent AS MATERIALIZED (
         k AS last_poll_key,
         CASE WHEN in_hours THEN k END AS last_key,
         NULL::BIGINT AS other_key,
-        CASE WHEN in_hours THEN k END AS run_key
+        CASE WHEN in_hours THEN k END AS run_key,
+        live
     FROM day_polls
     UNION ALL
-    SELECT store_key, last_poll_key, last_key, other_key, run_key
+    SELECT store_key, last_poll_key, last_key, other_key, run_key, true
     FROM observation_days
     WHERE day < (SELECT cut_day FROM bounds) AND day >= (SELECT recent_day FROM bounds)
 ),
@@ -77,16 +80,20 @@ recent_obs AS (
     SELECT store_key, max(last_key) AS k FROM recent GROUP BY store_key
 ),
 
--- The stores whose current run is known to begin in the recent segments.
+-- The stores whose current run is known to begin in the recent live segments: one of them
+-- holds an observation of the other status than the latest one, and every unread day
+-- comes before it.
 settled AS (
     SELECT DISTINCT r.store_key
     FROM recent AS r
     INNER JOIN recent_obs AS o USING (store_key)
-    WHERE CASE WHEN r.last_key % 2 <> o.k % 2 THEN r.last_key ELSE r.other_key END IS NOT NULL
+    WHERE
+        r.live
+        AND CASE WHEN r.last_key % 2 <> o.k % 2 THEN r.last_key ELSE r.other_key END IS NOT NULL
 ),
 
 older AS (
-    SELECT d.store_key, d.last_poll_key, d.last_key, d.other_key, d.run_key
+    SELECT d.store_key, d.last_poll_key, d.last_key, d.other_key, d.run_key, true AS live
     FROM observation_days AS d
     SEMI JOIN (
         SELECT store_key
