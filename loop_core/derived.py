@@ -16,9 +16,10 @@
   last observation of the other status and the first of its last run (migrations 009,
   015), so a report finds each store's last observation before its week, and status its
   latest poll and current run, in one row per store and day instead of every poll. It
-  summarises the polls in ``store_status`` (compaction drops the archived days' rows). A load folds its new observations in (:func:`summarise_load`);
-  whatever reclassifies or removes polls notes their (store, day) pairs (:func:`touch_days`)
-  and :func:`summarise_days` recomputes those rows.
+  summarises the polls in ``store_status`` (compaction drops the archived days' rows). A
+  load folds its new polls in (:func:`summarise_load`); whatever reclassifies or removes
+  polls notes their (store, day) pairs (:func:`touch_days`) and :func:`summarise_days`
+  recomputes those rows.
 
 New stores get their hash and new polls their flag as they are inserted
 (``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot

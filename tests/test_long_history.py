@@ -51,6 +51,15 @@ def _load(
         ingest.ingest_files(con, store_status=_polls_csv(folder / f"polls-{n}.csv", chunk))
 
 
+def _loaded(chunks: list[list[Poll]], hours: list[HoursRow],
+            zones: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """A new in-memory database with the feeds loaded (the polls in these files, in turn)."""
+    con = db.connect(":memory:")
+    with tempfile.TemporaryDirectory() as folder:
+        _load(con, Path(folder), chunks, hours, zones)
+    return con
+
+
 def _engine(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> list[tuple[object, ...]]:
     return [tuple(r) for r in report.report_microseconds(con, as_of)]
 
@@ -93,10 +102,8 @@ def test_a_long_history_with_gaps_gives_the_reference_report(
     data: tuple[list[list[Poll]], list[HoursRow], dict[str, str], datetime | None],
 ) -> None:
     chunks, hours, zones, as_of = data
-    con = db.connect(":memory:")
+    con = _loaded(chunks, hours, zones)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            _load(con, Path(folder), chunks, hours, zones)
         got = _engine(con, as_of)
     finally:
         con.close()
@@ -113,10 +120,8 @@ def test_a_long_history_with_gaps_gives_the_reference_status(
     # older days only for some, and must still give what every poll gives.
     chunks, hours, zones, at = data
     polls = [p for c in chunks for p in c]
-    con = db.connect(":memory:")
+    con = _loaded(chunks, hours, zones)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            _load(con, Path(folder), chunks, hours, zones)
         rows = status(con, at)
     finally:
         con.close()

@@ -331,8 +331,9 @@ def warm(running: lifecycle.Services) -> None:
 
     Called when the server starts and on every page run: after a load or a sync the first
     visit of the Fleet, Data, Now or Incidents page would otherwise wait for the report,
-    the hourly downtime, the status or the week's incidents (seconds at 14,000 stores). Streamlit's caches compute each key once even when
-    a page asks while this thread is at it.
+    the hourly downtime, the status or the week's incidents (seconds at 14,000 stores).
+    Streamlit's caches compute each key once even when a page asks while this thread is at
+    it.
     """
     if st_config.get_option("global.appTest"):
         return  # AppTest replaces the runtime per run; a thread would outlive it
