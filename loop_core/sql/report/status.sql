@@ -24,7 +24,13 @@ bounds AS (
         -- INTEGER as observation_days.day, so the filter runs inside that table's scan.
         (epoch_us(at_ts) // 86400000000)::INTEGER AS cut_day,
         make_timestamptz(cut_day::BIGINT * 86400000000) AS cut_ts,
-        cut_day - 14 AS recent_day
+        cut_day - 14 AS recent_day,
+        -- Days up to the last archived poll's: archived polls may share them, so their live
+        -- polls (loaded after the archive was written) are read one by one, not as days.
+        -- (0 without archive: polls are never older than 2000.)
+        coalesce(
+            (SELECT max(epoch_us(last_poll)) // 86400000000 + 1 FROM archive_files), 0
+        )::INTEGER AS archive_day
     FROM params
 ),
 
@@ -41,14 +47,15 @@ window_intervals AS (
 -- (derived/day_rows.part.sql: a day's last poll, last observation, last observation of the
 -- other status and the first observation of its last run) for the days before T's UTC
 -- day, and each poll of T's day up to T as a segment of one poll, with what status at T
--- needs of the archived polls (archive.stage; empty without archive; observation_days
--- holds no archived day). Only the two weeks of days before T's day are read for every
+-- needs of the archived polls (archive.stage; empty without archive). Only the two weeks of days before T's day are read for every
 -- store; older days only for the stores that have no observation of the other status
 -- than their latest one in them (their current run may have begun earlier), and were
 -- polled before them. The answer is the same as over every poll: the latest poll and
 -- observation are maxima, the other status's last observation too, and the first
 -- observation after it lies in the segment that holds it or is a later segment's first.
--- live: not from the archive. Archived polls can be older than the days left unread.
+-- Segments overlap in time only where each is a single poll: days that archived polls
+-- may share (before archive_day) are read as polls. live: newer than every day left
+-- unread; archived polls and the polls among them can be older.
 day_polls AS (
     SELECT
         store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k, in_hours, true AS live
@@ -59,6 +66,13 @@ day_polls AS (
     UNION ALL
     SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT, in_hours, false
     FROM archived_polls
+    UNION ALL
+    SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT, in_hours, false
+    FROM store_status
+    WHERE
+        timestamp_utc < make_timestamptz((SELECT archive_day FROM bounds)::BIGINT * 86400000000)
+        AND timestamp_utc < (SELECT cut_ts FROM bounds)
+        AND timestamp_utc <= (SELECT at_ts FROM params)
 ),
 
 recent AS MATERIALIZED (
@@ -73,7 +87,10 @@ recent AS MATERIALIZED (
     UNION ALL
     SELECT store_key, last_poll_key, last_key, other_key, run_key, true
     FROM observation_days
-    WHERE day < (SELECT cut_day FROM bounds) AND day >= (SELECT recent_day FROM bounds)
+    WHERE
+        day < (SELECT cut_day FROM bounds)
+        AND day >= (SELECT recent_day FROM bounds)
+        AND day >= (SELECT archive_day FROM bounds)
 ),
 
 recent_obs AS (
@@ -102,7 +119,7 @@ older AS (
             first_poll < make_timestamptz((SELECT recent_day FROM bounds)::BIGINT * 86400000000)
             AND store_key NOT IN (SELECT store_key FROM settled)
     ) AS u USING (store_key)
-    WHERE d.day < (SELECT recent_day FROM bounds)
+    WHERE d.day < (SELECT recent_day FROM bounds) AND d.day >= (SELECT archive_day FROM bounds)
 ),
 
 segments AS MATERIALIZED (
