@@ -10,7 +10,7 @@
 --                   last run of one status (the day's first observation when other_key is
 --                   NULL)
 -- Keys are epoch_us * 2 + is_active, as everywhere (at one instant the active poll sorts
--- last). derived/day_rows.part.sql says how rows are computed and combined.
+-- last). derived/day_rows.part.sql computes the rows; report/status.sql combines them.
 -- The table is rebuilt empty; clearing derived_state makes the next open recompute every
 -- derived table from the polls (derived.ensure_current), so the rule is written once.
 DROP TABLE observation_days;
