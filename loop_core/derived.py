@@ -12,11 +12,14 @@
   intervals computed for its own days only (:func:`classify_pending`), so the cost of a
   load follows the number of polls and their days, never the span between them.
 
-* ``observation_days``: each store's last observation of every UTC day (migration 009),
-  so a report finds each store's last observation before its week in one row per store and
-  day instead of every poll. A load folds its new observations in (:func:`summarise_load`);
-  whatever reclassifies or removes polls notes their (store, day) pairs (:func:`touch_days`)
-  and :func:`summarise_days` recomputes those rows.
+* ``observation_days``: per store and UTC day with a poll, its last poll, last observation,
+  last observation of the other status and the first of its last run (migrations 009,
+  015), so a report finds each store's last observation before its week, and status its
+  latest poll and current run, in one row per store and day instead of every poll. It
+  summarises the polls in ``store_status`` (compaction drops the archived days' rows). A
+  load folds its new polls in (:func:`summarise_load`); whatever reclassifies or removes
+  polls notes their (store, day) pairs (:func:`touch_days`) and :func:`summarise_days`
+  recomputes those rows.
 
 New stores get their hash and new polls their flag as they are inserted
 (``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot
@@ -145,21 +148,26 @@ def summarise_days(cur: duckdb.DuckDBPyConnection) -> None:
     as they are now (``derived/summarise_days.sql``). Runs inside the caller's transaction."""
     cur.execute(_TOUCHED_DAYS)
     if cur.execute("SELECT EXISTS (SELECT 1 FROM touched_days)").fetchall()[0][0]:
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE summarised AS {load_sql('derived/summarise_days')}"
-        )
+        sql = "".join(load_sql(f"derived/{name}")
+                      for name in ("summarise_days", "day_rows.part", "days_final.part"))
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE summarised AS {sql}")
         _replace_days(cur, "touched_days")
     cur.execute("DROP TABLE touched_days")
 
 
 def summarise_load(cur: duckdb.DuckDBPyConnection, load_id: int) -> None:
-    """Fold the classified polls that load ``load_id`` added into observation_days (the
-    cheap path of every load: ``derived/summarise_load.sql``)."""
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE summarised AS {load_sql('derived/summarise_load')}",
-        [load_id],
-    )
+    """Fold the polls that load ``load_id`` added into observation_days (the cheap path of
+    every load: ``derived/summarise_load.sql``); the (store, day) pairs whose stored
+    observations it interleaves with are recomputed from their polls instead."""
+    sql = "".join(load_sql(f"derived/{name}")
+                  for name in ("summarise_load", "day_rows.part", "merge_load_days.part"))
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE summarised AS {sql}", [load_id])
+    cur.execute(_TOUCHED_DAYS)
+    cur.execute("INSERT INTO touched_days SELECT store_key, day FROM summarised WHERE interleaved")
+    cur.execute("DELETE FROM summarised WHERE interleaved")
+    cur.execute("ALTER TABLE summarised DROP COLUMN interleaved")
     _replace_days(cur, "summarised")
+    summarise_days(cur)
 
 
 def _replace_days(cur: duckdb.DuckDBPyConnection, pairs: str) -> None:
@@ -175,7 +183,8 @@ def _replace_days(cur: duckdb.DuckDBPyConnection, pairs: str) -> None:
     cur.execute("INSERT INTO observation_days SELECT * FROM summarised ORDER BY day")
     cur.execute(
         "UPDATE stores SET first_observation_day = f.day "
-        "FROM (SELECT store_key, min(day) AS day FROM summarised GROUP BY store_key) AS f "
+        "FROM (SELECT store_key, min(day) AS day FROM summarised WHERE last_key IS NOT NULL "
+        "GROUP BY store_key) AS f "
         "WHERE stores.store_key = f.store_key "
         "AND (stores.first_observation_day IS NULL OR f.day < stores.first_observation_day)"
     )

@@ -1,6 +1,7 @@
 """A long history with gaps gives the reference's figures: the report reads each store's
 last observation before its week from observation_days (migration 009), not from every
-poll, and that summary follows every load, reclassification and removal of polls."""
+poll, status its latest poll and current run (migration 015), and that summary follows
+every load, reclassification and removal of polls."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loop_core import bootstrap, db, ingest, report, timeline
-from tests.reference import HOUR_US, HoursRow, Poll, compute
+from loop_core.status import status
+from tests import reference
+from tests.reference import HOUR_US, HoursRow, Poll, compute, to_us
 from tests.test_engine_matches_reference import STORE_IDS, ZONES, day_rows, write_csv
 
 DAY = timedelta(days=1)
@@ -46,6 +49,15 @@ def _load(
     )
     for n, chunk in enumerate(chunks):
         ingest.ingest_files(con, store_status=_polls_csv(folder / f"polls-{n}.csv", chunk))
+
+
+def _loaded(chunks: list[list[Poll]], hours: list[HoursRow],
+            zones: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """A new in-memory database with the feeds loaded (the polls in these files, in turn)."""
+    con = db.connect(":memory:")
+    with tempfile.TemporaryDirectory() as folder:
+        _load(con, Path(folder), chunks, hours, zones)
+    return con
 
 
 def _engine(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> list[tuple[object, ...]]:
@@ -90,14 +102,38 @@ def test_a_long_history_with_gaps_gives_the_reference_report(
     data: tuple[list[list[Poll]], list[HoursRow], dict[str, str], datetime | None],
 ) -> None:
     chunks, hours, zones, as_of = data
-    con = db.connect(":memory:")
+    con = _loaded(chunks, hours, zones)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            _load(con, Path(folder), chunks, hours, zones)
         got = _engine(con, as_of)
     finally:
         con.close()
     assert got == compute([p for c in chunks for p in c], hours, zones, as_of).rows()
+
+
+@settings(max_examples=40, deadline=None)
+@given(long_histories())
+def test_a_long_history_with_gaps_gives_the_reference_status(
+    data: tuple[list[list[Poll]], list[HoursRow], dict[str, str], datetime | None],
+) -> None:
+    # Runs that began weeks before the instant, stores polled only long ago, and days
+    # loaded out of order: status reads two weeks of observation_days for every store and
+    # older days only for some, and must still give what every poll gives.
+    chunks, hours, zones, at = data
+    polls = [p for c in chunks for p in c]
+    con = _loaded(chunks, hours, zones)
+    try:
+        rows = status(con, at)
+    finally:
+        con.close()
+    got = [(s.store_id, str(s.status), None if s.since is None else to_us(s.since), s.open_now,
+            None if s.closes_at is None else to_us(s.closes_at),
+            None if s.opens_at is None else to_us(s.opens_at)) for s in rows]
+    assert got == reference.status(polls, hours, zones, at)
+    when = at or max(t for _, _, t in polls)
+    latest = {store: max((t, a) for s2, a, t in polls if s2 == store and t <= when)
+              for store, _, t in polls if t <= when}
+    assert [(s.store_id, s.latest_poll, s.latest_poll_active) for s in rows] == [
+        (store, t, a) for store, (t, a) in sorted(latest.items())]
 
 
 def test_an_observation_weeks_before_the_report_week_still_decides_its_status(

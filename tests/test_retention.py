@@ -262,6 +262,27 @@ def test_polls_loaded_later_into_archived_months_count_once_and_everywhere(
         assert figures(own_pair.compacted, at, SILENT) == figures(own_pair.plain, at, SILENT)
 
 
+def test_status_reads_late_polls_one_by_one_on_the_days_archived_polls_share(
+    own_pair: Pair, tmp_path: Path
+) -> None:
+    # Live polls around the archived inactive poll of 2024-07-11 10:00: a summary of the
+    # live ones alone (inactive 08:00, then active from 09:00) would start the current run
+    # at 09:00, before that archived poll. It starts at 12:00, so online since 11:00.
+    late = tmp_path / "late.csv"
+    rows = [f"{SILENT},inactive,2024-07-11 08:00:00 UTC",
+            f"{SILENT},active,2024-07-11 09:00:00 UTC",
+            f"{SILENT},active,2024-07-11 12:00:00 UTC",
+            f"{SILENT},active,2024-07-12 10:30:00 UTC"]
+    late.write_text("store_id,status,timestamp_utc\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    for con in (own_pair.plain, own_pair.compacted):
+        assert ingest_file(con, Feed.STORE_STATUS, late).rows_loaded == 4
+    at = datetime(2024, 7, 12, 11, tzinfo=UTC)
+    silent = next(s for s in status(own_pair.compacted, at) if s.store_id == SILENT)
+    assert (silent.status, silent.since) == ("online", datetime(2024, 7, 11, 11, tzinfo=UTC))
+    assert figures(own_pair.compacted, at, SILENT) == figures(own_pair.plain, at, SILENT)
+
+
 def test_archived_polls_follow_a_change_of_business_hours(
     own_pair: Pair, feeds: Feeds, tmp_path: Path
 ) -> None:

@@ -327,6 +327,8 @@ def _warm(path: str, version: int) -> None:
         _downtime(path, version, report.as_of)
         _quality(path, version)
         _evidence(path, version, report.as_of)  # the key the Fleet page and previews use
+        _now_view(path, version, "")
+        _incidents_view(path, version)
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -335,9 +337,10 @@ def warm(running: lifecycle.Services) -> None:
     """Compute the heavy cached views in the background once per data version.
 
     Called when the server starts and on every page run: after a load or a sync the first
-    visit of the Fleet or Data page would otherwise wait for the report and the hourly
-    downtime (seconds at 14,000 stores). Streamlit's caches compute each key once even when
-    a page asks while this thread is at it.
+    visit of the Fleet, Data, Now or Incidents page would otherwise wait for the report,
+    the hourly downtime, the status or the week's incidents (seconds at 14,000 stores).
+    Streamlit's caches compute each key once even when a page asks while this thread is at
+    it.
     """
     if st_config.get_option("global.appTest"):
         return  # AppTest replaces the runtime per run; a thread would outlive it
@@ -372,13 +375,19 @@ def _week_incidents(path: str, version: int) -> list[Incident]:
     return incidents_module.incidents(_con(path))  # the week before the latest poll
 
 
+# The shaped views are cached too: shaping 14,000 statuses or a week's incidents in pandas
+# took most of a warm rerun of these pages (docs/PERFORMANCE.md).
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _now_view(path: str, version: int, contains: str) -> now_view_model.NowView:
+    at, rows = _status(path, version)
+    return now_view_model.now_view(rows, _week_incidents(path, version), at, contains,
+                                   names=_store_names(path, version))
+
+
 def now_view(contains: str = "") -> now_view_model.NowView:
     """Every store's status now (the latest poll), shaped for the Now page (cached)."""
     with guard("Could not compute the status"), st.spinner("Checking every store…"):
-        at, rows = _status(_path(), data_version())
-        ongoing = _week_incidents(_path(), data_version())
-        return now_view_model.now_view(rows, ongoing, at, contains,
-                                       names=_store_names(_path(), data_version()))
+        return _now_view(_path(), data_version(), contains)
 
 
 def store_status(store_id: str) -> StoreStatus | None:
@@ -402,11 +411,16 @@ def store_incidents(store_id: str, start: datetime | None, end: datetime | None,
     return store_view_model.store_incidents(found, zone, range_end)
 
 
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
+def _incidents_view(path: str, version: int) -> incidents_view.IncidentsView:
+    found = _week_incidents(path, version)
+    return incidents_view.incidents_view(found, incidents_module.incidents_csv(found))
+
+
 def fleet_incidents() -> incidents_view.IncidentsView:
     """The fleet's incidents of the week before now, and their CSV (cached)."""
     with guard("Could not list the incidents"), st.spinner("Listing incidents…"):
-        found = _week_incidents(_path(), data_version())
-        return incidents_view.incidents_view(found, incidents_module.incidents_csv(found))
+        return _incidents_view(_path(), data_version())
 
 
 # ---------------------------------------------------------------- alerts

@@ -25,10 +25,7 @@ FROM (
         SELECT p.row_id, b.day IS NOT NULL AS in_hours
         FROM pending AS p
         LEFT JOIN buckets AS b
-            ON p.hours_hash = b.hours_hash
-            AND p.t_us // 86400000000 = b.day
-            AND p.t_us >= b.start_us
-            AND p.t_us < b.end_us
+            ON bucket_holds(b.hours_hash, b.day, b.start_us, b.end_us, p.hours_hash, p.t_us)
     )
 
     SELECT * FROM final

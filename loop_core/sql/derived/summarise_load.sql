@@ -1,33 +1,18 @@
--- The observation_days rows (migration 009) that one load's new polls change
--- (derived.summarise_load writes them): a load only adds observations, so each (store, day)
--- pair it touches keeps the later of its stored last observation and the load's. Polls it
--- left unclassified (older than the interval cache) are summarised once classified
--- (derived.classify_pending). Only the load's rows and the stored rows of its days are read.
+-- The observation_days rows (migrations 009, 015) that one load's new polls change
+-- (derived.summarise_load writes them). Each (store, day) pair the load touches combines
+-- its stored row with the load's own row when the load's observations all come after the
+-- stored ones (hourly loads, fresh files): `interleaved` is false. Otherwise (a file that
+-- fills in the middle of a day) the pair is recomputed from its polls instead
+-- (derived/summarise_days.sql). Polls it left unclassified (older than the interval cache)
+-- count as observations once classified (derived.classify_pending recomputes them). Only
+-- the load's rows (its load_id's zone maps) and the stored rows of its days are read.
 -- Parameter: load_id.
-WITH added AS (
+WITH day_polls AS (
     SELECT
         store_key,
         (epoch_us(timestamp_utc) // 86400000000)::INTEGER AS day,
-        max(epoch_us(timestamp_utc) * 2 + is_active::BIGINT) AS last_key
+        epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k,
+        coalesce(in_hours, false) AS in_hours
     FROM store_status
-    WHERE load_id = ? AND in_hours
-    GROUP BY ALL
+    WHERE load_id = ?
 ),
-
-range AS (
-    SELECT min(day) AS lo, max(day) AS hi FROM added
-),
-
-stored AS (
-    SELECT store_key, day, last_key
-    FROM observation_days
-    WHERE day >= (SELECT lo FROM range) AND day <= (SELECT hi FROM range)
-),
-
-final AS (
-    SELECT a.store_key, a.day, greatest(a.last_key, coalesce(s.last_key, a.last_key)) AS last_key
-    FROM added AS a
-    LEFT JOIN stored AS s USING (store_key, day)
-)
-
-SELECT * FROM final

@@ -48,10 +48,7 @@ final AS (
         CASE WHEN f.t_us BETWEEN ? AND ? THEN b.day IS NOT NULL END AS in_hours
     FROM fresh AS f
     LEFT JOIN buckets AS b
-        ON f.hours_hash = b.hours_hash
-        AND f.t_us // 86400000000 = b.day
-        AND f.t_us >= b.start_us
-        AND f.t_us < b.end_us
+        ON bucket_holds(b.hours_hash, b.day, b.start_us, b.end_us, f.hours_hash, f.t_us)
 )
 
 INSERT INTO store_status BY NAME

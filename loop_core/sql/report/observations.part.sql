@@ -46,7 +46,8 @@ recent_days AS (
     SELECT store_key, max(last_key) AS key
     FROM observation_days
     WHERE
-        day < (SELECT cut_day FROM bounds)
+        last_key IS NOT NULL  -- a day with polls but no observation (migration 015)
+        AND day < (SELECT cut_day FROM bounds)
         AND day >= (SELECT recent_day FROM bounds)
         AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
     GROUP BY store_key
@@ -65,7 +66,7 @@ older_days AS (
     SELECT d.store_key, max(d.last_key) AS key
     FROM observation_days AS d
     SEMI JOIN gapped AS g USING (store_key)
-    WHERE d.day < (SELECT recent_day FROM bounds)
+    WHERE d.day < (SELECT recent_day FROM bounds) AND d.last_key IS NOT NULL
     GROUP BY d.store_key
 ),
 

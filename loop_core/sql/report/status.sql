@@ -19,7 +19,18 @@ bounds AS (
     SELECT
         epoch_us(at_ts) AS at_us,
         epoch_us(at_ts) - 8 * 86400000000 AS lo_us,
-        epoch_us(at_ts) + 8 * 86400000000 AS hi_us
+        epoch_us(at_ts) + 8 * 86400000000 AS hi_us,
+        -- Polls of T's UTC day are read as they are; days before it from observation_days.
+        -- INTEGER as observation_days.day, so the filter runs inside that table's scan.
+        (epoch_us(at_ts) // 86400000000)::INTEGER AS cut_day,
+        make_timestamptz(cut_day::BIGINT * 86400000000) AS cut_ts,
+        cut_day - 14 AS recent_day,
+        -- Days up to the last archived poll's: archived polls may share them, so their live
+        -- polls (loaded after the archive was written) are read one by one, not as days.
+        -- (0 without archive: polls are never older than 2000.)
+        coalesce(
+            (SELECT max(epoch_us(last_poll)) // 86400000000 + 1 FROM archive_files), 0
+        )::INTEGER AS archive_day
     FROM params
 ),
 
@@ -32,41 +43,119 @@ window_intervals AS (
     )
 ),
 
-polls AS (
-    SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k
+-- What status needs of each store's polls up to T, as segments: rows of observation_days
+-- (derived/day_rows.part.sql: a day's last poll, last observation, last observation of the
+-- other status and the first observation of its last run) for the days before T's UTC
+-- day, and each poll of T's day up to T as a segment of one poll, with what status at T
+-- needs of the archived polls (archive.stage; empty without archive). Only the two weeks of days before T's day are read for every
+-- store; older days only for the stores that have no observation of the other status
+-- than their latest one in them (their current run may have begun earlier), and were
+-- polled before them. The answer is the same as over every poll: the latest poll and
+-- observation are maxima, the other status's last observation too, and the first
+-- observation after it lies in the segment that holds it or is a later segment's first.
+-- Segments overlap in time only where each is a single poll: days that archived polls
+-- may share (before archive_day) are read as polls. live: newer than every day left
+-- unread; archived polls and the polls among them can be older.
+day_polls AS (
+    SELECT
+        store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT AS k, in_hours, true AS live
     FROM store_status
-    WHERE timestamp_utc <= (SELECT at_ts FROM params)
+    WHERE
+        timestamp_utc <= (SELECT at_ts FROM params)
+        AND timestamp_utc >= (SELECT cut_ts FROM bounds)
     UNION ALL
-    -- What status at T needs of the archived polls (archive.stage; empty without archive).
-    SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) * 2 + is_active::BIGINT
+    SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT, in_hours, false
     FROM archived_polls
+    UNION ALL
+    SELECT store_key, epoch_us(timestamp_utc) * 2 + is_active::BIGINT, in_hours, false
+    FROM store_status
+    WHERE
+        timestamp_utc < make_timestamptz((SELECT archive_day FROM bounds)::BIGINT * 86400000000)
+        AND timestamp_utc < (SELECT cut_ts FROM bounds)
+        AND timestamp_utc <= (SELECT at_ts FROM params)
+),
+
+recent AS MATERIALIZED (
+    SELECT
+        store_key,
+        k AS last_poll_key,
+        CASE WHEN in_hours THEN k END AS last_key,
+        NULL::BIGINT AS other_key,
+        CASE WHEN in_hours THEN k END AS run_key,
+        live
+    FROM day_polls
+    UNION ALL
+    SELECT store_key, last_poll_key, last_key, other_key, run_key, true
+    FROM observation_days
+    WHERE
+        day < (SELECT cut_day FROM bounds)
+        AND day >= (SELECT recent_day FROM bounds)
+        AND day >= (SELECT archive_day FROM bounds)
+),
+
+recent_obs AS (
+    SELECT store_key, max(last_key) AS k FROM recent GROUP BY store_key
+),
+
+-- The stores whose current run is known to begin in the recent live segments: one of them
+-- holds an observation of the other status than the latest one, and every unread day
+-- comes before it.
+settled AS (
+    SELECT DISTINCT r.store_key
+    FROM recent AS r
+    INNER JOIN recent_obs AS o USING (store_key)
+    WHERE
+        r.live
+        AND CASE WHEN r.last_key % 2 <> o.k % 2 THEN r.last_key ELSE r.other_key END IS NOT NULL
+),
+
+older AS (
+    SELECT d.store_key, d.last_poll_key, d.last_key, d.other_key, d.run_key, true AS live
+    FROM observation_days AS d
+    SEMI JOIN (
+        SELECT store_key
+        FROM stores
+        WHERE
+            first_poll < make_timestamptz((SELECT recent_day FROM bounds)::BIGINT * 86400000000)
+            AND store_key NOT IN (SELECT store_key FROM settled)
+    ) AS u USING (store_key)
+    WHERE d.day < (SELECT recent_day FROM bounds) AND d.day >= (SELECT archive_day FROM bounds)
+),
+
+segments AS MATERIALIZED (
+    SELECT * FROM recent
+    UNION ALL
+    SELECT * FROM older
 ),
 
 latest_poll AS (
-    SELECT store_key, max(k) AS k FROM polls GROUP BY store_key
+    SELECT store_key, max(last_poll_key) AS k FROM segments GROUP BY store_key
 ),
 
 latest_obs AS (
-    SELECT store_key, max(k) AS k FROM polls WHERE in_hours GROUP BY store_key
+    SELECT store_key, max(last_key) AS k FROM segments WHERE last_key IS NOT NULL GROUP BY store_key
 ),
 
 -- The last observation of the other status than the latest one.
 opposite AS (
-    SELECT p.store_key, max(p.k) AS k
-    FROM polls AS p
+    SELECT
+        s.store_key,
+        max(CASE WHEN s.last_key % 2 <> o.k % 2 THEN s.last_key ELSE s.other_key END) AS k
+    FROM segments AS s
     INNER JOIN latest_obs AS o USING (store_key)
-    WHERE p.in_hours AND (p.k % 2) <> (o.k % 2)
-    GROUP BY p.store_key
+    GROUP BY s.store_key
+    HAVING k IS NOT NULL
 ),
 
--- The first observation of the current run.
+-- The first observation of the current run: a segment ending after the other status's last
+-- observation holds it as its run_key (or holds that observation, then its run_key follows it).
 run_first AS (
-    SELECT p.store_key, min(p.k) AS k
-    FROM polls AS p
+    SELECT s.store_key, min(s.run_key) AS k
+    FROM segments AS s
     INNER JOIN latest_obs AS o USING (store_key)
     LEFT JOIN opposite AS op USING (store_key)
-    WHERE p.in_hours AND (op.k IS NULL OR p.k > op.k)
-    GROUP BY p.store_key
+    WHERE s.last_key IS NOT NULL AND (op.k IS NULL OR s.last_key > op.k)
+    GROUP BY s.store_key
 ),
 
 runs AS (

@@ -295,6 +295,31 @@ SELECT
     end_us
 FROM interval_cache;
 
+-- group_intervals_on for polls on the given UTC days (a list of day numbers; their local
+-- dates d-2 .. d+2 cover any UTC offset and overnight rows) and hours hashes only, each
+-- interval filed under every UTC day it touches, as cached_day_buckets files the cache's:
+-- the buckets of polls older than the cache (derived/sparse_buckets.sql) and of archived
+-- polls classified again (archive/classify.sql). The cost follows the polls' days, never
+-- the span of dates between them.
+CREATE OR REPLACE MACRO day_buckets(days, hashes) AS TABLE
+SELECT
+    hours_hash,
+    unnest(generate_series(start_us // 86400000000, (end_us - 1) // 86400000000)) AS day,
+    start_us,
+    end_us
+FROM group_intervals_on(
+    (SELECT list(DISTINCT DATE '1970-01-01' + CAST(u.d + r.shift AS INTEGER))
+     FROM unnest(days) AS u(d), range(-2, 3) AS r(shift)),
+    hashes
+);
+
+-- Whether the day bucket (b_hash, b_day, b_start_us, b_end_us) holds a poll of hours hash
+-- `hash` at t_us: the join of every statement that classifies polls (at most one bucket
+-- holds a poll, as intervals are disjoint). Equalities on hash and day, so it stays a
+-- hash join.
+CREATE OR REPLACE MACRO bucket_holds(b_hash, b_day, b_start_us, b_end_us, hash, t_us) AS
+    b_hash = hash AND b_day = t_us // 86400000000 AND t_us >= b_start_us AND t_us < b_end_us;
+
 -- A field without its surrounding blanks (spaces and tabs), '' for a missing one. trim()
 -- is costly on millions of values, and real fields almost never hold a blank: check first
 -- (docs/PERFORMANCE.md).
