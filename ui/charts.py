@@ -6,10 +6,13 @@ to traces, and label every axis with its unit and whether times are store-local 
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from ui.formatting import DAY_NAMES
+from ui.views import status_page as status_view
 from ui.views.store import StoreView
 
 UP = "#2e9e5b"
@@ -236,3 +239,75 @@ def daily_uptime(daily: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title="Date (store-local)", **_day_ticks(daily["local_date"]))
     fig.update_yaxes(title="Business hours (h)")
     return _layout(fig, height=300)
+
+
+# The status page's cells without an uptime figure, in greys (light: nothing to measure).
+STATUS_GREYS = {status_view.CLOSED: "#ececec", status_view.BEFORE_FIRST_POLL: "#f6f6f6",
+                status_view.NO_STATUS: "#b4b4b4"}
+STATUS_ROW_PX = 22
+
+
+def status_days(page: status_view.StatusPage) -> go.Figure:
+    """One row per store (or group), one cell per store-local day: the day's uptime on a
+    fixed 0-100 % scale from the down to the up colour; greys for closed days, days before
+    the first poll and days without a known status. Hover gives the day's figures; an
+    invisible marker on every cell carries the store and the day's bounds, so a click
+    selects it (Plotly's heatmaps report no clicks)."""
+    cells = page.cells
+    dates = page.grid.dates
+    x_of = {d: f"{d:%a %d %b}" for d in dates}
+    columns = [x_of[d] for d in dates]
+    rows = [html.escape(str(k)) for k in page.rows["key"]]  # data text: escaped markup
+    x = cells["local_date"].map(x_of)
+    y = cells["key"].map(lambda k: html.escape(str(k)))
+    measured = cells["state"] == status_view.MEASURED
+
+    def grid(values: pd.Series) -> list[list[float | None]]:
+        table = pd.DataFrame({"x": x, "y": y, "v": values}).pivot(
+            index="y", columns="x", values="v").reindex(index=rows, columns=columns)
+        return [[None if pd.isna(v) else float(v) for v in r] for r in table.to_numpy()]
+
+    codes = {state: i for i, state in enumerate(STATUS_GREYS)}
+    greys = [[i / max(1, len(codes) - 1), colour] for i, colour in
+             enumerate(STATUS_GREYS.values())]
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        z=grid(cells["state"].map(codes).where(~measured)), x=columns, y=rows,
+        colorscale=greys, zmin=0, zmax=max(1, len(codes) - 1), showscale=False,
+        xgap=2, ygap=2, hoverinfo="skip", name="no figure",
+    ))
+    fig.add_trace(go.Heatmap(
+        z=grid(cells["uptime_pct"].where(measured)), x=columns, y=rows,
+        colorscale=[[0.0, DOWN], [1.0, UP]], zmin=0.0, zmax=100.0,
+        colorbar={"title": {"text": "Uptime (% of<br>business time)"}, "ticksuffix": "%",
+                  "tickvals": [0, 25, 50, 75, 100], "len": min(1.0, 300 / _status_height(page))},
+        xgap=2, ygap=2, hoverinfo="skip", hoverongaps=False, name="uptime",
+    ))
+    fig.add_trace(go.Scatter(
+        x=x, y=y, mode="markers",
+        marker={"symbol": "square", "size": STATUS_ROW_PX - 2, "opacity": 0.0},
+        # The store and the day's UTC bounds, for the page's click (no store: a group).
+        customdata=list(zip(cells["store_id"].fillna("").astype(str),
+                            [pd.Timestamp(t).isoformat() for t in cells["start"]],
+                            [pd.Timestamp(t).isoformat() for t in cells["end"]], strict=True)),
+        hovertext=cells["hover"], hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False, name="days",
+    ))
+    ticktext = [
+        f"{html.escape(str(label))}  "
+        + ("—" if pd.isna(pct) else f"{pct:.1f}%")
+        for label, pct in zip(page.rows["label"], page.rows["uptime_pct"], strict=True)
+    ]
+    fig.update_yaxes(title=None, autorange="reversed", type="category",
+                     categoryorder="array", categoryarray=rows, tickmode="array",
+                     tickvals=rows, ticktext=ticktext, automargin=True, fixedrange=True)
+    fig.update_xaxes(title="Date (store-local), uptime of the day's business hours",
+                     type="category", categoryorder="array", categoryarray=columns,
+                     tickangle=-45, automargin=True, side="top", fixedrange=True)
+    fig.update_layout(plot_bgcolor="white", clickmode="event+select", dragmode=False,
+                      hovermode="closest")
+    return _layout(fig, height=_status_height(page))
+
+
+def _status_height(page: status_view.StatusPage) -> int:
+    return 140 + STATUS_ROW_PX * max(1, len(page.rows))
