@@ -127,7 +127,7 @@ def test_a_link_range_is_read_only_when_both_ends_make_sense() -> None:
 def _open(**query: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("pages/status.py")
+    at.switch_page("pages/status_page.py")
     at.query_params.update(query)
     return at.run()
 

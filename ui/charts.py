@@ -245,6 +245,9 @@ def daily_uptime(daily: pd.DataFrame) -> go.Figure:
 STATUS_GREYS = {status_view.CLOSED: "#ececec", status_view.BEFORE_FIRST_POLL: "#f6f6f6",
                 status_view.NO_STATUS: "#b4b4b4"}
 STATUS_ROW_PX = 22
+# Down to up through amber: a straight blend of the two passes through an olive that reads
+# as neither; the amber is the special-hours colour's.
+STATUS_SCALE = [[0.0, DOWN], [0.5, "#f59e0b"], [1.0, UP]]
 
 
 def status_days(page: status_view.StatusPage) -> go.Figure:
@@ -278,9 +281,10 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
     ))
     fig.add_trace(go.Heatmap(
         z=grid(cells["uptime_pct"].where(measured)), x=columns, y=rows,
-        colorscale=[[0.0, DOWN], [1.0, UP]], zmin=0.0, zmax=100.0,
-        colorbar={"title": {"text": "Uptime (% of<br>business time)"}, "ticksuffix": "%",
-                  "tickvals": [0, 25, 50, 75, 100], "len": min(1.0, 300 / _status_height(page))},
+        colorscale=STATUS_SCALE, zmin=0.0, zmax=100.0,
+        colorbar={"title": {"text": "Uptime"},
+                  "ticksuffix": "%", "tickvals": [0, 25, 50, 75, 100], "thickness": 12,
+                  "lenmode": "pixels", "len": 220, "y": 1.0, "yanchor": "top"},
         xgap=2, ygap=2, hoverinfo="skip", hoverongaps=False, name="uptime",
     ))
     fig.add_trace(go.Scatter(
@@ -298,12 +302,18 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
         + ("—" if pd.isna(pct) else f"{pct:.1f}%")
         for label, pct in zip(page.rows["label"], page.rows["uptime_pct"], strict=True)
     ]
-    fig.update_yaxes(title=None, autorange="reversed", type="category",
-                     categoryorder="array", categoryarray=rows, tickmode="array",
-                     tickvals=rows, ticktext=ticktext, automargin=True, fixedrange=True)
-    fig.update_xaxes(title="Date (store-local), uptime of the day's business hours",
-                     type="category", categoryorder="array", categoryarray=columns,
-                     tickangle=-45, automargin=True, side="top", fixedrange=True)
+    # Fixed ranges: autorange would pad the category axes for the markers' size, leaving
+    # a band above the first row where nothing can be hovered or clicked.
+    fig.update_yaxes(title=None, type="category", categoryorder="array", categoryarray=rows,
+                     range=[len(rows) - 0.5, -0.5], tickmode="array", tickvals=rows,
+                     ticktext=ticktext, automargin=True, fixedrange=True, showgrid=False)
+    # The day of the month under every cell, the month at its first day and the first cell.
+    ticks = [f"{d:%b}<br>{d:%d}" if i == 0 or d.day == 1 else f"{d:%d}"
+             for i, d in enumerate(dates)]
+    fig.update_xaxes(title="Store-local date", type="category", categoryorder="array",
+                     categoryarray=columns, range=[-0.5, len(columns) - 0.5], tickmode="array",
+                     tickvals=columns, ticktext=ticks, tickangle=0, automargin=True,
+                     side="top", fixedrange=True, showgrid=False, tickfont={"size": 11})
     fig.update_layout(plot_bgcolor="white", clickmode="event+select", dragmode=False,
                       hovermode="closest")
     return _layout(fig, height=_status_height(page))
