@@ -283,7 +283,8 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
         z=grid(cells["uptime_pct"].where(measured)), x=columns, y=rows,
         colorscale=STATUS_SCALE, zmin=0.0, zmax=100.0,
         colorbar={"title": {"text": "Uptime"},
-                  "ticksuffix": "%", "tickvals": [0, 25, 50, 75, 100], "thickness": 12,
+                  "tickvals": [0, 25, 50, 75, 100],
+                  "ticktext": ["0%", "25%", "50%", "75%", "100%"], "thickness": 12,
                   "lenmode": "pixels", "len": 220, "y": 1.0, "yanchor": "top"},
         xgap=2, ygap=2, hoverinfo="skip", hoverongaps=False, name="uptime",
     ))
