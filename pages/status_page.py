@@ -21,9 +21,8 @@ def _first_page() -> None:
 
 def _open_day() -> None:
     points = st.session_state["status_chart"].selection.points
-    target = points[0].get("customdata") if points else None
-    if target and target[0]:  # a group's cell names no store
-        st.session_state["status_open_day"] = list(target)
+    if points and points[0].get("customdata"):
+        st.session_state["status_open_cell"] = points[0]["customdata"]  # row, column
 
 
 controls = st.columns([2, 3, 1], vertical_alignment="bottom")
@@ -50,8 +49,9 @@ st.caption(
     f"{shown.matches:,} {noun}{' matching' if contains.strip() else ''}, worst first "
     f"(lowest uptime over the {view.DAYS} days): page {shown.page} of {shown.pages}, "
     f"{view.PAGE_SIZE} a page. Each cell is one store-local day up to the as-of "
-    f"{shown.grid.as_of:%Y-%m-%d %H:%M} UTC (the latest poll; today so far), coloured by "
-    "the share of that day's business hours up, interpolated as in the report. "
+    f"{shown.as_of:%Y-%m-%d %H:%M} UTC (the latest poll; today so far), coloured by "
+    "the share of that day's business hours up, interpolated as in the report; hover for "
+    "the day's figures and incidents. "
     "Light grey: closed, or before the store's first poll; dark grey: business hours "
     "without a known status."
     + (" Click a day to open it in the store's drill-down." if grouping == "store" else "")
@@ -61,8 +61,9 @@ if grouping == "region" and shown.rows["key"].eq(view.NO_REGION).all():
             "page to group by region.", icon=":material/info:")
 st.plotly_chart(charts.status_days(shown), key="status_chart", on_select=_open_day,
                 selection_mode="points", config={"displayModeBar": False})
-opened = st.session_state.pop("status_open_day", None)
-if opened:
+clicked = st.session_state.pop("status_open_cell", None)
+opened = view.cell_target(shown, int(clicked[0]), int(clicked[1])) if clicked else None
+if opened:  # a group's cell opens nothing
     store_id, start, end = opened
     st.switch_page(paths.PAGE_STORE,
                    query_params={"store_id": store_id, "start": start, "end": end})

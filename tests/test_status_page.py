@@ -7,7 +7,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -61,13 +60,25 @@ def test_hover_text_gives_the_days_figures_and_escapes_data_text(
     tuesday = page.cells[(page.cells["key"] == "shop")
                          & (page.cells["local_date"] == date(2024, 10, 8))].iloc[0]
     assert tuesday["hover"].split("<br>") == [
-        "Main &lt;b&gt;St&lt;/b&gt; · shop", "Tue 2024-10-08, store-local (UTC)",
-        "Uptime 50.00 % of 8.00 h business time", "Up 4.00 h · down 4.00 h",
-        "1 incident, longest 4.00 h this day", "Click to open this day in the drill-down",
+        "shop", "Tue 2024-10-08", "Uptime 50.00 % of 8.00 h", "Up 4.00 h · down 4.00 h",
+        "1 incident, longest 4.00 h",
     ]
     wednesday = page.cells[(page.cells["key"] == "shop")
                            & (page.cells["local_date"] == date(2024, 10, 9))].iloc[0]
-    assert "Closed: no business hours this day" in wednesday["hover"]
+    assert wednesday["hover"].split("<br>")[2] == "Closed: no business hours"
+    escaped = view.status_page(view.status_grid(found, "region", regions={"shop": "<b>N</b>"}))
+    assert "&lt;b&gt;N&lt;/b&gt;" in escaped.cells["hover"].iloc[-1]
+
+
+def test_a_click_on_a_stores_cell_opens_that_store_and_day_and_a_groups_opens_nothing(
+    found: daily.StoreDays,
+) -> None:
+    page = view.status_page(view.status_grid(found))
+    row = list(page.rows["key"]).index("allday")
+    assert view.cell_target(page, row, 3) == (
+        "allday", "2024-10-10T04:00:00+00:00", "2024-10-10T17:00:00+00:00")
+    assert view.cell_target(page, row, 4) is None  # no such day
+    assert view.cell_target(view.status_page(view.status_grid(found, "zone")), 0, 0) is None
 
 
 def test_search_and_paging_pick_the_rows_and_a_page_past_the_end_shows_the_last(
@@ -106,11 +117,10 @@ def test_the_chart_draws_every_cell_on_a_fixed_0_to_100_scale_with_clickable_day
     assert uptime.z[1][1] == 50.0  # shop, Tuesday
     assert greys.z[1][2] is not None and uptime.z[1][2] is None  # shop's closed Wednesday
     assert len(days.x) == 12
-    store, start, end = days.customdata[list(days.hovertext).index(
-        page.cells["hover"].iloc[0])]
-    assert store == page.cells["store_id"].iloc[0]
-    assert pd.Timestamp(end) > pd.Timestamp(start)
+    # Each marker carries its row and column; the page maps them to a store and day.
+    assert sorted(map(tuple, days.customdata)) == [(r, c) for r in range(3) for c in range(4)]
     assert fig.layout.yaxis.ticktext[1].startswith("&lt;i&gt;x&lt;/i&gt; · shop")
+    assert fig.layout.xaxis.ticktext == ("Oct<br>07", "08", "09", "10")
 
 
 def test_a_link_range_is_read_only_when_both_ends_make_sense() -> None:
@@ -133,8 +143,9 @@ def _open(**query: str) -> AppTest:
 
 
 def _chart_rows(at: AppTest) -> list[str]:
+    """The chart's row labels without their uptime figure."""
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return list(spec["layout"]["yaxis"]["tickvals"])
+    return [t.rsplit("  ", 1)[0] for t in spec["layout"]["yaxis"]["ticktext"]]
 
 
 def test_the_page_pages_through_the_stores_worst_first(sample_db: Path) -> None:

@@ -254,20 +254,20 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
     """One row per store (or group), one cell per store-local day: the day's uptime on a
     fixed 0-100 % scale from the down to the up colour; greys for closed days, days before
     the first poll and days without a known status. Hover gives the day's figures; an
-    invisible marker on every cell carries the store and the day's bounds, so a click
-    selects it (Plotly's heatmaps report no clicks)."""
+    invisible marker on every cell carries its row and column, so a click selects it
+    (Plotly's heatmaps report no clicks). Rows and columns are numbers, their labels
+    ticks: 1,500 cells stay a small figure."""
     cells = page.cells
-    dates = page.grid.dates
-    x_of = {d: f"{d:%a %d %b}" for d in dates}
-    columns = [x_of[d] for d in dates]
-    rows = [html.escape(str(k)) for k in page.rows["key"]]  # data text: escaped markup
-    x = cells["local_date"].map(x_of)
-    y = cells["key"].map(lambda k: html.escape(str(k)))
+    column_of = {d: i for i, d in enumerate(page.dates)}
+    row_of = {k: i for i, k in enumerate(page.rows["key"])}
+    x = cells["local_date"].map(column_of).astype("int64")
+    y = cells["key"].map(row_of).astype("int64")
     measured = cells["state"] == status_view.MEASURED
 
     def grid(values: pd.Series) -> list[list[float | None]]:
         table = pd.DataFrame({"x": x, "y": y, "v": values}).pivot(
-            index="y", columns="x", values="v").reindex(index=rows, columns=columns)
+            index="y", columns="x", values="v").reindex(index=range(len(row_of)),
+                                                        columns=range(len(column_of)))
         return [[None if pd.isna(v) else float(v) for v in r] for r in table.to_numpy()]
 
     codes = {state: i for i, state in enumerate(STATUS_GREYS)}
@@ -275,12 +275,12 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
              enumerate(STATUS_GREYS.values())]
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
-        z=grid(cells["state"].map(codes).where(~measured)), x=columns, y=rows,
+        z=grid(cells["state"].map(codes).where(~measured)),
         colorscale=greys, zmin=0, zmax=max(1, len(codes) - 1), showscale=False,
         xgap=2, ygap=2, hoverinfo="skip", name="no figure",
     ))
     fig.add_trace(go.Heatmap(
-        z=grid(cells["uptime_pct"].where(measured)), x=columns, y=rows,
+        z=grid(cells["uptime_pct"].where(measured)),
         colorscale=STATUS_SCALE, zmin=0.0, zmax=100.0,
         colorbar={"title": {"text": "Uptime"},
                   "tickvals": [0, 25, 50, 75, 100],
@@ -291,30 +291,26 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
     fig.add_trace(go.Scatter(
         x=x, y=y, mode="markers",
         marker={"symbol": "square", "size": STATUS_ROW_PX - 2, "opacity": 0.0},
-        # The store and the day's UTC bounds, for the page's click (no store: a group).
-        customdata=list(zip(cells["store_id"].fillna("").astype(str),
-                            [pd.Timestamp(t).isoformat() for t in cells["start"]],
-                            [pd.Timestamp(t).isoformat() for t in cells["end"]], strict=True)),
+        customdata=list(zip(y, x, strict=True)),  # the page maps them to a store and day
         hovertext=cells["hover"], hovertemplate="%{hovertext}<extra></extra>",
         showlegend=False, name="days",
     ))
     ticktext = [
-        f"{html.escape(str(label))}  "
-        + ("—" if pd.isna(pct) else f"{pct:.1f}%")
+        f"{html.escape(str(label))}  " + ("—" if pd.isna(pct) else f"{pct:.1f}%")
         for label, pct in zip(page.rows["label"], page.rows["uptime_pct"], strict=True)
     ]
-    # Fixed ranges: autorange would pad the category axes for the markers' size, leaving
-    # a band above the first row where nothing can be hovered or clicked.
-    fig.update_yaxes(title=None, type="category", categoryorder="array", categoryarray=rows,
-                     range=[len(rows) - 0.5, -0.5], tickmode="array", tickvals=rows,
-                     ticktext=ticktext, automargin=True, fixedrange=True, showgrid=False)
-    # The day of the month under every cell, the month at its first day and the first cell.
+    # Fixed ranges: autorange would pad the axes for the markers' size, leaving a band
+    # above the first row where nothing can be hovered or clicked.
+    fig.update_yaxes(title=None, range=[len(row_of) - 0.5, -0.5], tickmode="array",
+                     tickvals=list(range(len(row_of))), ticktext=ticktext, automargin=True,
+                     fixedrange=True, showgrid=False, zeroline=False)
+    # The day of the month over every cell, the month at its first day and the first cell.
     ticks = [f"{d:%b}<br>{d:%d}" if i == 0 or d.day == 1 else f"{d:%d}"
-             for i, d in enumerate(dates)]
-    fig.update_xaxes(title="Store-local date", type="category", categoryorder="array",
-                     categoryarray=columns, range=[-0.5, len(columns) - 0.5], tickmode="array",
-                     tickvals=columns, ticktext=ticks, tickangle=0, automargin=True,
-                     side="top", fixedrange=True, showgrid=False, tickfont={"size": 11})
+             for i, d in enumerate(page.dates)]
+    fig.update_xaxes(title="Store-local date", range=[-0.5, len(column_of) - 0.5],
+                     tickmode="array", tickvals=list(range(len(column_of))), ticktext=ticks,
+                     tickangle=0, automargin=True, side="top", fixedrange=True,
+                     showgrid=False, zeroline=False, tickfont={"size": 11})
     fig.update_layout(plot_bgcolor="white", clickmode="event+select", dragmode=False,
                       hovermode="closest")
     return _layout(fig, height=_status_height(page))

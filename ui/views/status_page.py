@@ -49,9 +49,11 @@ class StatusGrid:
 
 @dataclass(frozen=True)
 class StatusPage:
-    """The rows of one page and their cells, with hover text."""
+    """The rows of one page and their cells, with hover text (small: cached per page)."""
 
-    grid: StatusGrid
+    as_of: datetime
+    grouping: str
+    dates: list[date]  # the grid's local dates: every page has the same columns
     matches: int  # rows matching the search
     page: int  # 1-based, clamped to the pages there are
     pages: int
@@ -160,8 +162,24 @@ def status_page(grid: StatusGrid, contains: str = "", page: int = 1,
     cells = grid.cells[grid.cells["key"].isin(set(rows["key"]))].copy()
     cells["hover"] = [_hover(c, grid.grouping)
                       for c in cells.astype({"local_date": object}).itertuples(index=False)]
-    return StatusPage(grid=grid, matches=len(matching), page=page, pages=pages, rows=rows,
+    return StatusPage(as_of=grid.as_of, grouping=grid.grouping, dates=grid.dates,
+                      matches=len(matching), page=page, pages=pages, rows=rows,
                       cells=cells.loc[:, CELL_COLUMNS].reset_index(drop=True))
+
+
+def cell_target(page: StatusPage, row: int, column: int) -> tuple[str, str, str] | None:
+    """What a click on the cell of the page's ``row`` and the ``column``-th date opens: the
+    store and the day's UTC bounds (ISO 8601), or None (a group's cell, or no such cell)."""
+    if not (0 <= row < len(page.rows) and 0 <= column < len(page.dates)):
+        return None
+    cells = page.cells
+    hit = cells[(cells["key"] == page.rows["key"].iloc[row])
+                & (cells["local_date"] == page.dates[column])]
+    if hit.empty or hit["store_id"].isna().iloc[0]:
+        return None
+    cell = hit.iloc[0]
+    return (str(cell["store_id"]), pd.Timestamp(cell["start"]).isoformat(),
+            pd.Timestamp(cell["end"]).isoformat())
 
 
 def _hours(value: float) -> str:
@@ -170,27 +188,19 @@ def _hours(value: float) -> str:
 
 def _hover(cell: object, grouping: str) -> str:
     """One cell's figures for the chart's hover box, in Plotly's markup: data text
-    (ids, names, regions) is escaped, so it shows as written."""
+    (ids, names, regions) is escaped, so it shows as written. Short: a page has 1,500."""
     c: Any = cell
     day: date = c.local_date
-    zone = f" ({html.escape(str(c.zone))})" if grouping == "store" else ""
-    lines = [html.escape(str(c.label)),
-             f"{DAY_NAMES[day.weekday()]} {day:%Y-%m-%d}, store-local{zone}"]
+    lines = [html.escape(str(c.key)), f"{DAY_NAMES[day.weekday()]} {day:%Y-%m-%d}"]
     if c.state == CLOSED:
-        lines.append("Closed: no business hours this day")
+        lines.append("Closed: no business hours")
     elif c.state == BEFORE_FIRST_POLL:
-        lines.append("Before the store's first poll: no figure")
+        lines.append("Before the store's first poll")
     elif c.state == NO_STATUS:
-        lines.append(f"{_hours(c.business_h)} of business time, no status known "
-                     "(no poll inside business hours)")
+        lines.append(f"{_hours(c.business_h)} business time, no status known")
     else:
-        lines.append(f"Uptime {c.uptime_pct:.2f} % of {_hours(c.business_h)} business time")
+        lines.append(f"Uptime {c.uptime_pct:.2f} % of {_hours(c.business_h)}")
         lines.append(f"Up {_hours(c.up_h)} · down {_hours(c.down_h)}")
-        if c.incidents:
-            lines.append(f"{int(c.incidents)} incident{'s' if c.incidents != 1 else ''}, "
-                         f"longest {_hours(c.longest_h)} this day")
-        else:
-            lines.append("No incident")
-    if c.store_id is not None:
-        lines.append("Click to open this day in the drill-down")
+        lines.append(f"{int(c.incidents)} incident{'' if c.incidents == 1 else 's'}"
+                     + (f", longest {_hours(c.longest_h)}" if c.incidents else ""))
     return "<br>".join(lines)
