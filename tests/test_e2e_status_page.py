@@ -51,11 +51,12 @@ def test_the_status_page_draws_its_days_and_a_click_opens_that_day_in_the_drill_
             hover = page.locator(".hoverlayer .hovertext")
             hover.wait_for()
             text = hover.text_content() or ""  # SVG: no inner_text
-            assert "store-local" in text and "Click to open this day" in text
+            assert "Uptime" in text and "incident" in text  # the day's figures
             page.mouse.click(x, y)
             page.get_by_text("The day the link opened").wait_for()
             query = parse_qs(urlparse(page.url).query)
             assert set(query) == {"store_id", "start", "end"}
+            assert text.startswith(query["store_id"][0])  # the hovered store opened
             assert page.get_by_label("Store id").input_value() == query["store_id"][0]
             page.get_by_text("Timeline").first.wait_for()
             assert page.locator("[data-testid='stException']").count() == 0
