@@ -8,7 +8,8 @@
 -- A local date d runs over [timezone(zone, d 00:00), timezone(zone, d+1 00:00)) in UTC: the
 -- business-time reading of a wall time (rules/macros.sql), so an interval that opens at
 -- 00:00 starts exactly on its day, and the days of one zone tile the time line. The days
--- are computed once per zone (a few dozen zones), not per store.
+-- are computed once per zone (a few dozen zones), not per store, and a piece finds its
+-- day by arithmetic and an integer join (see `guessed`), never by a zone conversion.
 -- Business time without a known status (a store with no observation) is in business_us
 -- only. incidents: the runs of inactive observations owning business time that day;
 -- longest_incident_us: the most of that day's business time one of them owns;
@@ -19,35 +20,45 @@ day_params AS (
 ),
 
 store_zones AS (
-    SELECT k.store_key, k.store_id, k.first_poll, coalesce(z.zone, 'America/Chicago') AS zone
+    SELECT
+        k.store_key,
+        k.store_id,
+        k.first_poll,
+        coalesce(z.zone, 'America/Chicago') AS zone,
+        -- An integer for the joins below: joins on the zone's name cost several times more.
+        dense_rank() OVER (ORDER BY coalesce(z.zone, 'America/Chicago'))::INTEGER AS zone_id
     FROM stores AS k
     LEFT JOIN store_zone((SELECT only_store FROM bounds)) AS z USING (store_id)
     WHERE k.store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
 ),
 
+-- Day 0 is the first of the last N local dates, day N - 1 today; days -1 and N are there
+-- for the day lookup below and hold nothing.
 zone_dates AS (
     SELECT
         zone,
-        unnest(generate_series(
-            today - (SELECT days - 1 FROM day_params), today, INTERVAL 1 DAY
-        ))::DATE AS local_date
+        zone_id,
+        unnest(range(-1, (SELECT days + 1 FROM day_params)))::INTEGER AS day_no,
+        today - (SELECT days - 1 FROM day_params) AS first_date
     FROM (
-        SELECT DISTINCT zone, CAST(timezone(zone, (SELECT now_ts FROM bounds)) AS DATE) AS today
+        SELECT DISTINCT zone, zone_id,
+               CAST(timezone(zone, (SELECT now_ts FROM bounds)) AS DATE) AS today
         FROM store_zones
     )
 ),
 
 zone_days AS (
     SELECT
-        zone,
-        local_date,
-        epoch_us(timezone(zone, local_date::TIMESTAMP)) AS lo_us,
-        epoch_us(timezone(zone, (local_date + 1)::TIMESTAMP)) AS hi_us
+        zone_id,
+        day_no,
+        first_date + day_no AS local_date,
+        epoch_us(timezone(zone, (first_date + day_no)::TIMESTAMP)) AS lo_us,
+        epoch_us(timezone(zone, (first_date + day_no + 1)::TIMESTAMP)) AS hi_us
     FROM zone_dates
 ),
 
 zone_first AS (
-    SELECT zone, min(lo_us) AS first_us FROM zone_days GROUP BY zone
+    SELECT zone_id, lo_us AS first_us FROM zone_days WHERE day_no = 0
 ),
 
 -- kind 0: business time; 1: up; 2: down (own_start: the incident the time belongs to).
@@ -55,65 +66,76 @@ timed AS (
     SELECT store_key, start_us, end_us, 0 AS kind, NULL::BIGINT AS own_start
     FROM range_intervals
     UNION ALL
-    SELECT s.store_key, s.start_us, s.end_us, CASE WHEN s.is_active THEN 1 ELSE 2 END,
-           CASE WHEN NOT s.is_active THEN r.own_start END
-    FROM spans AS s
-    -- The run a span belongs to is the last one starting at or before it.
-    ASOF INNER JOIN runs AS r ON s.store_key = r.store_key AND s.start_us >= r.own_start
+    SELECT store_key, start_us, end_us, CASE WHEN is_active THEN 1 ELSE 2 END,
+           CASE WHEN NOT is_active THEN own_start END
+    FROM spans
 ),
 
 -- Clipped to the zone's first day: the range starts at the earliest zone's first day.
 clipped AS (
-    SELECT t.store_key, z.zone, greatest(t.start_us, f.first_us) AS start_us, t.end_us,
-           t.kind, t.own_start
+    SELECT t.store_key, z.zone_id, greatest(t.start_us, f.first_us) AS start_us, t.end_us,
+           t.kind, t.own_start, f.first_us
     FROM timed AS t
     INNER JOIN store_zones AS z USING (store_key)
-    INNER JOIN zone_first AS f USING (zone)
+    INNER JOIN zone_first AS f USING (zone_id)
     WHERE t.end_us > f.first_us
 ),
 
--- The day each piece starts in; almost every piece also ends in it.
-started AS (
-    SELECT c.*, d.local_date, d.hi_us
-    FROM clipped AS c
-    ASOF INNER JOIN zone_days AS d ON c.zone = d.zone AND c.start_us >= d.lo_us
+-- The day a piece starts in, and the day its last instant is in: days are 23 to 25 hours
+-- long, so whole days of 24 hours from day 0 land on that day or the one beside it, and one
+-- comparison with the guessed day's bounds corrects that. Integer joins, no zone
+-- conversion per piece.
+guessed AS (
+    SELECT
+        *,
+        ((start_us - first_us) // 86400000000)::INTEGER AS first_guess,
+        ((end_us - 1 - first_us) // 86400000000)::INTEGER AS last_guess
+    FROM clipped
+),
+
+placed AS (
+    SELECT
+        g.store_key, g.zone_id, g.start_us, g.end_us, g.kind, g.own_start,
+        g.first_guess - (g.start_us < a.lo_us)::INTEGER + (g.start_us >= a.hi_us)::INTEGER
+            AS first_day,
+        g.last_guess - (g.end_us - 1 < b.lo_us)::INTEGER + (g.end_us - 1 >= b.hi_us)::INTEGER
+            AS last_day
+    FROM guessed AS g
+    INNER JOIN zone_days AS a ON a.zone_id = g.zone_id AND a.day_no = g.first_guess
+    INNER JOIN zone_days AS b ON b.zone_id = g.zone_id AND b.day_no = g.last_guess
 ),
 
 pieces AS (
-    SELECT store_key, local_date, kind, own_start, end_us - start_us AS us
-    FROM started
-    WHERE end_us <= hi_us
+    SELECT store_key, first_day AS day_no, kind, own_start, end_us - start_us AS us
+    FROM placed
+    WHERE first_day = last_day
     UNION ALL
     -- The few that run past a local midnight (overnight hours, 24x7 stores), day by day.
-    SELECT s.store_key, d.local_date, s.kind, s.own_start,
-           least(s.end_us, d.hi_us) - greatest(s.start_us, d.lo_us)
-    FROM started AS s
+    SELECT p.store_key, d.day_no, p.kind, p.own_start,
+           least(p.end_us, d.hi_us) - greatest(p.start_us, d.lo_us)
+    FROM placed AS p
     INNER JOIN zone_days AS d
-        ON s.zone = d.zone AND d.lo_us < s.end_us AND d.hi_us > s.start_us
-    WHERE s.end_us > s.hi_us
+        ON d.zone_id = p.zone_id AND d.day_no BETWEEN p.first_day AND p.last_day
+    WHERE p.first_day < p.last_day
 ),
 
-per_incident AS (
-    SELECT store_key, local_date, own_start, sum(us) AS us
+-- One pass over the pieces: per day, kind and (for downtime) incident.
+summed AS (
+    SELECT store_key, day_no, kind, own_start, sum(us) AS us
     FROM pieces
-    WHERE kind = 2
     GROUP BY ALL
 ),
 
 per_day AS (
     SELECT
         store_key,
-        local_date,
+        day_no,
         coalesce(sum(us) FILTER (WHERE kind = 0), 0) AS business_us,
         coalesce(sum(us) FILTER (WHERE kind = 1), 0) AS up_us,
-        coalesce(sum(us) FILTER (WHERE kind = 2), 0) AS down_us
-    FROM pieces
-    GROUP BY ALL
-),
-
-incident_days AS (
-    SELECT store_key, local_date, count(*) AS incidents, max(us) AS longest_incident_us
-    FROM per_incident
+        coalesce(sum(us) FILTER (WHERE kind = 2), 0) AS down_us,
+        count(*) FILTER (WHERE kind = 2) AS incidents,
+        coalesce(max(us) FILTER (WHERE kind = 2), 0) AS longest_incident_us
+    FROM summed
     GROUP BY ALL
 ),
 
@@ -127,15 +149,15 @@ final AS (
         coalesce(p.business_us, 0)::BIGINT AS business_us,
         coalesce(p.up_us, 0)::BIGINT AS up_us,
         coalesce(p.down_us, 0)::BIGINT AS down_us,
-        coalesce(i.incidents, 0)::BIGINT AS incidents,
-        coalesce(i.longest_incident_us, 0)::BIGINT AS longest_incident_us,
+        coalesce(p.incidents, 0)::BIGINT AS incidents,
+        coalesce(p.longest_incident_us, 0)::BIGINT AS longest_incident_us,
         -- The rules give a store's first observation every instant before it; a status
         -- page says when a day ended before the store was first polled at all.
         d.hi_us <= epoch_us(z.first_poll) AS before_first_poll
     FROM store_zones AS z
-    INNER JOIN zone_days AS d USING (zone)
-    LEFT JOIN per_day AS p USING (store_key, local_date)
-    LEFT JOIN incident_days AS i USING (store_key, local_date)
+    INNER JOIN zone_days AS d
+        ON d.zone_id = z.zone_id AND d.day_no BETWEEN 0 AND (SELECT days - 1 FROM day_params)
+    LEFT JOIN per_day AS p ON p.store_key = z.store_key AND p.day_no = d.day_no
 )
 
 SELECT * FROM final ORDER BY store_id, local_date
