@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -45,8 +46,8 @@ def test_rows_are_sorted_worst_first_and_cells_say_what_they_hold(
     assert list(grid.rows["key"]) == ["allday", "shop", "quiet"]
     assert list(grid.rows["uptime_pct"].fillna(-1)) == [round(100 * 55 / 85, 2), 83.33, -1]
     shop = grid.cells[grid.cells["key"] == "shop"].set_index("local_date")
-    assert shop.loc[date(2024, 10, 8), ["uptime_pct", "incidents", "longest_h"]].tolist() == [
-        50.0, 1, 4.0]
+    assert shop.loc[pd.Timestamp("2024-10-08"), ["uptime_pct", "incidents", "longest_h"]
+                    ].tolist() == [50.0, 1, 4.0]
     assert shop["state"].tolist() == [view.MEASURED, view.MEASURED, view.CLOSED, view.MEASURED]
     quiet = grid.cells[grid.cells["key"] == "quiet"]
     assert set(quiet["state"]) == {view.NO_STATUS}

@@ -43,7 +43,7 @@ class StatusGrid:
     grouping: str  # a key of GROUPINGS
     dates: list[date]  # every local date of any row, in order
     rows: pd.DataFrame  # ROW_COLUMNS, worst first (no figure at all last)
-    cells: pd.DataFrame  # CELL_COLUMNS without hover: one per row and local date
+    cells: pd.DataFrame  # CELL_COLUMNS but hover and label: one per row and local date
     search_text: pd.Series  # per row (aligned with ``rows``): what the search box matches
 
 
@@ -78,7 +78,8 @@ def _group_keys(found: StoreDays, grouping: str, regions: Mapping[str, str]) -> 
     if grouping == "store":
         return found.frame["store_id"].astype(str)
     if grouping == "region":
-        return found.frame["store_id"].map(lambda s: regions.get(str(s), NO_REGION)).astype(str)
+        given = found.frame["store_id"].map(dict(regions)).astype(object)
+        return given.where(given.notna(), NO_REGION).astype(str)
     if grouping == "zone":
         return found.frame["zone"].astype(str)
     raise ValueError(f"unknown grouping {grouping!r}")
@@ -101,15 +102,22 @@ def status_grid(found: StoreDays, grouping: str = "store",
     for column in ("up_h", "down_h", "incidents"):
         frame[column] = frame[column].where(counted, 0)
     frame["longest_incident_h"] = frame["longest_incident_h"].where(counted, 0.0)
-    frame["local_date"] = pd.to_datetime(frame["local_date"]).dt.date
+    # Dates stay datetime64 here (420,000 Python dates cost a second); a page's cells get
+    # Python dates (status_page).
+    frame["local_date"] = pd.to_datetime(frame["local_date"])
     keys = ["key", "local_date"]
-    cells = frame.groupby(keys, as_index=False).agg(
-        business_h=("business_h", "sum"), up_h=("up_h", "sum"), down_h=("down_h", "sum"),
-        incidents=("incidents", "sum"), longest_h=("longest_incident_h", "max"),
-        before_first_poll=("before_first_poll", "all"),
-        store_id=("store_id", "first"), start=("day_start_utc", "min"),
-        end=("day_end_utc", "max"), zone=("zone", "first"),
-    )
+    frame = frame.rename(columns={"longest_incident_h": "longest_h", "day_start_utc": "start",
+                                  "day_end_utc": "end"})
+    if grouping == "store":  # one row per store and date already, in that order
+        cells = frame.loc[:, [*keys, "business_h", "up_h", "down_h", "incidents", "longest_h",
+                              "before_first_poll", "store_id", "start", "end"]]
+    else:  # a group's day: its stores' days of that local date; a cell opens no store
+        cells = frame.groupby(keys, as_index=False).agg(
+            business_h=("business_h", "sum"), up_h=("up_h", "sum"), down_h=("down_h", "sum"),
+            incidents=("incidents", "sum"), longest_h=("longest_h", "max"),
+            before_first_poll=("before_first_poll", "all"),
+            start=("start", "min"), end=("end", "max"),
+        ).assign(store_id=None).sort_values(keys)
     cells["uptime_pct"] = _pct(cells["up_h"], cells["down_h"])
     cells["state"] = _cell_state(cells)
     cells["down_day"] = (cells["down_h"] > 0).astype("int64")
@@ -118,8 +126,8 @@ def status_grid(found: StoreDays, grouping: str = "store",
         down_days=("down_day", "sum"),
         worst_day_pct=("uptime_pct", "min"),
     )
-    stores = frame.groupby("key")["store_id"].nunique()
-    per_row["stores"] = per_row["key"].map(stores).astype("int64")
+    per_row["stores"] = 1 if grouping == "store" else \
+        per_row["key"].map(frame.groupby("key")["store_id"].nunique()).astype("int64")
     per_row["uptime_pct"] = _pct(per_row["up_h"], per_row["down_h"])
     if grouping == "store":
         per_row["label"] = [_store_label(k, names.get(k)) for k in per_row["key"]]
@@ -131,15 +139,12 @@ def status_grid(found: StoreDays, grouping: str = "store",
     per_row = per_row.sort_values(
         ["uptime_pct", "down_h", "key"], ascending=[True, False, True], na_position="last",
     ).reset_index(drop=True)
-    cells["label"] = cells["key"].map(dict(zip(per_row["key"], per_row["label"], strict=True)))
-    if grouping != "store":  # a group's cell opens no single store
-        cells["store_id"] = None
-    cells = cells.sort_values(keys).reset_index(drop=True)
     return StatusGrid(
         as_of=found.as_of, days=found.days, grouping=grouping,
-        dates=sorted(set(cells["local_date"])),
+        dates=sorted(pd.Timestamp(d).date() for d in cells["local_date"].unique()),
         rows=per_row.loc[:, ROW_COLUMNS],
-        cells=cells.loc[:, [c for c in CELL_COLUMNS if c != "hover"] + ["zone"]],
+        cells=cells.reset_index(drop=True).loc[
+            :, [c for c in CELL_COLUMNS if c not in ("hover", "label")]],
         search_text=per_row["search"],
     )
 
@@ -160,6 +165,8 @@ def status_page(grid: StatusGrid, contains: str = "", page: int = 1,
     page = min(max(1, page), pages)
     rows = matching.iloc[(page - 1) * page_size: page * page_size].reset_index(drop=True)
     cells = grid.cells[grid.cells["key"].isin(set(rows["key"]))].copy()
+    cells["local_date"] = cells["local_date"].dt.date
+    cells["label"] = cells["key"].map(dict(zip(rows["key"], rows["label"], strict=True)))
     cells["hover"] = [_hover(c, grid.grouping)
                       for c in cells.astype({"local_date": object}).itertuples(index=False)]
     return StatusPage(as_of=grid.as_of, grouping=grid.grouping, dates=grid.dates,
