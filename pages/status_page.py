@@ -56,7 +56,7 @@ st.caption(
     "without a known status."
     + (" Click a day to open it in the store's drill-down." if grouping == "store" else "")
 )
-if grouping == "region" and shown.rows["key"].eq(view.NO_REGION).all():
+if shown.without_regions:
     st.info("No store has a region: load a stores feed with a `region` column on the Data "
             "page to group by region.", icon=":material/info:")
 st.plotly_chart(charts.status_days(shown), key="status_chart", on_select=_open_day,

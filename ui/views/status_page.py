@@ -60,6 +60,11 @@ class StatusPage:
     rows: pd.DataFrame  # ROW_COLUMNS of this page, worst first
     cells: pd.DataFrame  # CELL_COLUMNS of this page's rows
 
+    @property
+    def without_regions(self) -> bool:
+        """Rows by region, and no store has one: the stores feed gave none."""
+        return self.grouping == "region" and bool(self.rows["key"].eq(NO_REGION).all())
+
 
 def _pct(up: pd.Series, down: pd.Series) -> pd.Series:
     known = up + down
