@@ -32,6 +32,8 @@ pages = [
     st.Page(paths.PAGE_STORE, title="Store drill-down", icon=":material/store:"),
     st.Page(paths.PAGE_DATA, title="Data", icon=":material/database:"),
     st.Page(paths.PAGE_ALERTS, title="Alerts", icon=":material/notifications:"),
+    # pages/status_page.py, not status.py: /status is the API's address.
+    st.Page(paths.PAGE_STATUS, title="Status page", icon=":material/calendar_view_month:"),
 ]
 page = st.navigation(pages)
 

@@ -50,6 +50,8 @@ def prepare(
 
 def query(*tails: str) -> str:
     """report/params.part.sql and report/observations.part.sql, then the CTEs and final
-    SELECT of ``sql/report/<tail>.part.sql`` for each tail in turn."""
+    SELECT of ``sql/report/<tail>.part.sql`` for each tail in turn (a tail naming its
+    folder, ``daily/store_days``, is ``sql/<tail>.part.sql``)."""
     return (load_sql("report/params.part") + load_sql("report/observations.part")
-            + "".join(load_sql(f"report/{tail}.part") for tail in tails))
+            + "".join(load_sql(f"{tail if '/' in tail else 'report/' + tail}.part")
+                      for tail in tails))

@@ -12,3 +12,9 @@ def store_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Store id -> name, for the stores the stores feed names (empty without the feed)."""
     with con.cursor() as cur:
         return {str(r[0]): str(r[1]) for r in cur.execute(load_sql("stores/names")).fetchall()}
+
+
+def store_regions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Store id -> region, for the stores the stores feed gives one (empty without it)."""
+    with con.cursor() as cur:
+        return {str(r[0]): str(r[1]) for r in cur.execute(load_sql("stores/regions")).fetchall()}

@@ -50,9 +50,16 @@ if not store_id:
     st.stop()
 
 # ---------------------------------------------------------------- range and display
+def _leave_link() -> None:
+    # A range picked here replaces the one a link gave (the status page's day).
+    for name in ("start", "end"):
+        st.query_params.pop(name, None)
+
+
+linked = view.linked_range(st.query_params.get("start"), st.query_params.get("end"))
 c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
 span = c1.segmented_control("Range", RANGES, default="Last week", key="store_range",
-                            required=True)
+                            required=True, on_change=_leave_link)
 tz_mode = c2.segmented_control("Show times in", ("Store local", "UTC"), default="Store local",
                                key="store_tz_mode", required=True)
 as_of = report.as_of
@@ -79,6 +86,10 @@ elif span == "Custom":
     start, end = view.local_dates_range(picked[0], picked[1], zone)
 else:
     start, end = as_of - timedelta(days=7), as_of
+if linked is not None:
+    start, end = linked
+    c3.caption(f"The day the link opened: {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC. "
+               "Pick a range to leave it.")
 
 store = caches.store_view(store_id, start, end)
 tl = store.timeline

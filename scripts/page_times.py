@@ -51,6 +51,7 @@ PAGES = [
     ("Store drill-down", "store?store_id={store}", "Store drill-down"),
     ("Data", "data", "Data"),
     ("Alerts", "alerts", "Alerts"),
+    ("Status page", "status_page", "Status page"),
 ]
 TARGETS = {"first visit": 1.5, "page switch": 1.0}
 

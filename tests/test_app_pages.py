@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 DATA = Path(__file__).resolve().parent / "data" / "app"
 PAGES = ["pages/now.py", "pages/reports.py", "pages/fleet.py", "pages/incidents.py",
-         "pages/store.py", "pages/data.py", "pages/alerts.py"]
+         "pages/store.py", "pages/data.py", "pages/alerts.py", "pages/status_page.py"]
 TIMEOUT_S = 60
 
 
@@ -84,6 +84,7 @@ EMPTY_STATES = {
     "pages/store.py": "no polls loaded yet",
     "pages/data.py": "No rejected rows",
     "pages/alerts.py": "No message yet",
+    "pages/status_page.py": "No polls yet",
 }
 
 

@@ -23,7 +23,7 @@ from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
-from loop_core import audit, db, freshness, jobs, loadlog, special, stores, timeline
+from loop_core import audit, daily, db, freshness, jobs, loadlog, special, stores, timeline
 from loop_core import digest as digest_module
 from loop_core import evidence as evidence_module
 from loop_core import incidents as incidents_module
@@ -45,6 +45,7 @@ from ui.views import fleet as fleet_view
 from ui.views import incidents as incidents_view
 from ui.views import now as now_view_model
 from ui.views import reports as reports_view
+from ui.views import status_page as status_view
 from ui.views import store as store_view_model
 
 LOGGER = logging.getLogger(__name__)
@@ -329,6 +330,7 @@ def _warm(path: str, version: int) -> None:
         _evidence(path, version, report.as_of)  # the key the Fleet page and previews use
         _now_view(path, version, "")
         _incidents_view(path, version)
+        _status_page(path, version, "store", "", 1)
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -518,3 +520,39 @@ def low_coverage(as_of: datetime) -> evidence_view.LowCoverage:
     with guard("Could not compute the poll coverage"), st.spinner("Checking poll coverage…"):
         return evidence_view.low_coverage(_evidence(_path(), data_version(), as_of),
                                           _store_names(_path(), data_version()))
+
+
+# ---------------------------------------------------------------- status page
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _store_regions(path: str, version: int) -> dict[str, str]:
+    return stores.store_regions(_con(path))
+
+
+# Resources, not data: every store's days (420,000 rows at 14,000 stores) are only read,
+# and st.cache_data would copy them each time another grouping, search or page asks.
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=2)
+def _store_days(path: str, version: int) -> daily.StoreDays:
+    return daily.store_days(_con(path), status_view.DAYS)
+
+
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=6)
+def _status_grid(path: str, version: int, grouping: str) -> status_view.StatusGrid:
+    return status_view.status_grid(
+        _store_days(path, version), grouping,
+        names=_store_names(path, version), regions=_store_regions(path, version))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _status_page(path: str, version: int, grouping: str, contains: str,
+                 page: int) -> status_view.StatusPage:
+    return status_view.status_page(_status_grid(path, version, grouping), contains, page)
+
+
+def status_page(grouping: str, contains: str, page: int) -> status_view.StatusPage:
+    """One page of the status page's rows (stores, regions or zones; worst first) and
+    their last 30 days, cached per data version, grouping, search and page."""
+    with guard("Could not compute the status page"), \
+            st.spinner(f"Computing the last {status_view.DAYS} days…"):
+        return _status_page(_path(), data_version(), grouping, contains, page)

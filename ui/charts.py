@@ -6,10 +6,13 @@ to traces, and label every axis with its unit and whether times are store-local 
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from ui.formatting import DAY_NAMES
+from ui.views import status_page as status_view
 from ui.views.store import StoreView
 
 UP = "#2e9e5b"
@@ -237,3 +240,82 @@ def daily_uptime(daily: pd.DataFrame, zone: str | None = None) -> go.Figure:
     fig.update_xaxes(title=f"Date ({where})", **_day_ticks(daily["local_date"]))
     fig.update_yaxes(title="Business hours (h)")
     return _layout(fig, height=300)
+
+
+# The status page's cells without an uptime figure, in greys (light: nothing to measure).
+STATUS_GREYS = {status_view.CLOSED: "#ececec", status_view.BEFORE_FIRST_POLL: "#f6f6f6",
+                status_view.NO_STATUS: "#b4b4b4"}
+STATUS_ROW_PX = 22
+# Down to up through amber: a straight blend of the two passes through an olive that reads
+# as neither; the amber is the special-hours colour's.
+STATUS_SCALE = [[0.0, DOWN], [0.5, "#f59e0b"], [1.0, UP]]
+
+
+def status_days(page: status_view.StatusPage) -> go.Figure:
+    """One row per store (or group), one cell per store-local day: the day's uptime on a
+    fixed 0-100 % scale from the down to the up colour; greys for closed days, days before
+    the first poll and days without a known status. Hover gives the day's figures; an
+    invisible marker on every cell carries its row and column, so a click selects it
+    (Plotly's heatmaps report no clicks). Rows and columns are numbers, their labels
+    ticks: 1,500 cells stay a small figure."""
+    cells = page.cells
+    column_of = {d: i for i, d in enumerate(page.dates)}
+    row_of = {k: i for i, k in enumerate(page.rows["key"])}
+    x = cells["local_date"].map(column_of).astype("int64")
+    y = cells["key"].map(row_of).astype("int64")
+    measured = cells["state"] == status_view.MEASURED
+
+    def grid(values: pd.Series) -> list[list[float | None]]:
+        table = pd.DataFrame({"x": x, "y": y, "v": values}).pivot(
+            index="y", columns="x", values="v").reindex(index=range(len(row_of)),
+                                                        columns=range(len(column_of)))
+        return [[None if pd.isna(v) else float(v) for v in r] for r in table.to_numpy()]
+
+    codes = {state: i for i, state in enumerate(STATUS_GREYS)}
+    greys = [[i / max(1, len(codes) - 1), colour] for i, colour in
+             enumerate(STATUS_GREYS.values())]
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        z=grid(cells["state"].map(codes).where(~measured)),
+        colorscale=greys, zmin=0, zmax=max(1, len(codes) - 1), showscale=False,
+        xgap=2, ygap=2, hoverinfo="skip", name="no figure",
+    ))
+    fig.add_trace(go.Heatmap(
+        z=grid(cells["uptime_pct"].where(measured)),
+        colorscale=STATUS_SCALE, zmin=0.0, zmax=100.0,
+        colorbar={"title": {"text": "Uptime"},
+                  "tickvals": [0, 25, 50, 75, 100],
+                  "ticktext": ["0%", "25%", "50%", "75%", "100%"], "thickness": 12,
+                  "lenmode": "pixels", "len": 220, "y": 1.0, "yanchor": "top"},
+        xgap=2, ygap=2, hoverinfo="skip", hoverongaps=False, name="uptime",
+    ))
+    fig.add_trace(go.Scatter(
+        x=x, y=y, mode="markers",
+        marker={"symbol": "square", "size": STATUS_ROW_PX - 2, "opacity": 0.0},
+        customdata=list(zip(y, x, strict=True)),  # the page maps them to a store and day
+        hovertext=cells["hover"], hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False, name="days",
+    ))
+    ticktext = [
+        f"{html.escape(str(label))}  " + ("—" if pd.isna(pct) else f"{pct:.1f}%")
+        for label, pct in zip(page.rows["label"], page.rows["uptime_pct"], strict=True)
+    ]
+    # Fixed ranges: autorange would pad the axes for the markers' size, leaving a band
+    # above the first row where nothing can be hovered or clicked.
+    fig.update_yaxes(title=None, range=[len(row_of) - 0.5, -0.5], tickmode="array",
+                     tickvals=list(range(len(row_of))), ticktext=ticktext, automargin=True,
+                     fixedrange=True, showgrid=False, zeroline=False)
+    # The day of the month over every cell, the month at its first day and the first cell.
+    ticks = [f"{d:%b}<br>{d:%d}" if i == 0 or d.day == 1 else f"{d:%d}"
+             for i, d in enumerate(page.dates)]
+    fig.update_xaxes(title="Store-local date", range=[-0.5, len(column_of) - 0.5],
+                     tickmode="array", tickvals=list(range(len(column_of))), ticktext=ticks,
+                     tickangle=0, automargin=True, side="top", fixedrange=True,
+                     showgrid=False, zeroline=False, tickfont={"size": 11})
+    fig.update_layout(plot_bgcolor="white", clickmode="event+select", dragmode=False,
+                      hovermode="closest")
+    return _layout(fig, height=_status_height(page))
+
+
+def _status_height(page: status_view.StatusPage) -> int:
+    return 140 + STATUS_ROW_PX * max(1, len(page.rows))

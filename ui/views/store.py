@@ -10,10 +10,12 @@ from typing import Any
 
 import pandas as pd
 
+from loop_core.errors import InvalidParameterError
 from loop_core.incidents import Incident
 from loop_core.models import ReportResult, StoreTimeline
 from loop_core.report import REPORT_FIGURES
 from loop_core.status import StoreStatus
+from loop_core.timeutil import parse_query_instant
 from ui.formatting import DAY_NAMES
 
 HOURS_COLUMNS = ["day", "local", "utc", "utc_offset"]
@@ -382,3 +384,15 @@ def store_view(tl: StoreTimeline) -> StoreView:
         special=special_dates_table(tl.special),
         special_days=special_days(tl.special, zone),
     )
+
+
+def linked_range(start: str | None, end: str | None) -> tuple[datetime, datetime] | None:
+    """The range a link gives as ``start`` and ``end`` instants (the status page's day),
+    or None when the link gives none, or one that cannot be read or ends before it starts."""
+    if not start or not end:
+        return None
+    try:
+        lo, hi = parse_query_instant(start), parse_query_instant(end)
+    except InvalidParameterError:
+        return None
+    return (lo, hi) if hi > lo else None

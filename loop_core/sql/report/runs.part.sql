@@ -38,7 +38,8 @@ spans AS (
         b.store_key,
         greatest(b.start_us, r.own_start) AS start_us,
         least(b.end_us, r.own_end, s.to_us) AS end_us,
-        r.is_active
+        r.is_active,
+        r.own_start  -- the run's: the status page counts a day's incidents by it
     FROM range_intervals AS b
     INNER JOIN runs AS r
         ON b.store_key = r.store_key AND r.own_start < b.end_us AND r.own_end > b.start_us,
