@@ -4,6 +4,7 @@ descriptive only: no report, timeline or status figure reads them."""
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from loop_core.sqlfiles import load_sql
 
@@ -12,3 +13,15 @@ def store_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Store id -> name, for the stores the stores feed names (empty without the feed)."""
     with con.cursor() as cur:
         return {str(r[0]): str(r[1]) for r in cur.execute(load_sql("stores/names")).fetchall()}
+
+
+GROUP_COLUMNS = ("store_id", "name", "region", "brand", "timezone")
+
+
+def store_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every known store's ``GROUP_COLUMNS``, by store id: name, region and brand from the
+    stores feed ('' where it says nothing), and the effective timezone (America/Chicago
+    when none or an invalid one is given)."""
+    with con.cursor() as cur:
+        frame = cur.execute(load_sql("stores/groups")).df()
+    return frame.astype("string").loc[:, list(GROUP_COLUMNS)]

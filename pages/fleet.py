@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
-from ui import caches, charts, entry, paths
+from ui import caches, charts, entry, filters, paths
 from ui.formatting import WINDOWS, percent
 
 LIVE_EVERY_MS = 60_000
@@ -25,10 +25,11 @@ live = top[1].toggle("Live", key="fleet_live",
 if live:
     st_autorefresh(interval=LIVE_EVERY_MS, key="fleet_autorefresh")
 
-overview = caches.fleet_overview()
+chosen = filters.store_filter("fleet")
+overview = caches.fleet_overview(chosen=chosen)
 kpi = st.columns(6)
 kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
-kpi[1].metric("Polls", f"{fresh.polls:,}")
+kpi[1].metric("Polls", f"{fresh.polls:,}", help="All stores' polls (not filtered).")
 for col, window in zip(kpi[2:5], WINDOWS, strict=True):
     col.metric(f"Uptime, last {window}", percent(overview.uptime_pct[window]),
                help=f"Share of all stores' business time in the last {window} that was up.")
@@ -73,7 +74,7 @@ with right:
     if opened:
         st.switch_page(paths.PAGE_STORE, query_params={"store_id": opened})
 
-downtime = caches.fleet_downtime(overview.as_of)
+downtime = caches.fleet_downtime(overview.as_of, chosen)
 st.subheader("Downtime by hour of the week (store-local time)")
 st.caption("Share of the fleet's business time (with a known status) that was down, in each "
            "hour of the week in the stores' own local time, over the 7 days before the as-of.")

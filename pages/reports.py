@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from loop_core.models import ReportState, ReportStatus
-from ui import caches, charts, entry, paths
+from ui import caches, charts, entry, filters, paths
 from ui.formatting import WINDOWS, code_span, percent
 from ui.views import reports as view
 
@@ -96,17 +96,21 @@ def _render_running(report_id: str) -> None:
 
 def _render_preview(csv_path: Path) -> None:
     st.subheader("Preview")
+    chosen = filters.store_filter("reports")
     f1, f2 = st.columns([2, 1])
-    contains = f1.text_input("Store id contains", key="reports_filter_id",
-                             placeholder="e.g. 8419…")
+    contains = f1.text_input("Store id or name contains", key="reports_filter_id",
+                             placeholder="e.g. 8419… or Austin")
     min_down = f2.number_input("Min. downtime last week (h)", min_value=0.0, value=0.0,
                                step=1.0, key="reports_filter_down")
-    preview = caches.report_preview(csv_path, contains, float(min_down))
+    preview = caches.report_preview(csv_path, contains, float(min_down), chosen)
+    st.caption("The figures, the table and the Most downtime list all count the stores the "
+               "filters keep.")
     m = st.columns(5)
     for col, window in zip(m[:3], WINDOWS, strict=True):
-        col.metric(f"Fleet uptime, last {window}", percent(preview.uptime_pct[window]),
-                   help="Share of all stores' business time that was up.")
-    m[3].metric("Stores in report", f"{preview.total_rows:,}")
+        col.metric(f"Uptime, last {window}", percent(preview.uptime_pct[window]),
+                   help="Share of the shown stores' business time that was up.")
+    m[3].metric("Stores shown", f"{len(preview.rows):,}",
+                help=f"Of {preview.total_rows:,} stores in the report.")
     m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
                 help="All last-week figures are 0: closed all week, or no poll inside "
                      "its business hours (so no known status).")
@@ -118,6 +122,7 @@ def _render_preview(csv_path: Path) -> None:
             preview.rows, hide_index=True, height=420, key="reports_preview_table",
             column_config={
                 "store_id": st.column_config.TextColumn("Store id"),
+                "name": st.column_config.TextColumn("Name"),
                 "uptime_last_hour": st.column_config.NumberColumn("Up, last hour (min)",
                                                                   format="%.2f"),
                 "uptime_last_day": st.column_config.NumberColumn("Up, last day (h)",
@@ -138,8 +143,11 @@ def _render_preview(csv_path: Path) -> None:
     with worst:
         st.markdown("**Most downtime last week**")
         for row in preview.most_downtime.itertuples(index=False):
+            # A name is the stores feed's text: a code span shows it as written.
+            named = f" {code_span(row.name)}" if row.name else ""
             st.page_link(paths.PAGE_STORE,
-                         label=f"{code_span(row.store_id)} · {row.downtime_last_week:.1f} h",
+                         label=f"{code_span(row.store_id)}{named} · "
+                               f"{row.downtime_last_week:.1f} h",
                          query_params={"store_id": str(row.store_id)},
                          icon=":material/store:")
 

@@ -39,6 +39,7 @@ from ui.entry import guard
 from ui.views import alerts as alerts_view
 from ui.views import data as data_view
 from ui.views import fleet as fleet_view
+from ui.views import groups as groups_view
 from ui.views import incidents as incidents_view
 from ui.views import now as now_view_model
 from ui.views import reports as reports_view
@@ -46,6 +47,7 @@ from ui.views import store as store_view_model
 
 LOGGER = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
+NO_FILTER = groups_view.StoreFilter()  # every store
 WARM_THREAD = "loop-warm-caches"
 
 
@@ -106,27 +108,35 @@ def current_report(as_of: datetime | None = None) -> ReportResult:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _overview(path: str, version: int, as_of: datetime | None) -> fleet_view.FleetOverview:
+def _overview(path: str, version: int, as_of: datetime | None,
+              chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetOverview:
     return fleet_view.fleet_overview(_report(path, version, as_of),
-                                     names=_store_names(path, version))
+                                     names=_store_names(path, version),
+                                     store_ids=_chosen_ids(path, version, chosen))
 
 
-def fleet_overview(as_of: datetime | None = None) -> fleet_view.FleetOverview:
-    """Fleet KPIs, weekly uptime distribution and worst stores (cached)."""
+def fleet_overview(as_of: datetime | None = None,
+                   chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetOverview:
+    """Fleet KPIs, weekly uptime distribution and worst stores, of the stores ``chosen``
+    keeps (cached)."""
     with guard("Could not compute the fleet overview"), st.spinner("Computing the report…"):
-        return _overview(_path(), data_version(), as_of)
+        return _overview(_path(), data_version(), as_of, chosen)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _downtime(path: str, version: int, as_of: datetime) -> fleet_view.FleetDowntime:
-    cells = timeline.downtime_by_local_hour(_con(path), as_of)
+def _downtime(path: str, version: int, as_of: datetime,
+              chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetDowntime:
+    cells = timeline.downtime_by_local_hour(_con(path), as_of,
+                                            store_ids=_chosen_ids(path, version, chosen))
     return fleet_view.fleet_downtime(cells, as_of)
 
 
-def fleet_downtime(as_of: datetime) -> fleet_view.FleetDowntime:
-    """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
+def fleet_downtime(as_of: datetime,
+                   chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetDowntime:
+    """Downtime by local hour of week and per day before ``as_of``, of the stores ``chosen``
+    keeps (cached)."""
     with guard("Could not compute downtime by hour"), st.spinner("Computing downtime by hour…"):
-        return _downtime(_path(), data_version(), as_of)
+        return _downtime(_path(), data_version(), as_of, chosen)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
@@ -181,16 +191,20 @@ def store_view(
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
-def _preview(csv_path: str, contains: str, min_down: float) -> reports_view.ReportPreview:
-    # Keyed by the file's path: a report's file never changes once written.
+def _preview(csv_path: str, contains: str, min_down: float, path: str, version: int,
+             chosen: groups_view.StoreFilter) -> reports_view.ReportPreview:
+    # A report's file never changes once written; names and groups follow the data version.
     text = Path(csv_path).read_text(encoding="utf-8")
-    return reports_view.report_preview(text, contains, min_down)
+    return reports_view.report_preview(text, contains, min_down,
+                                       names=_store_names(path, version),
+                                       store_ids=_chosen_ids(path, version, chosen))
 
 
-def report_preview(csv_path: Path, contains: str, min_down: float) -> reports_view.ReportPreview:
-    """A report's rows filtered for display, and its summary (cached per file and filter)."""
+def report_preview(csv_path: Path, contains: str, min_down: float,
+                   chosen: groups_view.StoreFilter = NO_FILTER) -> reports_view.ReportPreview:
+    """A report's rows filtered for display, and their summary (cached per file and filter)."""
     with guard("Could not read the report"):
-        return _preview(str(csv_path), contains, min_down)
+        return _preview(str(csv_path), contains, min_down, _path(), data_version(), chosen)
 
 
 # ---------------------------------------------------------------- uncached, read each run
@@ -365,13 +379,17 @@ def _week_incidents(path: str, version: int) -> list[Incident]:
     return incidents_module.incidents(_con(path))  # the week before the latest poll
 
 
-def now_view(contains: str = "") -> now_view_model.NowView:
-    """Every store's status now (the latest poll), shaped for the Now page (cached)."""
+def now_view(contains: str = "",
+             chosen: groups_view.StoreFilter = NO_FILTER) -> now_view_model.NowView:
+    """Every store's status now (the latest poll) of the stores ``chosen`` keeps, shaped for
+    the Now page (cached)."""
     with guard("Could not compute the status"), st.spinner("Checking every store…"):
-        at, rows = _status(_path(), data_version())
-        ongoing = _week_incidents(_path(), data_version())
+        path, version = _path(), data_version()
+        at, rows = _status(path, version)
+        ongoing = _week_incidents(path, version)
         return now_view_model.now_view(rows, ongoing, at, contains,
-                                       names=_store_names(_path(), data_version()))
+                                       names=_store_names(path, version),
+                                       store_ids=_chosen_ids(path, version, chosen))
 
 
 def store_status(store_id: str) -> StoreStatus | None:
@@ -395,11 +413,14 @@ def store_incidents(store_id: str, start: datetime | None, end: datetime | None,
     return store_view_model.store_incidents(found, zone, range_end)
 
 
-def fleet_incidents() -> incidents_view.IncidentsView:
-    """The fleet's incidents of the week before now, and their CSV (cached)."""
+def fleet_incidents(chosen: groups_view.StoreFilter = NO_FILTER) -> incidents_view.IncidentsView:
+    """The incidents of the week before now of the stores ``chosen`` keeps, and their CSV
+    (cached)."""
     with guard("Could not list the incidents"), st.spinner("Listing incidents…"):
-        found = _week_incidents(_path(), data_version())
-        return incidents_view.incidents_view(found, incidents_module.incidents_csv(found))
+        path, version = _path(), data_version()
+        return incidents_view.incidents_view(_week_incidents(path, version),
+                                             names=_store_names(path, version),
+                                             store_ids=_chosen_ids(path, version, chosen))
 
 
 # ---------------------------------------------------------------- alerts
@@ -448,3 +469,32 @@ def audit_log_csv() -> Callable[[], str]:
         require(Action.AUDIT_LOG)
     running = con()
     return lambda: audit.entries_csv(running)
+
+
+# ---------------------------------------------------------------- store groups (filters)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _store_groups(path: str, version: int) -> pd.DataFrame:
+    return stores.store_groups(_con(path))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _chosen_ids(path: str, version: int,
+                chosen: groups_view.StoreFilter) -> frozenset[str] | None:
+    return groups_view.matching_ids(_store_groups(path, version), chosen)
+
+
+def store_filter_options() -> dict[str, list[str]]:
+    """The region, brand and timezone values the filter offers (cached per data version)."""
+    with guard("Could not read the store groups"):
+        return groups_view.filter_options(_store_groups(_path(), data_version()))
+
+
+def filtered_store_count(chosen: groups_view.StoreFilter) -> tuple[int, int]:
+    """(stores ``chosen`` keeps, known stores), for the filter's caption."""
+    with guard("Could not read the store groups"):
+        path, version = _path(), data_version()
+        kept = _chosen_ids(path, version, chosen)
+        total = len(_store_groups(path, version))
+        return (total if kept is None else len(kept)), total

@@ -117,11 +117,14 @@ def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
 
 
 def store_timeline(
-    view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None
+    view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None, store: str = ""
 ) -> go.Figure:
     """Business hours shaded, interpolated up/down spans, the polls as markers (on long
     ranges only those ``ui.views.store.poll_markers`` keeps), and the store's incidents
-    (``ui.views.store.store_incidents``) on a row of their own."""
+    (``ui.views.store.store_incidents``) on a row of their own. ``store`` (HTML-escaped,
+    ``ui.views.store.store_hover_label``) heads every hover label."""
+    # A trace's meta goes into its hover text as a value: never read as a template.
+    head = "%{meta}<br>" if store else ""
     zone = view.timeline.timezone
     where = f"store-local, {zone}" if local else "UTC"
     # Shapes and traces are collected first and handed to plotly once: add_vrect and
@@ -178,7 +181,8 @@ def store_timeline(
             "customdata": list(zip(part["start_utc"].dt.strftime("%Y-%m-%d %H:%M"),
                                    part["end_utc"].dt.strftime("%Y-%m-%d %H:%M"),
                                    part["minutes"], strict=True)),
-            "hovertemplate": name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
+            "meta": store,
+            "hovertemplate": head + name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
                              "<br>UTC %{customdata[0]} → %{customdata[1]}"
                              "<br>%{customdata[2]} min<extra></extra>",
         })
@@ -198,7 +202,8 @@ def store_timeline(
                            "symbol": "circle" if status == "active" else "x",
                            "line": {"color": color, "width": 2}},
                 "customdata": part["timestamp_utc"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                "hovertemplate": label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
+                "meta": store,
+                "hovertemplate": head + label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
                                  "<br>UTC %{customdata}<extra></extra>",
             })
     if incidents is not None and not incidents.empty:
@@ -209,7 +214,8 @@ def store_timeline(
             "y": ["Incidents"] * len(incidents),
             "marker": {"color": "rgba(214, 69, 69, 0.25)", "line": {"color": DOWN, "width": 2}},
             "customdata": list(zip(incidents["minutes"], incidents["state"], strict=True)),
-            "hovertemplate": "Incident (%{customdata[1]})<br>%{base|%a %d %b %H:%M} → ("
+            "meta": store,
+            "hovertemplate": head + "Incident (%{customdata[1]})<br>%{base|%a %d %b %H:%M} → ("
                              + where + ")<br>%{customdata[0]:.1f} min in business hours"
                              "<extra></extra>",
         })
