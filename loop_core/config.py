@@ -17,6 +17,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ FILE_ID_KEYS: dict[Feed, tuple[str, str]] = {
     Feed.BUSINESS_HOURS: ("business_hours_file_id", "LOOP_DRIVE_BUSINESS_HOURS_ID"),
     Feed.TIMEZONES: ("timezones_file_id", "LOOP_DRIVE_TIMEZONES_ID"),
     Feed.SPECIAL_HOURS: ("special_hours_file_id", "LOOP_DRIVE_SPECIAL_HOURS_ID"),
+    Feed.STORES: ("stores_file_id", "LOOP_DRIVE_STORES_ID"),
 }
 
 
@@ -93,6 +95,15 @@ KEYS: tuple[Key, ...] = (
     Key("LOOP_RETENTION_POLLS_DAYS", "retention.polls_days", str(DEFAULT_POLLS_DAYS),
         "polls older than this many days (before the latest poll) move to the Parquet "
         "archive, a whole month at a time; 0 keeps every poll in the database"),
+    Key("LOOP_TARGETS_DEFAULT_UPTIME_PCT", "targets.default_uptime_pct", "99",
+        "the uptime target (%, in (0, 100]) of a store the stores feed gives none"),
+    Key("LOOP_DIGEST_ENABLED", "digest.enabled", "on",
+        "LOOP_DIGEST_ENABLED=0 (or enabled = false) stops the weekly digest"),
+    Key("LOOP_DIGEST_WEEKDAY", "digest.weekday", "monday",
+        "the day the weekly digest is sent (monday ... sunday)"),
+    Key("LOOP_DIGEST_TIME", "digest.time", "09:00", "the time of day (HH:MM) it is sent"),
+    Key("LOOP_DIGEST_TIMEZONE", "digest.timezone", "America/Chicago",
+        "the IANA zone of that day and time"),
 )
 
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -153,6 +164,26 @@ class ReportsConfig:
 
 
 @dataclass(frozen=True)
+class TargetsConfig:
+    """The ``[targets]`` settings: the uptime target of a store without its own."""
+
+    default_uptime_pct: float = 99.0
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """The ``[digest]`` settings: when the weekly digest goes to the alert channels."""
+
+    enabled: bool = True
+    weekday: int = 0  # 0 = Monday ... 6 = Sunday
+    time: dt_time = dt_time(9, 0)
+    timezone: str = "America/Chicago"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting, validated. Build it with :func:`load`."""
 
@@ -166,6 +197,8 @@ class Settings:
     reports: ReportsConfig = ReportsConfig()
     polls_days: int = DEFAULT_POLLS_DAYS  # retention in the database; 0 = keep every poll
     access: AccessConfig = field(default_factory=AccessConfig)  # sign-in, roles, API tokens
+    targets: TargetsConfig = TargetsConfig()
+    digest: DigestConfig = DigestConfig()
 
 
 def load(
@@ -210,6 +243,8 @@ def load(
         reports=load_reports_config(_section(secrets, "reports"), env),
         polls_days=_polls_days(env, _section(secrets, "retention")),
         access=load_access_config(secrets, env),
+        targets=load_targets_config(_section(secrets, "targets"), env),
+        digest=load_digest_config(_section(secrets, "digest"), env),
     )
 
 
@@ -377,6 +412,46 @@ def _setting(
     if raw is not None:
         return variable, raw
     return f"[{section_name}] {name}", section.get(name, default)
+
+
+def load_targets_config(section: Mapping[str, Any], env: Mapping[str, str]) -> TargetsConfig:
+    """The ``[targets]`` settings (LOOP_TARGETS_* win): a percentage in (0, 100]."""
+    key, value = _setting(env, section, "targets", "default_uptime_pct",
+                          TargetsConfig().default_uptime_pct)
+    try:
+        pct = float(value) if isinstance(value, int | float | str) \
+            and not isinstance(value, bool) else float("nan")
+    except ValueError as e:
+        raise ConfigError(f"{key} must be a percentage in (0, 100], not {value!r}") from e
+    if not 0 < pct <= 100:  # also refuses NaN
+        raise ConfigError(f"{key} must be a percentage in (0, 100], not {value!r}")
+    return TargetsConfig(pct)
+
+
+def load_digest_config(section: Mapping[str, Any], env: Mapping[str, str]) -> DigestConfig:
+    """The ``[digest]`` settings (LOOP_DIGEST_* win): on or off, a weekday name, HH:MM and
+    an IANA zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    defaults = DigestConfig()
+    enabled = _flag(env, "LOOP_DIGEST_ENABLED", section, "digest", "enabled")
+    day_key, day = _setting(env, section, "digest", "weekday", WEEKDAYS[defaults.weekday])
+    name = str(day).strip().lower()
+    if name not in WEEKDAYS:
+        raise ConfigError(f"{day_key} must be a weekday name (monday ... sunday), not {day!r}")
+    time_key, when = _setting(env, section, "digest", "time", "09:00")
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(when))
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ConfigError(f"{time_key} must be a time of day as HH:MM, not {when!r}")
+    zone_key, zone = _setting(env, section, "digest", "timezone", defaults.timezone)
+    try:
+        ZoneInfo(str(zone).strip())
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ConfigError(f"{zone_key} must be an IANA zone name such as America/Chicago, "
+                          f"not {zone!r}") from e
+    return DigestConfig(enabled=enabled, weekday=WEEKDAYS.index(name),
+                        time=dt_time(int(match.group(1)), int(match.group(2))),
+                        timezone=str(zone).strip())
 
 
 def load_sync_config(

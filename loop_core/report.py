@@ -82,7 +82,7 @@ def compute_report(
     # new polls, hours or a rebuilt interval cache while the report runs.
     with con.cursor() as cur, transaction(cur):
         _compute_us(cur, now)
-        lines = [str(r[0]) for r in cur.execute(load_sql("report/report_csv")).fetchall()]
+        lines = standard_lines(cur)
         unobserved = tuple(
             str(r[0])
             for r in cur.execute(
@@ -96,3 +96,14 @@ def compute_report(
         stores_without_observations=len(unobserved),
         unobserved_store_ids=unobserved,
     )
+
+
+def fill_report_us(cur: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
+    """Fill the temp table ``report_us`` on ``cur`` with the report as of ``as_of`` (the
+    caller holds the transaction): the start other figures build on (loop_core.context)."""
+    _compute_us(cur, as_of)
+
+
+def standard_lines(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """The standard CSV's lines (without the header) from ``report_us`` on ``cur``."""
+    return [str(r[0]) for r in cur.execute(load_sql("report/report_csv")).fetchall()]

@@ -38,6 +38,7 @@ STATUS_ID = "1StatusFileId"
 HOURS_ID = "1HoursSheetId"
 ZONES_ID = "1ZonesFileId"
 SPECIAL_ID = "1SpecialHoursFileId"
+STORES_ID = "1StoresFileId"
 V1 = (DATA / "store_status_v1.csv").read_bytes()
 V2 = (DATA / "store_status_v2.csv").read_bytes()
 MODIFIED = "2023-01-24T10:15:00.000Z"
@@ -781,3 +782,49 @@ def test_the_config_reads_an_optional_special_hours_file_id() -> None:
         Feed.STORE_STATUS: STATUS_ID, Feed.SPECIAL_HOURS: SPECIAL_ID}
     without = load_sync_config({"drive": {"store_status_file_id": STATUS_ID}}, {})
     assert without.drive is not None and Feed.SPECIAL_HOURS not in without.drive.file_ids
+
+
+# ------------------------------------------------------------------- stores
+
+
+def test_a_stores_file_id_is_synced_before_the_polls_and_names_the_stores(
+    con: duckdb.DuckDBPyConnection, sleeps: list[float]
+) -> None:
+    stores = b'store_id,name,region\n1,"Austin, 6th St",TX\n'
+    # Asked in load order: the stores snapshot, then the polls.
+    source, http = drive(
+        [meta(STORES_ID, stores, name="stores.csv"), whole(stores),
+         meta(STATUS_ID, V1), whole(V1)],
+        sleeps,
+        file_ids={Feed.STORE_STATUS: STATUS_ID, Feed.STORES: STORES_ID},
+    )
+
+    result = sync_once(con, source)
+
+    assert result.outcome is SyncOutcome.OK
+    assert [(f.feed, f.outcome, f.rows_loaded) for f in result.files] == [
+        (Feed.STORES, FileOutcome.LOADED, 1),
+        (Feed.STORE_STATUS, FileOutcome.LOADED, 3),
+    ]
+    assert any(f"files/{STORES_ID}?" in uri and "alt=media" in uri
+               for uri, *_ in http.request_sequence)
+    assert con.execute("SELECT store_id, name, region FROM store_attributes").fetchall() == [
+        ("1", "Austin, 6th St", "TX")]
+    # The same md5 next time: not downloaded again.
+    again, http = drive([meta(STORES_ID, stores, name="stores.csv")], sleeps,
+                        file_ids={Feed.STORES: STORES_ID})
+    assert [f.outcome for f in sync_once(con, again).files] == [FileOutcome.SKIPPED]
+    assert len(http.request_sequence) == 1
+
+
+def test_the_config_reads_an_optional_stores_file_id_from_either_place() -> None:
+    from_env = load_sync_config({"drive": {"store_status_file_id": STATUS_ID,
+                                           "stores_file_id": "from-secrets"}},
+                                {"LOOP_DRIVE_STORES_ID": STORES_ID})
+    assert from_env.drive is not None
+    assert dict(from_env.drive.file_ids) == {Feed.STORE_STATUS: STATUS_ID, Feed.STORES: STORES_ID}
+    from_file = load_sync_config({"drive": {"stores_file_id": "from-secrets"}}, {})
+    assert from_file.drive is not None
+    assert from_file.drive.file_ids[Feed.STORES] == "from-secrets"
+    without = load_sync_config({"drive": {"store_status_file_id": STATUS_ID}}, {})
+    assert without.drive is not None and Feed.STORES not in without.drive.file_ids

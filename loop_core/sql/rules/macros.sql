@@ -339,3 +339,21 @@ CREATE OR REPLACE MACRO spreadsheet_safe(cell) AS
         WHEN left(cell, 1) IN ('=', '+', '-', '@', chr(9), chr(13), '''') THEN '''' || cell
         ELSE cell
     END;
+
+-- Store context (loop_core/context.py; docs/RULES.md "Store context"). A window's uptime %
+-- is its uptime over its business time (uptime + downtime): NULL without business time,
+-- never 0.
+CREATE OR REPLACE MACRO uptime_pct(up_us, down_us) AS
+    100.0 * up_us / nullif(up_us + down_us, 0);
+
+-- The estimated revenue lost to downtime: downtime hours times the store's hourly rate
+-- (the stores feed's hourly_revenue); NULL without a rate.
+CREATE OR REPLACE MACRO lost_revenue(down_us, rate) AS down_us / 3600000000.0 * rate;
+
+-- A week's remaining downtime budget in hours: what the uptime target (a %) allows of the
+-- week's business time, minus its downtime (negative once the target is missed); NULL
+-- without business time.
+CREATE OR REPLACE MACRO budget_left_h(up_us, down_us, target_pct) AS
+    CASE WHEN up_us + down_us > 0
+        THEN ((up_us + down_us) * (100 - target_pct) / 100.0 - down_us) / 3600000000.0
+    END;

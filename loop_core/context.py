@@ -1,0 +1,233 @@
+"""Store context (docs/RULES.md "Store context"): the report's figures with the stores feed's
+names, regions and brands beside them, as uptime %, against a target, priced with the
+feed's hourly revenue, and compared with the week before.
+
+Every figure comes from the report's own microseconds (``report_us``, loop_core.report) as
+of the report's now; "the week before" is the same computation as of now - 7 days. The
+stores feed never changes a report figure: the extended CSV starts with the standard CSV's
+lines, byte for byte. Hours are floats here; rounding is the CSV's and the screen's
+business. NaN means "no value", never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from loop_core.errors import NoDataError
+from loop_core.report import (
+    REPORT_COLUMNS,
+    fill_report_us,
+    resolve_as_of,
+    standard_lines,
+)
+from loop_core.sqlfiles import load_sql
+from loop_core.transaction import transaction
+
+DEFAULT_TARGET_PCT = 99.0
+WEEK = timedelta(days=7)
+WINDOWS = ("hour", "day", "week")
+GROUP_KEYS = ("region", "brand", "timezone")
+
+# The standard report's columns, then the context's (context/extended_tail.sql writes them
+# in this order). Hours like the standard report; % and money with 2 decimals.
+EXTENDED_COLUMNS: tuple[str, ...] = (
+    *REPORT_COLUMNS,
+    "name",
+    "region",
+    "brand",
+    "timezone",
+    "hourly_revenue",
+    "uptime_target",
+    "uptime_pct_last_day",
+    "uptime_pct_last_week",
+    "below_target",
+    "budget_left_last_week",
+    "lost_revenue_last_day",
+    "lost_revenue_last_week",
+    "uptime_pct_last_week_previous",
+    "downtime_last_week_previous",
+    "downtime_last_week_change",
+    "lost_revenue_last_week_previous",
+)
+
+ROLLUP_COLUMNS = (
+    "group",
+    "stores",
+    "uptime_pct_last_week",
+    "downtime_h_last_week",
+    "lost_revenue_last_week",
+    "stores_below_target",
+    "offline_now",
+)
+
+TREND_COLUMNS = ("week_end", "uptime_pct", "business_h", "full_week")
+
+
+@dataclass(frozen=True)
+class ExtendedReport:
+    """The standard report's CSV and its extended twin, computed from one snapshot."""
+
+    as_of: datetime
+    csv: str
+    extended_csv: str
+    row_count: int
+
+
+def _now(con: duckdb.DuckDBPyConnection, as_of: datetime | str | None) -> datetime:
+    now = resolve_as_of(con, as_of)
+    if now is None:
+        raise NoDataError("no polls loaded yet: load the store status feed first")
+    return now
+
+
+def _fill_context(cur: duckdb.DuckDBPyConnection, now: datetime, default_target: float) -> None:
+    # The week before first, kept aside; then the report as of now, which stays in
+    # report_us for the standard lines.
+    fill_report_us(cur, now - WEEK)
+    cur.execute("CREATE OR REPLACE TEMP TABLE context_previous AS SELECT * FROM report_us")
+    fill_report_us(cur, now)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE context_rows AS {load_sql('context/store_context')}",
+        [default_target],
+    )
+
+
+def store_context(
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | str | None = None,
+    *,
+    default_target_pct: float = DEFAULT_TARGET_PCT,
+) -> pd.DataFrame:
+    """One row per store of the report as of ``as_of`` (default: the latest poll), sorted
+    by store_id, with the columns of docs/ENGINE_API.md "Store context".
+
+    Raises ``NoDataError`` when no poll was ever loaded and no ``as_of`` is given.
+    """
+    now = _now(con, as_of)
+    with con.cursor() as cur, transaction(cur):
+        _fill_context(cur, now, default_target_pct)
+        frame = cur.execute("SELECT * FROM context_rows ORDER BY store_id").df()
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    # NULL figures become NaN (float columns), flags plain bools, text plain str.
+    for column in frame.columns:
+        if column in ("below_target", "target_from_feed"):
+            frame[column] = frame[column].astype(bool)
+        elif column in ("store_id", "name", "region", "brand", "timezone"):
+            frame[column] = frame[column].astype(str)
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def extended_report(
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | str | None = None,
+    *,
+    default_target_pct: float = DEFAULT_TARGET_PCT,
+) -> ExtendedReport:
+    """The standard CSV and the extended CSV as of ``as_of``, both from one transaction:
+    the extended CSV's first columns are the standard CSV's lines, byte for byte."""
+    now = _now(con, as_of)
+    with con.cursor() as cur, transaction(cur):
+        _fill_context(cur, now, default_target_pct)
+        lines = standard_lines(cur)
+        tails = [str(r[0]) for r in cur.execute(load_sql("context/extended_tail")).fetchall()]
+    # Both come from report_us in store_id order (one row per store each).
+    if len(tails) != len(lines):  # pragma: no cover - a broken query, not bad data
+        raise AssertionError("the extended columns do not match the report's rows")
+    return ExtendedReport(
+        as_of=now,
+        csv="\n".join([",".join(REPORT_COLUMNS), *lines, ""]),
+        extended_csv="\n".join(
+            [",".join(EXTENDED_COLUMNS), *(f"{a},{b}" for a, b in zip(lines, tails, strict=True)),
+             ""]),
+        row_count=len(lines),
+    )
+
+
+def extended_csv(
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | str | None = None,
+    *,
+    default_target_pct: float = DEFAULT_TARGET_PCT,
+) -> str:
+    """The extended CSV (:data:`EXTENDED_COLUMNS`): the standard report's columns with
+    their very values, then the store's context, 2 decimals, spreadsheet-safe."""
+    return extended_report(con, as_of, default_target_pct=default_target_pct).extended_csv
+
+
+def group_rollup(
+    frame: pd.DataFrame, by: str, offline_ids: Collection[str] = ()
+) -> pd.DataFrame:
+    """One row per value of ``by`` (one of :data:`GROUP_KEYS`; '' is a group of its own)
+    over a :func:`store_context` frame, sorted by group, with :data:`ROLLUP_COLUMNS`.
+
+    Uptime % is weighted by business time (the groups' uptime over their business time,
+    the rule of macro uptime_pct); lost revenue sums the stores that have a rate (NaN when
+    none has); offline_now counts the group's stores among ``offline_ids``. No fleet row:
+    the groups' sums are the sums of their stores.
+    """
+    if by not in GROUP_KEYS:
+        raise ValueError(f"group by one of {', '.join(GROUP_KEYS)}, not {by!r}")
+    offline = set(offline_ids)
+    work = pd.DataFrame({
+        "group": frame[by].astype(str),
+        "up": frame["uptime_h_last_week"].astype(float),
+        "down": frame["downtime_h_last_week"].astype(float),
+        "lost": frame["lost_revenue_last_week"].astype(float),
+        "below": frame["below_target"].astype(bool).astype(int),
+        "offline": frame["store_id"].astype(str).isin(offline).astype(int),
+    })
+    grouped = work.groupby("group", sort=True)
+    out = pd.DataFrame({
+        "stores": grouped.size(),
+        "up": grouped["up"].sum(),
+        "downtime_h_last_week": grouped["down"].sum(),
+        "lost_revenue_last_week": grouped["lost"].sum(min_count=1),
+        "stores_below_target": grouped["below"].sum(),
+        "offline_now": grouped["offline"].sum(),
+    })
+    business = out["up"] + out["downtime_h_last_week"]
+    out["uptime_pct_last_week"] = (100.0 * out["up"] / business).where(business > 0)
+    out = out.reset_index()
+    out["stores"] = out["stores"].astype(int)
+    out["stores_below_target"] = out["stores_below_target"].astype(int)
+    out["offline_now"] = out["offline_now"].astype(int)
+    return out[list(ROLLUP_COLUMNS)].reset_index(drop=True)
+
+
+def weekly_trend(
+    con: duckdb.DuckDBPyConnection,
+    weeks: int = 8,
+    as_of: datetime | str | None = None,
+    store_ids: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Fleet uptime % of each of the last ``weeks`` weeks, oldest first: ``week_end`` (as_of,
+    as_of - 7 d, ...), ``uptime_pct`` (business-time weighted over the stores, or over
+    ``store_ids``), ``business_h`` and ``full_week`` (the stored history covers the whole
+    week). Only weeks that end after the stored history starts are listed."""
+    now = _now(con, as_of)
+    only = None if store_ids is None else sorted(str(s) for s in store_ids)
+    rows: list[tuple[datetime, float, float, bool]] = []
+    with con.cursor() as cur, transaction(cur):
+        for k in range(max(0, weeks)):
+            end = now - k * WEEK
+            fill_report_us(cur, end)
+            found = cur.execute(load_sql("context/week_totals"), [only]).fetchone()
+            assert found is not None
+            up_us, down_us, pct, history_from = found
+            if history_from is None or history_from >= end:
+                break  # older weeks have no history either
+            rows.append((end, float("nan") if pct is None else float(pct),
+                         (int(up_us) + int(down_us)) / 3_600_000_000, history_from <= end - WEEK))
+    rows.reverse()
+    return pd.DataFrame(rows, columns=list(TREND_COLUMNS)).astype(
+        {"uptime_pct": float, "business_h": float, "full_week": bool})

@@ -1,0 +1,58 @@
+-- The extended CSV's columns after the standard ones (loop_core/context.py EXTENDED_COLUMNS),
+-- one text per store in store_id order, from the temp table context_rows
+-- (context/store_context.sql). context.py puts each after its standard report line.
+-- Figures have 2 decimals and are empty when there is no value; text from the stores
+-- feed gets the spreadsheet guard (macro spreadsheet_safe) and is quoted like Python's
+-- csv module does (QUOTE_MINIMAL). Hours as in the standard report (hours, not minutes).
+WITH rows AS (
+    SELECT * FROM context_rows
+),
+
+-- The number as text with 2 decimals ('' for NULL); "+ 0.0" turns a rounded -0.00 into 0.00.
+texts AS (
+    SELECT
+        store_id,
+        [name, region, brand, timezone] AS words,
+        [
+            hourly_revenue,
+            uptime_target,
+            uptime_pct_last_day,
+            uptime_pct_last_week
+        ] AS numbers_before,
+        below_target,
+        [
+            budget_left_h,
+            lost_revenue_last_day,
+            lost_revenue_last_week,
+            uptime_pct_last_week_previous,
+            downtime_h_last_week_previous,
+            downtime_h_last_week_change,
+            lost_revenue_last_week_previous
+        ] AS numbers_after
+    FROM rows
+),
+
+cells AS (
+    SELECT
+        store_id,
+        list_transform(words, lambda w: CASE
+            WHEN regexp_matches(spreadsheet_safe(w), '[,"' || chr(13) || chr(10) || ']')
+                THEN '"' || replace(spreadsheet_safe(w), '"', '""') || '"'
+            ELSE spreadsheet_safe(w)
+        END) AS word_cells,
+        list_transform(numbers_before,
+                       lambda x: coalesce(printf('%.2f', round(x, 2) + 0.0), '')) AS before_cells,
+        CASE WHEN below_target THEN 'true' ELSE 'false' END AS below_cell,
+        list_transform(numbers_after,
+                       lambda x: coalesce(printf('%.2f', round(x, 2) + 0.0), '')) AS after_cells
+    FROM texts
+),
+
+final AS (
+    SELECT
+        store_id,
+        array_to_string(word_cells || before_cells || [below_cell] || after_cells, ',') AS tail
+    FROM cells
+)
+
+SELECT tail FROM final ORDER BY store_id
