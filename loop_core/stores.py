@@ -25,3 +25,11 @@ def store_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     with con.cursor() as cur:
         frame = cur.execute(load_sql("stores/groups")).df()
     return frame.astype("string").loc[:, list(GROUP_COLUMNS)]
+
+
+def spreadsheet_safe(con: duckdb.DuckDBPyConnection, values: list[str]) -> list[str]:
+    """``values`` as CSV cells a spreadsheet shows as text (the rule is macro
+    spreadsheet_safe in sql/rules/macros.sql, written once), in the same order."""
+    with con.cursor() as cur:
+        rows = cur.execute(load_sql("stores/spreadsheet_safe"), [values]).fetchall()
+    return [str(r[0]) for r in rows]

@@ -7,6 +7,8 @@ from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, filters, paths
 from ui.formatting import WINDOWS, percent
+from ui.views.context import LOST_REVENUE_NOTE
+from ui.views.groups import FILTER_KEYS, FILTER_LABELS
 
 LIVE_EVERY_MS = 60_000
 
@@ -84,3 +86,99 @@ st.plotly_chart(charts.daily_trend(downtime.per_day), key="fleet_trend")
 st.caption("The same 7 days, per local date; the first and last dates are partial. Both "
            "charts sum the interpolated spans the report uses, so their totals equal the "
            "report's week figures.")
+
+# ---------------------------------------------------------------- groups, targets, money
+st.subheader("Groups, targets and money (last week)")
+ctx = caches.fleet_context(chosen)
+money = "—" if ctx.lost_revenue_last_week is None else f"{ctx.lost_revenue_last_week:,.2f}"
+k = st.columns(4)
+k[0].metric("Uptime, last week", percent(ctx.uptime_pct_last_week),
+            delta=None if ctx.uptime_pct_change is None else
+            f"{ctx.uptime_pct_change:+.2f} points",
+            help="Against the week before (the same rules as of 7 days earlier).")
+k[1].metric("Est. lost revenue, week", money,
+            delta=None if ctx.lost_revenue_change is None else f"{ctx.lost_revenue_change:+,.2f}",
+            delta_color="inverse",
+            help=f"{LOST_REVENUE_NOTE} {ctx.stores_with_rate:,} of {ctx.stores:,} stores have "
+                 "a rate.")
+k[2].metric("Stores below target", f"{ctx.stores_below_target:,}",
+            help="Uptime last week below the store's uptime_target (or the default target).")
+k[3].metric("Downtime budget left (h)", f"{ctx.budget_left_h:,.1f}",
+            help="What the targets allow of last week's business time, minus last week's "
+                 f"downtime, summed over the stores; {ctx.stores_over_budget:,} stores are "
+                 "over their budget (negative).")
+
+by = st.segmented_control("Group by", FILTER_KEYS, default="region", key="fleet_group_by",
+                          format_func=lambda key: FILTER_LABELS[key], required=True)
+rollup = caches.group_rollup(by, chosen)
+st.dataframe(rollup, hide_index=True, key="fleet_rollup", column_config={
+    "group": st.column_config.TextColumn(FILTER_LABELS[by]),
+    "stores": st.column_config.NumberColumn("Stores", format="localized", width="small"),
+    "uptime_pct_last_week": st.column_config.NumberColumn("Uptime %", format="%.2f",
+                                                          width="small"),
+    "uptime_pct_change": st.column_config.NumberColumn(
+        "Δ points", format="%+.2f", width="small", help="Uptime % against the week before."),
+    "downtime_h_last_week": st.column_config.NumberColumn("Down (h)", format="%.1f",
+                                                          width="small"),
+    "downtime_h_change": st.column_config.NumberColumn(
+        "Δ down (h)", format="%+.1f", width="small", help="Against the week before."),
+    "lost_revenue_last_week": st.column_config.NumberColumn(
+        "Lost (est.)", format="%,.2f", width="small", help=LOST_REVENUE_NOTE),
+    "stores_below_target": st.column_config.NumberColumn("Below target", width="small"),
+    "offline_now": st.column_config.NumberColumn("Offline now", width="small"),
+})
+st.download_button("Download groups (CSV)", data=caches.group_rollup_csv(rollup),
+                   file_name=f"store-groups_by-{by}.csv", mime="text/csv", on_click="ignore",
+                   icon=":material/download:", key="fleet_rollup_download")
+st.caption("Click a column header to sort. Lost (est.): " + LOST_REVENUE_NOTE)
+
+below, changes = st.tabs([f"Below target ({len(ctx.below_target):,})",
+                          "Biggest changes against the week before"])
+with below:
+    if ctx.below_target.empty:
+        st.caption("Every store met its uptime target last week.")
+    else:
+        st.dataframe(ctx.below_target, hide_index=True, key="fleet_below_target", height=300,
+                     column_config={
+                         "store_id": st.column_config.TextColumn("Store id"),
+                         "name": st.column_config.TextColumn("Name"),
+                         "uptime_pct_last_week": st.column_config.NumberColumn(
+                             "Uptime %", format="%.2f", width="small"),
+                         "uptime_target": st.column_config.NumberColumn(
+                             "Target %", format="%.2f", width="small"),
+                         "downtime_h_last_week": st.column_config.NumberColumn(
+                             "Down (h)", format="%.1f", width="small"),
+                         "budget_left_h": st.column_config.NumberColumn(
+                             "Budget left (h)", format="%.1f", width="small",
+                             help="Negative: more downtime than the target allows."),
+                         "lost_revenue_last_week": st.column_config.NumberColumn(
+                             "Lost (est.)", format="%,.2f", width="small",
+                             help=LOST_REVENUE_NOTE),
+                     })
+with changes:
+    if ctx.biggest_changes.empty:
+        st.caption("No store's weekly downtime changed.")
+    else:
+        st.dataframe(ctx.biggest_changes, hide_index=True, key="fleet_changes",
+                     column_config={
+                         "store_id": st.column_config.TextColumn("Store id"),
+                         "name": st.column_config.TextColumn("Name"),
+                         "downtime_h_last_week": st.column_config.NumberColumn(
+                             "Down (h)", format="%.1f", width="small"),
+                         "downtime_h_last_week_previous": st.column_config.NumberColumn(
+                             "Week before (h)", format="%.1f", width="small"),
+                         "downtime_h_last_week_change": st.column_config.NumberColumn(
+                             "Δ down (h)", format="%+.1f", width="small"),
+                         "uptime_pct_last_week_change": st.column_config.NumberColumn(
+                             "Δ points", format="%+.2f", width="small",
+                             help="Uptime % against the week before."),
+                     })
+
+st.subheader("Weekly uptime, last 8 weeks")
+trend = caches.weekly_trend(chosen)
+if trend.empty:
+    st.caption("The stored history does not cover a whole week yet.")
+else:
+    st.plotly_chart(charts.weekly_trend(trend), key="fleet_weekly_trend")
+    st.caption("As far back as the stored polls (and the archive) reach; a paler bar is a "
+               "week the history covers only in part.")

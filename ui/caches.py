@@ -23,7 +23,7 @@ from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
-from loop_core import audit, db, freshness, jobs, loadlog, special, stores, timeline
+from loop_core import audit, context, db, freshness, jobs, loadlog, special, stores, timeline
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
@@ -37,6 +37,7 @@ from ui import lifecycle
 from ui.access import Action, require
 from ui.entry import guard
 from ui.views import alerts as alerts_view
+from ui.views import context as context_view
 from ui.views import data as data_view
 from ui.views import fleet as fleet_view
 from ui.views import groups as groups_view
@@ -498,3 +499,76 @@ def filtered_store_count(chosen: groups_view.StoreFilter) -> tuple[int, int]:
         kept = _chosen_ids(path, version, chosen)
         total = len(_store_groups(path, version))
         return (total if kept is None else len(kept)), total
+
+
+# ---------------------------------------------------------------- store context (Fleet)
+
+
+def _target() -> float:
+    return services().settings.targets.default_uptime_pct
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
+def _context(path: str, version: int, target: float, weeks_back: int) -> pd.DataFrame:
+    # weeks_back 0: as of the report's now; 1: as of now - 7 days (the week-over-week base).
+    now = _report(path, version, None).as_of
+    return context.store_context(_con(path), now - weeks_back * context.WEEK,
+                                 default_target_pct=target)
+
+
+def _chosen_context(path: str, version: int, target: float,
+                    chosen: groups_view.StoreFilter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = _chosen_ids(path, version, chosen)
+    return (context_view.only(_context(path, version, target, 0), ids),
+            context_view.only(_context(path, version, target, 1), ids))
+
+
+def _offline_ids(path: str, version: int) -> set[str]:
+    _, rows = _status(path, version)
+    return {r.store_id for r in rows if r.status is status_module.StoreState.OFFLINE}
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _fleet_context(path: str, version: int, target: float,
+                   chosen: groups_view.StoreFilter) -> context_view.FleetContext:
+    return context_view.fleet_context(*_chosen_context(path, version, target, chosen))
+
+
+def fleet_context(chosen: groups_view.StoreFilter = NO_FILTER) -> context_view.FleetContext:
+    """Money, targets, budget and week over week of the stores ``chosen`` keeps (cached)."""
+    with guard("Could not compute the store context"), st.spinner("Comparing with last week…"):
+        return _fleet_context(_path(), data_version(), _target(), chosen)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=32)
+def _rollup(path: str, version: int, target: float, chosen: groups_view.StoreFilter,
+            by: str) -> pd.DataFrame:
+    current, previous = _chosen_context(path, version, target, chosen)
+    return context_view.rollup_table(current, previous, by, _offline_ids(path, version))
+
+
+def group_rollup(by: str, chosen: groups_view.StoreFilter = NO_FILTER) -> pd.DataFrame:
+    """One row per ``by`` group of the stores ``chosen`` keeps (cached)."""
+    with guard("Could not compute the groups"), st.spinner("Adding up the groups…"):
+        return _rollup(_path(), data_version(), _target(), chosen, by)
+
+
+def group_rollup_csv(table: pd.DataFrame) -> Callable[[], str]:
+    """What the rollup's download button calls: the table as CSV text, group names
+    spreadsheet-safe."""
+    running = con()
+    return lambda: context_view.rollup_csv(table,
+                                           lambda cells: stores.spreadsheet_safe(running, cells))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _trend(path: str, version: int, chosen: groups_view.StoreFilter) -> pd.DataFrame:
+    trend = context.weekly_trend(_con(path), 8, _report(path, version, None).as_of,
+                                 store_ids=_chosen_ids(path, version, chosen))
+    return context_view.weekly_trend(trend)
+
+
+def weekly_trend(chosen: groups_view.StoreFilter = NO_FILTER) -> pd.DataFrame:
+    """Weekly uptime % of the last 8 weeks the stored history covers (cached)."""
+    with guard("Could not compute the weekly trend"), st.spinner("Measuring 8 weeks…"):
+        return _trend(_path(), data_version(), chosen)

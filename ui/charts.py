@@ -242,3 +242,27 @@ def daily_uptime(daily: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title="Date (store-local)", **_day_ticks(daily["local_date"]))
     fig.update_yaxes(title="Business hours (h)")
     return _layout(fig, height=300)
+
+
+def weekly_trend(trend: pd.DataFrame) -> go.Figure:
+    """Uptime % of each of the last weeks (``ui.views.context.weekly_trend``), oldest first;
+    a week the stored history covers only in part is drawn paler."""
+    fig = go.Figure(go.Bar(
+        x=trend["label"],
+        y=trend["uptime_pct"],
+        marker={"color": [UP if full else "rgba(46, 158, 91, 0.45)"
+                          for full in trend["full_week"]]},
+        text=[f"{v:.1f}%" for v in trend["uptime_pct"]],
+        textposition="outside",
+        customdata=list(zip(trend["business_h"].round(0),
+                            ["whole week" if f else "part of the week in the history"
+                             for f in trend["full_week"]], strict=True)),
+        hovertemplate="%{x} (UTC)<br>uptime %{y:.2f}%<br>%{customdata[0]:,.0f} h of "
+                      "business time, %{customdata[1]}<extra></extra>",
+        name="weekly uptime",
+    ))
+    low = float(trend["uptime_pct"].min()) if len(trend) else 0.0
+    fig.update_yaxes(title="Uptime (% of business time)", ticksuffix="%",
+                     range=[max(0.0, low - 5), 101])
+    fig.update_xaxes(title="Week ending at the as-of (UTC), then 7, 14, … days before")
+    return _layout(fig, height=320)
