@@ -49,7 +49,8 @@ if not SETTINGS.access.sign_in and not access.is_loopback(ADDRESS):
 app = st.App(
     DASHBOARD,
     routes=api.routes(lambda: lifecycle.current().con, tokens=SETTINGS.access.tokens,
-                      reports=SETTINGS.reports),
+                      reports=SETTINGS.reports,
+                      default_target_pct=SETTINGS.targets.default_uptime_pct),
     lifespan=lifecycle.lifespan(SETTINGS),
 )
 

@@ -41,6 +41,7 @@ from loop_core.errors import (
     InvalidParameterError,
     LoopCoreError,
     NotAllowedError,
+    ReportUnavailableError,
     ServiceUnavailableError,
     UnauthorizedError,
     UnknownReportError,
@@ -65,11 +66,13 @@ QUERY_TOKEN_REFUSED = (
 # answered in one message (a 14,000-store report is 0.75 MB, its gzip twin 0.25 MB); a
 # larger one is streamed in pieces this big, so a download's buffer stays bounded.
 _CHUNK_BYTES = 4 << 20
+# /get_report?extended=...: absent or empty is the standard CSV.
+_EXTENDED_FLAGS = {"": False, "0": False, "false": False, "1": True, "true": True}
 
 
 def routes(
     con_factory: ConnectionFactory, *, tokens: Sequence[ApiToken] = (),
-    reports: ReportsConfig | None = None,
+    reports: ReportsConfig | None = None, default_target_pct: float = jobs.DEFAULT_TARGET_PCT,
 ) -> list[Route]:
     """The API routes, ready for ``st.App(script, routes=...)`` or ``Starlette(routes=...)``.
 
@@ -78,9 +81,11 @@ def routes(
     demands one of them as ``Authorization: Bearer <token>`` and answers 401 without it;
     ``/trigger_report`` demands the role trigger (403 otherwise). With none the API is open.
     ``reports`` says which completed reports keep their CSV (``Settings.reports``; the
-    defaults without it).
+    defaults without it); ``default_target_pct`` is ``[targets] default_uptime_pct``, for
+    the reports' extended twins.
     """
-    api = _Api(con_factory, AccessConfig(tokens=tuple(tokens)), reports or ReportsConfig())
+    api = _Api(con_factory, AccessConfig(tokens=tuple(tokens)), reports or ReportsConfig(),
+               default_target_pct)
     read, trigger = TokenRole.READ, TokenRole.TRIGGER
     return [
         Route(
@@ -115,11 +120,13 @@ def health(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 class _Api:
     def __init__(
-        self, con_factory: ConnectionFactory, access: AccessConfig, reports: ReportsConfig
+        self, con_factory: ConnectionFactory, access: AccessConfig, reports: ReportsConfig,
+        default_target_pct: float = jobs.DEFAULT_TARGET_PCT,
     ) -> None:
         self._con_factory = con_factory
         self._access = access
         self._reports = reports
+        self._default_target_pct = default_target_pct
 
     def guarded(self, endpoint: Endpoint, needs: TokenRole) -> Endpoint:
         @wraps(endpoint)
@@ -139,6 +146,8 @@ class _Api:
                 return _error(404, str(e))
             except ServiceUnavailableError as e:
                 return _error(503, str(e))
+            except ReportUnavailableError as e:  # a Complete report made without its twin
+                return _error(410, str(e))
             except LoopCoreError as e:
                 return _error(500, str(e))
             except duckdb.Error as e:
@@ -172,7 +181,9 @@ class _Api:
         # Checked before touching the database, so a typo never costs a connection.
         as_of = parse_query_instant(text) if text else None
         con = await self._con()
-        report_id = await run_in_threadpool(jobs.trigger_report, con, as_of, keep=self._reports)
+        report_id = await run_in_threadpool(
+            lambda: jobs.trigger_report(con, as_of, keep=self._reports,
+                                        default_target_pct=self._default_target_pct))
         await run_in_threadpool(lambda: audit.record(
             con, request.state.actor, audit.Action.REPORT_TRIGGERED, subject=report_id,
             details={"as_of": text or None}))
@@ -183,14 +194,19 @@ class _Api:
         report_id = (params.get("report_id") or "").strip()
         if not report_id:
             raise InvalidParameterError("report_id is required, e.g. /get_report?report_id=<id>")
+        flag = (params.get("extended") or "").strip().lower()
+        if flag not in _EXTENDED_FLAGS:
+            raise InvalidParameterError(f"extended must be 1 or 0, not {flag!r}")
+        extended = _EXTENDED_FLAGS[flag]
         # Most clients (browsers, httpx, requests) accept gzip: they get the report's
-        # compressed twin as it is, and nothing is compressed per request.
-        compressed = _accepts_gzip(request.headers.get("accept-encoding", ""))
+        # compressed twin as it is, and nothing is compressed per request. The extended
+        # twin has no compressed copy: it is asked for rarely.
+        compressed = not extended and _accepts_gzip(request.headers.get("accept-encoding", ""))
         # One trip to a worker thread for the connection, the status and the file: under
         # load, every extra trip adds to the slowest answers (p99).
         status, opened, body = await run_in_threadpool(
-            lambda: _open_report(self._con_factory(), report_id, compressed))
-        return _report_response(status, opened, body)
+            lambda: _open_report(self._con_factory(), report_id, compressed, extended))
+        return _report_response(status, opened, body, extended=extended)
 
     async def status(self, request: Request) -> Response:
         params = request.query_params
@@ -264,11 +280,11 @@ def _accepts_gzip(accept_encoding: str) -> bool:
 
 
 def _open_report(
-    con: duckdb.DuckDBPyConnection, report_id: str, compressed: bool
+    con: duckdb.DuckDBPyConnection, report_id: str, compressed: bool, extended: bool = False
 ) -> tuple[ReportStatus, jobs.OpenCsv | None, bytes | None]:
     """The job's status, its open CSV file when Complete, and the file's bytes when it is
     small enough to read at once (then it is closed already)."""
-    status, opened = jobs.open_report(con, report_id, compressed=compressed)
+    status, opened = jobs.open_report(con, report_id, compressed=compressed, extended=extended)
     if opened is None or opened.size > _CHUNK_BYTES:
         return status, opened, None
     with opened.file as fh:
@@ -276,10 +292,12 @@ def _open_report(
 
 
 def _report_response(
-    status: ReportStatus, opened: jobs.OpenCsv | None, body: bytes | None
+    status: ReportStatus, opened: jobs.OpenCsv | None, body: bytes | None, *,
+    extended: bool = False,
 ) -> Response:
     if opened is not None:
-        filename = f"report_{_UNSAFE_FILENAME_CHARS.sub('_', status.report_id)}.csv"
+        kind = "report_extended" if extended else "report"
+        filename = f"{kind}_{_UNSAFE_FILENAME_CHARS.sub('_', status.report_id)}.csv"
         headers = {**_NO_STORE, "Content-Disposition": f"attachment; filename={filename}",
                    "Vary": "Accept-Encoding"}
         if opened.compressed:

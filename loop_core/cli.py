@@ -80,9 +80,16 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from loop_core.context import extended_report
     from loop_core.report import compute_report
 
-    con = connect(args)
+    settings = config.load()
+    con = connect(args, settings)
+    if args.extended:
+        both = extended_report(con, args.as_of,
+                               default_target_pct=settings.targets.default_uptime_pct)
+        return _write(args, both.extended_csv,
+                      f"{both.row_count} stores as of {both.as_of.isoformat()} (extended)")
     result = compute_report(con, args.as_of)
     if args.out:
         Path(args.out).write_text(result.csv, encoding="utf-8")
@@ -154,7 +161,8 @@ def _reports_list(args: argparse.Namespace) -> int:
 def _reports_get(args: argparse.Namespace) -> int:
     from loop_core.jobs import report_csv
 
-    data = report_csv(connect(args), args.report_id)  # says why when there is no CSV
+    # Says why when there is no CSV.
+    data = report_csv(connect(args), args.report_id, extended=args.extended)
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"wrote report {args.report_id} to {args.out}", file=sys.stderr)
@@ -240,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(report)
     report.add_argument("--as-of", default=None, help="ISO 8601 instant used as 'now'")
     report.add_argument("--out", default=None, help="output file (default: stdout)")
+    report.add_argument(
+        "--extended", action="store_true",
+        help="the extended CSV: the standard columns, then names, regions, brands, uptime %%, "
+        "targets, estimated lost revenue and last week's figures ([targets] default_uptime_pct)")
     report.set_defaults(func=_report)
 
     status = sub.add_parser(
@@ -284,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(reports_get)
     reports_get.add_argument("report_id")
     reports_get.add_argument("--out", default=None, help="output file (default: stdout)")
+    reports_get.add_argument("--extended", action="store_true",
+                             help="the job's extended twin instead of its CSV")
     reports_get.set_defaults(func=_reports_get)
     compact = sub.add_parser(
         "compact", help="move polls older than the retention limit into the Parquet archive")

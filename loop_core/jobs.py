@@ -5,7 +5,8 @@ Jobs persist in the ``reports`` table; a Complete job's CSV is a file beside the
 steps come in the order that makes a crash harmless:
 
 1. the row is inserted ``Running``;
-2. the CSV and its gzip twin are written, each whole or not at all;
+2. the CSV, its gzip twin and its extended twin (loop_core.context) are written, each
+   whole or not at all;
 3. only then is the row marked ``Complete``, with the CSV's size.
 
 A process that dies anywhere in between leaves a ``Running`` row that nothing will finish:
@@ -31,7 +32,7 @@ from typing import BinaryIO
 import duckdb
 
 from loop_core import report_files
-from loop_core.config import ReportsConfig
+from loop_core.config import ReportsConfig, TargetsConfig
 from loop_core.errors import LoopCoreError, ReportUnavailableError, UnknownReportError
 from loop_core.models import ReportState, ReportStatus
 from loop_core.sqlfiles import load_sql
@@ -42,6 +43,7 @@ INTERRUPTED = "interrupted: the process stopped before the report finished"
 EXPIRED = "expired: generate it again"
 
 LOGGER = logging.getLogger(__name__)
+DEFAULT_TARGET_PCT = TargetsConfig().default_uptime_pct
 
 # Threads started by this process, so a report id can be told apart from an orphan.
 _live: dict[str, threading.Thread] = {}
@@ -119,12 +121,15 @@ def trigger_report(
     as_of: datetime | str | None = None,
     *,
     keep: ReportsConfig | None = None,
+    default_target_pct: float = DEFAULT_TARGET_PCT,
 ) -> str:
     """Start a report in a background thread and return its unguessable ``report_id``.
 
     ``as_of`` (a datetime or ISO 8601 text) overrides "now"; by default the report uses
     the latest poll. A bad ``as_of`` raises ``InvalidParameterError`` before anything starts.
     Once it is Complete, the reports beyond ``keep`` (default: the default settings) expire.
+    Its extended twin measures targets against ``default_target_pct`` where the stores
+    feed gives none (``[targets] default_uptime_pct``).
     """
     as_of_dt = parse_query_instant(as_of) if as_of is not None else None
     report_id = new_report_id()
@@ -135,7 +140,8 @@ def trigger_report(
             [report_id, ReportState.RUNNING.value, as_of_dt],
         )
     thread = threading.Thread(
-        target=_run, args=(con, report_id, as_of_dt, keep or ReportsConfig()),
+        target=_run,
+        args=(con, report_id, as_of_dt, keep or ReportsConfig(), default_target_pct),
         name=f"report-{report_id[:8]}", daemon=True,
     )
     with _live_lock:
@@ -145,17 +151,20 @@ def trigger_report(
 
 
 def _run(
-    con: duckdb.DuckDBPyConnection, report_id: str, as_of: datetime | None, keep: ReportsConfig
+    con: duckdb.DuckDBPyConnection, report_id: str, as_of: datetime | None, keep: ReportsConfig,
+    default_target_pct: float,
 ) -> None:
     # Imported here so that opening the database does not pull in the report engine.
-    from loop_core.report import compute_report
+    from loop_core.context import extended_report
 
     started = time.perf_counter()
     folder = reports_dir(con)
     try:
         try:
-            result = compute_report(con, as_of)
-            size = report_files.write(folder, report_id, result.csv.encode("utf-8"))
+            # Both CSVs from one snapshot: the twin starts with the very same lines.
+            result = extended_report(con, as_of, default_target_pct=default_target_pct)
+            size = report_files.write(folder, report_id, result.csv.encode("utf-8"),
+                                      result.extended_csv.encode("utf-8"))
             with con.cursor() as cur:
                 cur.execute(
                     "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
@@ -361,14 +370,29 @@ class OpenCsv:
 
 
 def open_report(
-    con: duckdb.DuckDBPyConnection, report_id: str, *, compressed: bool = False
+    con: duckdb.DuckDBPyConnection, report_id: str, *, compressed: bool = False,
+    extended: bool = False,
 ) -> tuple[ReportStatus, OpenCsv | None]:
     """The job's status and, when Complete, its CSV file open for reading (the caller
     closes it): the gzip twin if ``compressed`` and it is there, else the plain CSV. An
-    open file stays whole even if the report expires while it is read."""
+    open file stays whole even if the report expires while it is read.
+
+    ``extended``: its extended twin instead (never compressed); a report completed before
+    reports had one raises ``ReportUnavailableError``."""
     status = get_report(con, report_id)
     if status.csv_path is None:
         return status, None
+    if extended:
+        path = report_files.csv_file(status.csv_path.parent, report_id, extended=True)
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            if status.csv_path.is_file():
+                raise ReportUnavailableError(
+                    f"report {report_id!r} has no extended CSV (it was made before reports "
+                    "had one): generate it again") from None
+            return _expired_now(con, status), None
+        return status, OpenCsv(fh, os.fstat(fh.fileno()).st_size, False)
     twin = report_files.csv_file(status.csv_path.parent, report_id, compressed=True)
     for path in [twin, status.csv_path] if compressed else [status.csv_path]:
         try:
@@ -379,13 +403,16 @@ def open_report(
     return _expired_now(con, status), None  # it expired between the two steps
 
 
-def report_csv(con: duckdb.DuckDBPyConnection, report_id: str) -> bytes:
-    """A Complete report's CSV, the bytes the engine produced.
+def report_csv(
+    con: duckdb.DuckDBPyConnection, report_id: str, *, extended: bool = False
+) -> bytes:
+    """A Complete report's CSV, the bytes the engine produced (``extended``: its extended
+    twin, loop_core.context.EXTENDED_COLUMNS).
 
-    Raises ``ReportUnavailableError`` (the message says why: running, failed or expired)
-    for any other job, ``UnknownReportError`` for an unknown id.
+    Raises ``ReportUnavailableError`` (the message says why: running, failed or expired,
+    or no extended twin) for any other job, ``UnknownReportError`` for an unknown id.
     """
-    status, opened = open_report(con, report_id)
+    status, opened = open_report(con, report_id, extended=extended)
     if opened is not None:
         with opened.file as fh:
             return fh.read()

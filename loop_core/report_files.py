@@ -1,4 +1,5 @@
-"""The files of completed reports: ``<id>.csv`` and its gzip twin ``<id>.csv.gz``.
+"""The files of completed reports: ``<id>.csv``, its gzip twin ``<id>.csv.gz`` and its
+extended twin ``<id>.extended.csv`` (the standard columns, then the store context).
 
 They live in ``reports/`` beside the database file (``data/reports/`` for
 ``data/loop.duckdb``). Each file is written under a partial name, flushed to disk and
@@ -22,9 +23,9 @@ from hashlib import sha256
 from pathlib import Path
 
 FOLDER = "reports"
-_CSV, _GZIP, PARTIAL = ".csv", ".csv.gz", ".partial"
+_CSV, _GZIP, _EXTENDED, PARTIAL = ".csv", ".csv.gz", ".extended.csv", ".partial"
 # Every file a report may have, longest suffix first (a name is matched by its suffix).
-_SUFFIXES = (_GZIP + PARTIAL, _CSV + PARTIAL, _GZIP, _CSV)
+_SUFFIXES = (_EXTENDED + PARTIAL, _GZIP + PARTIAL, _CSV + PARTIAL, _EXTENDED, _GZIP, _CSV)
 # Written once per report, so a better ratio than a per-request compressor would pick:
 # 0.75 MB of CSV becomes 0.25 MB in about 0.1 s.
 _GZIP_LEVEL = 6
@@ -55,19 +56,25 @@ def _file_name(report_id: str) -> str:
     return "id-" + sha256(report_id.encode()).hexdigest()
 
 
-def csv_file(folder: Path, report_id: str, *, compressed: bool = False) -> Path:
+def csv_file(
+    folder: Path, report_id: str, *, compressed: bool = False, extended: bool = False
+) -> Path:
     """The path of report ``report_id``'s CSV in ``folder`` (whether or not it exists);
-    ``compressed``: of its gzip twin."""
-    return folder / (_file_name(report_id) + (_GZIP if compressed else _CSV))
+    ``compressed``: of its gzip twin; ``extended``: of its extended twin."""
+    suffix = _EXTENDED if extended else _GZIP if compressed else _CSV
+    return folder / (_file_name(report_id) + suffix)
 
 
-def write(folder: Path, report_id: str, data: bytes) -> int:
-    """Write ``data`` as the report's CSV and its gzip twin, the plain CSV (which says the
-    report's files are in place) last, each whole or not at all. Returns its size."""
+def write(folder: Path, report_id: str, data: bytes, extended: bytes | None = None) -> int:
+    """Write ``data`` as the report's CSV, its gzip twin and (given) its extended twin, the
+    plain CSV (which says the report's files are in place) last, each whole or not at all.
+    Returns the CSV's size."""
     folder.mkdir(parents=True, exist_ok=True)
     compressed = gzip.compress(data, compresslevel=_GZIP_LEVEL, mtime=0)
-    for content, final in ((compressed, csv_file(folder, report_id, compressed=True)),
-                           (data, csv_file(folder, report_id))):
+    files = [(compressed, csv_file(folder, report_id, compressed=True))]
+    if extended is not None:
+        files.append((extended, csv_file(folder, report_id, extended=True)))
+    for content, final in (*files, (data, csv_file(folder, report_id))):
         partial = final.with_name(final.name + PARTIAL)
         with partial.open("wb") as fh:
             fh.write(content)

@@ -22,7 +22,7 @@ from loop_core import api, audit, db, ingest, jobs, report_files
 from loop_core.access import ApiToken, TokenRole
 from loop_core.config import ReportsConfig
 from loop_core.errors import DatabaseLockedError
-from loop_core.models import ReportState
+from loop_core.models import Feed, ReportState
 
 TOKEN = "s3cret-token"
 READ_TOKEN = "read-only-s3cret"
@@ -546,6 +546,53 @@ def test_a_triggered_report_completes_and_downloads_the_engine_csv(
     assert plain.headers["content-length"] == str(len(engine))
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert sorted(row["store_id"] for row in rows) == ["s1", "s2"]
+
+
+def test_extended_1_downloads_the_extended_twin_with_the_standard_columns_first(
+    client: TestClient, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from loop_core import context
+
+    as_of = datetime(2023, 1, 25, 18, 0, tzinfo=UTC)
+    load_feeds(con, tmp_path, polls=a_week_of_polls("s1", as_of), zones=[("s1", "UTC")])
+    (tmp_path / "stores.csv").write_text('store_id,name,hourly_revenue\ns1,"Main St, 1",20\n')
+    ingest.ingest_file(con, Feed.STORES, tmp_path / "stores.csv")
+    report_id = client.get("/trigger_report?as_of=2023-01-25T18:00:00Z").json()["report_id"]
+    assert finish(con, report_id) is ReportState.COMPLETE, jobs.get_report(con, report_id).error
+
+    response = client.get("/get_report", params={"report_id": report_id, "extended": "1"})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == (
+        f"attachment; filename=report_extended_{report_id}.csv")
+    assert "content-encoding" not in response.headers
+    assert response.content == context.extended_csv(con, as_of).encode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert (rows[0]["store_id"], rows[0]["name"]) == ("s1", "Main St, 1")
+    # The standard CSV is the same file as before, with extended=0 or without it.
+    standard = client.get("/get_report", params={"report_id": report_id, "extended": "0"})
+    assert standard.content == client.get(
+        "/get_report", params={"report_id": report_id}).content
+    assert response.text.startswith(standard.text.split("\n")[0] + ",name,")
+    # POST bodies carry it too.
+    posted = client.post("/get_report", json={"report_id": report_id, "extended": "1"})
+    assert posted.content == response.content
+
+
+def test_an_extended_flag_other_than_1_or_0_is_a_400(client: TestClient) -> None:
+    response = client.get("/get_report", params={"report_id": "x", "extended": "yes"})
+    assert response.status_code == 400
+    assert "extended" in response.json()["error"]
+
+
+def test_a_report_without_an_extended_twin_answers_410_with_the_reason(
+    client: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    # Made before reports had a twin: its standard CSV only.
+    insert_report(con, "old1", ReportState.COMPLETE, csv_text=REPORT_CSV)
+    response = client.get("/get_report", params={"report_id": "old1", "extended": "1"})
+    assert response.status_code == 410
+    assert "no extended CSV" in response.json()["error"]
+    assert client.get("/get_report", params={"report_id": "old1"}).text == REPORT_CSV
 
 
 # --- hygiene -------------------------------------------------------------------------

@@ -60,6 +60,30 @@ def test_report_writes_the_spec_csv_to_stdout_or_a_file(tmp_path: Path) -> None:
     assert target.read_text() == out.stdout
 
 
+def test_report_extended_writes_the_standard_columns_then_the_store_context(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "x.duckdb")
+    stores = tmp_path / "stores.csv"
+    stores.write_text('store_id,name,region,hourly_revenue,uptime_target\n'
+                      'mon,"Main St, 1",TX,100,90\n', encoding="utf-8")
+    run("ingest", "--db", db, "--store-status", str(DATA / "spec" / "store_status.csv"),
+        "--business-hours", str(DATA / "spec" / "menu_hours.csv"),
+        "--timezones", str(DATA / "spec" / "timezones.csv"), "--stores", str(stores))
+    standard = run("report", "--db", db, "--as-of", "2024-01-08T12:00:00Z")
+    target = tmp_path / "extended.csv"
+    out = run("report", "--db", db, "--as-of", "2024-01-08T12:00:00Z", "--extended",
+              "--out", str(target))
+    assert out.returncode == 0, out.stderr
+    assert "(extended)" in out.stderr
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith(standard.stdout.splitlines()[0] + ",name,region,brand,")
+    # mon: 1 h 44.5 min up of its 3 h, so 1 h 15.5 min down: 125.83 lost at 100 an hour,
+    # 58.06 % against its 90 % target, which allowed 0.3 h (0.96 h over budget).
+    assert lines[2] == ('mon,0.00,1.74,1.74,60.00,1.26,1.26,"Main St, 1",TX,,UTC,100.00,'
+                        "90.00,58.06,58.06,true,-0.96,125.83,125.83,,,,")
+
+
 def test_report_with_a_bad_as_of_exits_two_with_a_message(tmp_path: Path) -> None:
     out = run("report", "--db", str(tmp_path / "x.duckdb"), "--as-of", "soon")
     assert out.returncode == 2

@@ -69,12 +69,13 @@ def test_an_unparseable_as_of_is_refused_before_anything_starts(
 def test_a_report_that_raises_ends_failed_with_the_reason(
     spec_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import loop_core.report as report_module
+    import loop_core.context as context_module
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(report_module, "compute_report", broken)
+    # The job computes both CSVs with context.extended_report.
+    monkeypatch.setattr(context_module, "extended_report", broken)
     status = wait_for_report(spec_db, trigger_report(spec_db))
     assert status.status is ReportState.FAILED
     assert status.error == "RuntimeError: out of memory"

@@ -60,13 +60,43 @@ def test_a_complete_report_is_a_csv_and_its_gzip_twin_beside_the_database(
 ) -> None:
     report_id = complete(spec_file_db)
     folder = db_path.parent / "reports"
-    assert files_in(folder) == {f"{report_id}.csv", f"{report_id}.csv.gz"}
+    assert files_in(folder) == {f"{report_id}.csv", f"{report_id}.csv.gz",
+                                f"{report_id}.extended.csv"}
     engine = compute_report(spec_file_db, AS_OF).csv.encode("utf-8")
     # Both are the engine's bytes: the plain file as it is, the twin once decompressed.
     assert (folder / f"{report_id}.csv").read_bytes() == engine
     assert gzip.decompress((folder / f"{report_id}.csv.gz").read_bytes()) == engine
     assert jobs.report_csv(spec_file_db, report_id) == engine
     assert jobs.get_report(spec_file_db, report_id).csv_bytes == len(engine)
+
+
+def test_a_complete_report_has_its_extended_twin_from_the_same_figures(
+    spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
+) -> None:
+    from loop_core import context
+
+    report_id = complete(spec_file_db)
+    extended = jobs.report_csv(spec_file_db, report_id, extended=True)
+    assert extended == context.extended_csv(spec_file_db, AS_OF).encode("utf-8")
+    # Its first columns are the report's own lines, byte for byte.
+    standard = jobs.report_csv(spec_file_db, report_id).decode().split("\n")
+    for line, longer in zip(standard[1:-1], extended.decode().split("\n")[1:-1], strict=True):
+        assert longer.startswith(line + ",")
+    # It expires with its report.
+    complete(spec_file_db, keep=ReportsConfig(keep_count=1))
+    assert not (db_path.parent / "reports" / f"{report_id}.extended.csv").exists()
+    with pytest.raises(ReportUnavailableError, match="expired"):
+        jobs.report_csv(spec_file_db, report_id, extended=True)
+
+
+def test_a_report_made_before_extended_twins_existed_says_so_and_keeps_its_csv(
+    spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
+) -> None:
+    report_id = complete(spec_file_db)
+    (db_path.parent / "reports" / f"{report_id}.extended.csv").unlink()
+    with pytest.raises(ReportUnavailableError, match="no extended CSV"):
+        jobs.report_csv(spec_file_db, report_id, extended=True)
+    assert jobs.get_report(spec_file_db, report_id).status is ReportState.COMPLETE
 
 
 def test_the_reports_table_no_longer_holds_any_csv_text(
@@ -126,7 +156,7 @@ def test_expiry_by_count_keeps_the_newest_files_and_every_row_with_its_figures(
         assert gone.expired_at >= gone.finished_at
         assert gone.error == jobs.EXPIRED
     assert files_in(db_path.parent / "reports") == {
-        f"{i}{suffix}" for i in ids[2:] for suffix in (".csv", ".csv.gz")}
+        f"{i}{suffix}" for i in ids[2:] for suffix in (".csv", ".csv.gz", ".extended.csv")}
 
 
 def test_expiry_by_age_expires_reports_finished_more_than_keep_days_ago(
@@ -204,12 +234,16 @@ CRASHING_JOB = textwrap.dedent("""
     con = db.connect(path)
     real_write = report_files.write
 
-    def crash_after_the_file(folder, report_id, data):
-        real_write(folder, report_id, data)
-        os._exit(17)  # the file is in place; the row still says Running
+    def crash_after_the_file(folder, report_id, data, extended=None):
+        real_write(folder, report_id, data, extended)
+        os._exit(17)  # the files are in place; the row still says Running
 
-    def crash_mid_file(folder, report_id, data):
+    def crash_mid_file(folder, report_id, data, extended=None):
         folder.mkdir(parents=True, exist_ok=True)
+        # The extended twin whole, the CSV half-written.
+        real_write(folder, report_id + "x", data, extended)
+        os.replace(folder / (report_id + "x.extended.csv"),
+                   folder / (report_id + ".extended.csv"))
         partial = report_files.csv_file(folder, report_id).with_name(report_id + ".csv.partial")
         partial.write_bytes(data[: len(data) // 2])
         os._exit(17)
@@ -233,11 +267,14 @@ def test_a_crash_while_writing_a_report_leaves_it_failed_on_next_open_and_no_fil
     folder = db_path.parent / "reports"
     # What the dead process left: a whole file with a Running row, or half a file.
     assert files_in(folder) & {f"{report_id}.csv", f"{report_id}.csv.partial"}
+    assert f"{report_id}.extended.csv" in files_in(folder)
 
     con = db.connect(db_path)
     status = jobs.get_report(con, report_id)
     assert (status.status, status.error) == (ReportState.FAILED, jobs.INTERRUPTED)
-    assert files_in(folder) == set()
+    # Every file of the failed report goes, its extended twin too (the "x" files of the
+    # crashing helper belong to no report of this database and stay).
+    assert {n for n in files_in(folder) if n.startswith(report_id + ".")} == set()
     # ... and the next report works as usual.
     assert jobs.report_csv(con, complete(con)) == compute_report(con, AS_OF).csv.encode()
 
@@ -255,7 +292,8 @@ def test_files_left_by_a_crash_during_expiry_are_removed_on_open_and_others_kept
     db.close(db_path)
 
     db.connect(db_path)
-    assert files_in(folder) == {f"{kept}.csv", f"{kept}.csv.gz", "someone-elses.csv"}
+    assert files_in(folder) == {f"{kept}.csv", f"{kept}.csv.gz", f"{kept}.extended.csv",
+                                "someone-elses.csv"}
 
 
 # --- migration 011 -------------------------------------------------------------------

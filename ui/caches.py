@@ -232,7 +232,9 @@ def trigger_report(as_of: datetime | None) -> str:
     """Start a report job in the background; return its id at once."""
     with guard("Could not start the report"):
         who = require(Action.REPORT)
-        report_id = jobs.trigger_report(con(), as_of, keep=report_retention())
+        report_id = jobs.trigger_report(
+            con(), as_of, keep=report_retention(),
+            default_target_pct=services().settings.targets.default_uptime_pct)
         audit.record(con(), who.actor, audit.Action.REPORT_TRIGGERED, subject=report_id,
                      details={"as_of": None if as_of is None else as_of.isoformat()})
         return report_id
