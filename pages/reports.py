@@ -75,6 +75,15 @@ def _render_done(status: ReportStatus) -> None:
         mime="text/csv", type="primary", icon=":material/download:", on_click="ignore",
         key="reports_download",
     )
+    st.download_button(
+        "Download extended CSV", data=partial(caches.report_csv, status.report_id, True),
+        file_name=view.report_file_name(status, extended=True),
+        mime="text/csv", icon=":material/download:", on_click="ignore",
+        key="reports_download_extended",
+        help="The same columns first, then name, region, brand, uptime % against the "
+             "target, estimated lost revenue (from the given hourly rate) and the change "
+             "against the week before.",
+    )
 
 
 def _render_running(report_id: str) -> None:

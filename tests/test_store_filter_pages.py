@@ -129,3 +129,43 @@ def test_the_report_preview_filter_changes_the_kpis_and_the_most_downtime_list(
                              ascending=[False, True])["store_id"].head(len(listed))
     assert listed and all(label.startswith(f"`{s}`") for label, s in
                           zip(listed, worst, strict=True))
+
+
+def test_the_fleet_rollup_lists_the_groups_of_the_filtered_stores_with_a_csv(
+    sample_db: Path, north: set[str]
+) -> None:
+    from loop_core import context
+
+    at = _open("pages/fleet.py")
+    con = db.connect(sample_db)
+    frame = context.store_context(con)
+    rollup = _table(at, "offline_now")
+    assert list(rollup["group"]) == ["(not given)", "North", "South"]
+    engine = context.group_rollup(frame, "region")
+    assert list(rollup["stores"]) == list(engine["stores"])
+    assert list(rollup["downtime_h_last_week"]) == pytest.approx(
+        list(engine["downtime_h_last_week"]))
+    offline = {s.store_id for s in status(con) if s.status is StoreState.OFFLINE}
+    assert rollup["offline_now"].sum() == len(offline & set(frame["store_id"]))
+    shown = _metrics(at)
+    assert shown["Stores below target"] == f"{int(frame['below_target'].sum()):,}"
+    _north(at, "fleet")
+    assert list(_table(at, "offline_now")["group"]) == ["North"]
+    below = _table(at, "budget_left_h")
+    assert set(below["store_id"]) == set(frame[frame["below_target"]
+                                               & frame["store_id"].isin(list(north))]["store_id"])
+    assert any(b.label == "Download groups (CSV)" for b in at.get("download_button"))
+
+
+def test_a_complete_report_offers_the_extended_csv_beside_the_standard_one(
+    sample_db: Path, north: set[str]
+) -> None:
+    con = db.connect(sample_db)
+    report_id = jobs.trigger_report(con, None)
+    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
+    at = _open("pages/reports.py", report_id=report_id)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[:2] == ["Download CSV", "Download extended CSV"]
+    extended = jobs.report_csv(con, report_id, extended=True).decode()
+    standard = jobs.report_csv(con, report_id).decode()
+    assert extended.splitlines()[1].startswith(standard.splitlines()[1])

@@ -222,10 +222,11 @@ def report_retention() -> ReportsConfig:
     return services().settings.reports
 
 
-def report_csv(report_id: str) -> bytes:
-    """A Complete report's CSV read from its file, for the download button (which calls
-    it only when clicked). Raises if it expired meanwhile: the button shows the error."""
-    return jobs.report_csv(con(), report_id)
+def report_csv(report_id: str, extended: bool = False) -> bytes:
+    """A Complete report's CSV (``extended``: its extended twin) read from its file, for the
+    download buttons (which call it only when clicked). Raises if it expired meanwhile:
+    the button shows the error."""
+    return jobs.report_csv(con(), report_id, extended=extended)
 
 
 def trigger_report(as_of: datetime | None) -> str:

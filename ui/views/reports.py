@@ -79,10 +79,12 @@ def expired_message(status: ReportStatus, keep: ReportsConfig) -> str:
     )
 
 
-def report_file_name(status: ReportStatus) -> str:
-    """``store-uptime-report_as-of_2024-10-14T115745Z.csv``: the as-of, safe on any OS."""
+def report_file_name(status: ReportStatus, extended: bool = False) -> str:
+    """``store-uptime-report_as-of_2024-10-14T115745Z.csv``: the as-of, safe on any OS
+    (``…_extended.csv`` for the extended twin)."""
     when = status.as_of or status.as_of_requested or status.created_at
-    return f"store-uptime-report_as-of_{when:%Y-%m-%dT%H%M%SZ}.csv"
+    tail = "_extended" if extended else ""
+    return f"store-uptime-report_as-of_{when:%Y-%m-%dT%H%M%SZ}{tail}.csv"
 
 
 @dataclass(frozen=True)
