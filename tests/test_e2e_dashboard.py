@@ -332,7 +332,7 @@ def test_the_demo_feed_catches_up_a_store_goes_offline_on_now_and_the_alert_reac
             try:
                 page.goto(f"{url}/now")
                 page.get_by_text("Offline while open").first.wait_for()
-                page.get_by_label("Store id contains").fill(store.store_id)
+                page.get_by_label("Store id or name contains").fill(store.store_id)
                 page.keyboard.press("Enter")
                 # The triage table (the first grid; its cells are in the accessible DOM)
                 # now holds just that store.
