@@ -152,11 +152,12 @@ def _render_preview(csv_path: Path) -> None:
     with worst:
         st.markdown("**Most downtime last week**")
         for row in preview.most_downtime.itertuples(index=False):
-            # A name is the stores feed's text: a code span shows it as written.
-            named = f" {code_span(row.name)}" if row.name else ""
+            # A name is the stores feed's text: a code span shows it as written. The id
+            # stays in the tooltip: both would wrap over three lines in this column.
             st.page_link(paths.PAGE_STORE,
-                         label=f"{code_span(row.store_id)}{named} · "
+                         label=f"{code_span(row.name or row.store_id)} · "
                                f"{row.downtime_last_week:.1f} h",
+                         help=f"Store {code_span(row.store_id)}",
                          query_params={"store_id": str(row.store_id)},
                          icon=":material/store:")
 

@@ -25,6 +25,8 @@ def _choose(store_id: str) -> None:
 
 
 names = caches.store_names()
+# Buttons per row: a name beside its id needs a wider button than an id alone.
+per_row = 2 if names else 5
 store_id = st.text_input("Store id", key="store_id", bind="query-params",
                          placeholder="Type or paste a store id (or part of one), or a name"
                          ).strip()
@@ -35,17 +37,17 @@ if store_id and store_id not in matches:
                    icon=":material/search_off:")
     else:
         st.caption("Matching stores:")
-        cols = st.columns(5)
+        cols = st.columns(per_row)
         for i, match in enumerate(matches[:10]):
-            cols[i % 5].button(view.store_label(match, names), key=f"store_match_{match}",
+            cols[i % per_row].button(view.store_label(match, names), key=f"store_match_{match}",
                                on_click=_choose, args=(match,))
     st.stop()
 if not store_id:
     st.caption("Or start from one of the stores with the most downtime last week:")
     worst = caches.fleet_overview().worst.head(10)
-    cols = st.columns(5)
+    cols = st.columns(per_row)
     for i, row in enumerate(worst.itertuples(index=False)):
-        cols[i % 5].button(view.store_label(str(row.store_id), names),
+        cols[i % per_row].button(view.store_label(str(row.store_id), names),
                            key=f"store_pick_{row.store_id}",
                            help=f"{row.downtime_last_week:.1f} h down last week",
                            on_click=_choose, args=(str(row.store_id),))

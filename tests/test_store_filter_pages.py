@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loop_core import db, jobs
+from loop_core import db, jobs, stores
 from loop_core.incidents import incidents
 from loop_core.models import ReportState
 from loop_core.report import compute_report
 from loop_core.status import StoreState, status
 from tests.store_feed_fixture import load_stores_feed
-from ui.formatting import percent
+from ui.formatting import code_span, percent
 from ui.views.fleet import fleet_uptime_pct
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,11 +124,13 @@ def test_the_report_preview_filter_changes_the_kpis_and_the_most_downtime_list(
     assert after["Uptime, last week"] != before["Uptime, last week"]
     table = _table(at, "uptime_pct_week")
     assert set(table["store_id"]) == north & set(rows["store_id"])
-    listed = [link.label for link in at.get("page_link")]
+    links = at.get("page_link")
     worst = mine.sort_values(["downtime_last_week", "store_id"],
-                             ascending=[False, True])["store_id"].head(len(listed))
-    assert listed and all(label.startswith(f"`{s}`") for label, s in
-                          zip(listed, worst, strict=True))
+                             ascending=[False, True])["store_id"].head(len(links))
+    # Each link is named by the store's name, its id in the tooltip.
+    names = stores.store_names(con)
+    assert links and [(link.help, link.label.split(" · ")[0]) for link in links] == [
+        (f"Store `{s}`", code_span(names[s])) for s in worst]
 
 
 def test_the_fleet_rollup_lists_the_groups_of_the_filtered_stores_with_a_csv(

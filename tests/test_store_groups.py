@@ -107,7 +107,7 @@ def test_the_drill_down_search_finds_stores_by_name_after_the_id_matches(
     assert store_view.find_stores(report, "**shop 7**", names=names) == [ids[7]]
     # Without names only ids match.
     assert store_view.find_stores(report, "shop", limit=500) == []
-    assert store_view.store_label(ids[7], names) == f"`{ids[7]}` `**Shop 7**, Burgers`"
+    assert store_view.store_label(ids[7], names) == f"`**Shop 7**, Burgers` `{ids[7]}`"
     assert store_view.store_hover_label("1", {"1": "<b>A</b> & B"}) == \
         "Store 1 · &lt;b&gt;A&lt;/b&gt; &amp; B"
 

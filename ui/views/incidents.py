@@ -10,8 +10,9 @@ import pandas as pd
 from loop_core.incidents import Incident, incidents_csv
 from ui.views.now import store_link
 
-COLUMNS = ["store_id", "name", "started_at", "ended_at", "ongoing", "downtime_min",
-           "inactive_observations", "link"]
+# The link beside the name, as on Now: the name column would push it out of view at 1280 px.
+COLUMNS = ["store_id", "name", "link", "started_at", "ended_at", "ongoing", "downtime_min",
+           "inactive_observations"]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ui.views.groups import name_matches
 
 TRIAGE_COLUMNS = ["store_id", "name", "link", "downtime_min", "since_local", "since_utc",
                   "poll_age", "closes_local", "zone"]
-UNKNOWN_COLUMNS = ["store_id", "name", "why", "latest_observation_utc", "link"]
+UNKNOWN_COLUMNS = ["store_id", "name", "link", "why", "latest_observation_utc"]
 
 
 @dataclass(frozen=True)

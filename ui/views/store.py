@@ -50,10 +50,10 @@ def find_stores(result: ReportResult, text: str, limit: int = 20,
 
 
 def store_label(store_id: str, names: Mapping[str, str]) -> str:
-    """A button's or link's label for a store: its id and its name as code spans (a label
+    """A button's or link's label for a store: its name and its id as code spans (a label
     is markdown; a code span shows the stores feed's text exactly as written)."""
     name = names.get(store_id, "")
-    return code_span(store_id) + (f" {code_span(name)}" if name else "")
+    return (f"{code_span(name)} " if name else "") + code_span(store_id)
 
 
 def store_hover_label(store_id: str, names: Mapping[str, str]) -> str:
