@@ -332,12 +332,15 @@ _warmed: set[tuple[str, int]] = set()
 _warmed_lock = threading.Lock()
 
 
-def _warm(path: str, version: int) -> None:
+def _warm(path: str, version: int, target: float) -> None:
     try:
         report = _report(path, version, None)
         _overview(path, version, None)
         _downtime(path, version, report.as_of)
         _quality(path, version)
+        _fleet_context(path, version, target, NO_FILTER)
+        _rollup(path, version, target, NO_FILTER, "region")
+        _trend(path, version, NO_FILTER)
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -358,7 +361,8 @@ def warm(running: lifecycle.Services) -> None:
         if (path, version) in _warmed or freshness.freshness(running.con).latest_poll is None:
             return
         _warmed.add((path, version))
-    threading.Thread(target=_warm, args=(path, version), name=WARM_THREAD, daemon=True).start()
+    threading.Thread(target=_warm, name=WARM_THREAD, daemon=True,
+                     args=(path, version, running.settings.targets.default_uptime_pct)).start()
 
 
 def warm_current() -> None:
