@@ -34,12 +34,13 @@ kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one p
 kpi[1].metric("Polls", f"{fresh.polls:,}", help="All stores' polls (not filtered).")
 for col, window in zip(kpi[2:5], WINDOWS, strict=True):
     col.metric(f"Uptime, last {window}", percent(overview.uptime_pct[window]),
-               help=f"Share of all stores' business time in the last {window} that was up.")
+               help=f"Share of the stores' business time in the last {window} that was up.")
 kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
                    "so all their report figures are 0.")
 special_today = caches.special_today(overview.as_of)
-st.caption(f"**Special hours today: {special_today.stores:,} stores** "
+st.caption(f"**Special hours today: {special_today.stores:,} stores"
+           f"{' of the whole fleet' if chosen.active else ''}** "
            f"({special_today.closed:,} closed, {special_today.special_hours:,} open on special "
            "hours), each on its own local date of the as-of; their weekly hours do not apply "
            "that day.")

@@ -92,7 +92,7 @@ def daily_trend(per_day: pd.DataFrame) -> go.Figure:
         customdata=per_day[["up_h", "down_h"]].round(0).to_numpy(),
         hovertemplate="%{x|%a %Y-%m-%d} (store-local)<br>uptime %{y:.2f}%"
                       "<br>%{customdata[0]:,.0f} h up, %{customdata[1]:,.0f} h down "
-                      "(all stores)<extra></extra>",
+                      "(the stores counted)<extra></extra>",
         name="fleet uptime",
     ))
     low = float(per_day["uptime_pct"].min()) if len(per_day) else 0.0
