@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, filters, paths
@@ -89,6 +90,15 @@ st.caption("The same 7 days, per local date; the first and last dates are partia
            "report's week figures.")
 
 # ---------------------------------------------------------------- groups, targets, money
+UPTIME_CHANGE = "Uptime % against the week before."
+STORE_COLUMNS = {"store_id": st.column_config.TextColumn("Store id"),
+                 "name": st.column_config.TextColumn("Name")}
+
+
+def _num(label: str, fmt: str, tip: str | None = None) -> ColumnConfig:
+    return st.column_config.NumberColumn(label, format=fmt, width="small", help=tip)
+
+
 st.subheader("Groups, targets and money (last week)")
 ctx = caches.fleet_context(chosen)
 money = "—" if ctx.lost_revenue_last_week is None else f"{ctx.lost_revenue_last_week:,.2f}"
@@ -114,19 +124,14 @@ by = st.segmented_control("Group by", FILTER_KEYS, default="region", key="fleet_
 rollup = caches.group_rollup(by, chosen)
 st.dataframe(rollup, hide_index=True, key="fleet_rollup", column_config={
     "group": st.column_config.TextColumn(FILTER_LABELS[by]),
-    "stores": st.column_config.NumberColumn("Stores", format="localized", width="small"),
-    "uptime_pct_last_week": st.column_config.NumberColumn("Uptime %", format="%.2f",
-                                                          width="small"),
-    "uptime_pct_change": st.column_config.NumberColumn(
-        "Δ points", format="%+.2f", width="small", help="Uptime % against the week before."),
-    "downtime_h_last_week": st.column_config.NumberColumn("Down (h)", format="%.1f",
-                                                          width="small"),
-    "downtime_h_change": st.column_config.NumberColumn(
-        "Δ down (h)", format="%+.1f", width="small", help="Against the week before."),
-    "lost_revenue_last_week": st.column_config.NumberColumn(
-        "Lost (est.)", format="%,.2f", width="small", help=LOST_REVENUE_NOTE),
-    "stores_below_target": st.column_config.NumberColumn("Below target", width="small"),
-    "offline_now": st.column_config.NumberColumn("Offline now", width="small"),
+    "stores": _num("Stores", "localized"),
+    "uptime_pct_last_week": _num("Uptime %", "%.2f"),
+    "uptime_pct_change": _num("Δ points", "%+.2f", UPTIME_CHANGE),
+    "downtime_h_last_week": _num("Down (h)", "%.1f"),
+    "downtime_h_change": _num("Δ down (h)", "%+.1f", "Against the week before."),
+    "lost_revenue_last_week": _num("Lost (est.)", "%,.2f", LOST_REVENUE_NOTE),
+    "stores_below_target": _num("Below target", "%d"),
+    "offline_now": _num("Offline now", "%d"),
 })
 st.download_button("Download groups (CSV)", data=caches.group_rollup_csv(rollup),
                    file_name=f"store-groups_by-{by}.csv", mime="text/csv", on_click="ignore",
@@ -141,20 +146,14 @@ with below:
     else:
         st.dataframe(ctx.below_target, hide_index=True, key="fleet_below_target", height=300,
                      column_config={
-                         "store_id": st.column_config.TextColumn("Store id"),
-                         "name": st.column_config.TextColumn("Name"),
-                         "uptime_pct_last_week": st.column_config.NumberColumn(
-                             "Uptime %", format="%.2f", width="small"),
-                         "uptime_target": st.column_config.NumberColumn(
-                             "Target %", format="%.2f", width="small"),
-                         "downtime_h_last_week": st.column_config.NumberColumn(
-                             "Down (h)", format="%.1f", width="small"),
-                         "budget_left_h": st.column_config.NumberColumn(
-                             "Budget left (h)", format="%.1f", width="small",
-                             help="Negative: more downtime than the target allows."),
-                         "lost_revenue_last_week": st.column_config.NumberColumn(
-                             "Lost (est.)", format="%,.2f", width="small",
-                             help=LOST_REVENUE_NOTE),
+                         **STORE_COLUMNS,
+                         "uptime_pct_last_week": _num("Uptime %", "%.2f"),
+                         "uptime_target": _num("Target %", "%.2f"),
+                         "downtime_h_last_week": _num("Down (h)", "%.1f"),
+                         "budget_left_h": _num("Budget left (h)", "%.1f", "Negative: more "
+                                               "downtime than the target allows."),
+                         "lost_revenue_last_week": _num("Lost (est.)", "%,.2f",
+                                                        LOST_REVENUE_NOTE),
                      })
 with changes:
     if ctx.biggest_changes.empty:
@@ -162,17 +161,12 @@ with changes:
     else:
         st.dataframe(ctx.biggest_changes, hide_index=True, key="fleet_changes",
                      column_config={
-                         "store_id": st.column_config.TextColumn("Store id"),
-                         "name": st.column_config.TextColumn("Name"),
-                         "downtime_h_last_week": st.column_config.NumberColumn(
-                             "Down (h)", format="%.1f", width="small"),
-                         "downtime_h_last_week_previous": st.column_config.NumberColumn(
-                             "Week before (h)", format="%.1f", width="small"),
-                         "downtime_h_last_week_change": st.column_config.NumberColumn(
-                             "Δ down (h)", format="%+.1f", width="small"),
-                         "uptime_pct_last_week_change": st.column_config.NumberColumn(
-                             "Δ points", format="%+.2f", width="small",
-                             help="Uptime % against the week before."),
+                         **STORE_COLUMNS,
+                         "downtime_h_last_week": _num("Down (h)", "%.1f"),
+                         "downtime_h_last_week_previous": _num("Week before (h)", "%.1f"),
+                         "downtime_h_last_week_change": _num("Δ down (h)", "%+.1f"),
+                         "uptime_pct_last_week_change": _num("Δ points", "%+.2f",
+                                                             UPTIME_CHANGE),
                      })
 
 st.subheader("Weekly uptime, last 8 weeks")

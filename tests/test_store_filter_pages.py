@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -44,6 +45,14 @@ def _north(at: AppTest, key: str) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
+
+
+def _report_page(path: Path) -> tuple[duckdb.DuckDBPyConnection, str, AppTest]:
+    """A Complete report of ``path`` and the Reports page opened on it."""
+    con = db.connect(path)
+    report_id = jobs.trigger_report(con, None)
+    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
+    return con, report_id, _open("pages/reports.py", report_id=report_id)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -109,10 +118,7 @@ def test_the_incidents_filter_narrows_the_table_the_figures_and_the_csv(
 def test_the_report_preview_filter_changes_the_kpis_and_the_most_downtime_list(
     sample_db: Path, north: set[str]
 ) -> None:
-    con = db.connect(sample_db)
-    report_id = jobs.trigger_report(con, None)
-    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
-    at = _open("pages/reports.py", report_id=report_id)
+    con, _, at = _report_page(sample_db)
     rows = compute_report(con).rows
     before = _metrics(at)
     assert before["Stores shown"] == f"{len(rows):,}"
@@ -162,10 +168,7 @@ def test_the_fleet_rollup_lists_the_groups_of_the_filtered_stores_with_a_csv(
 def test_a_complete_report_offers_the_extended_csv_beside_the_standard_one(
     sample_db: Path, north: set[str]
 ) -> None:
-    con = db.connect(sample_db)
-    report_id = jobs.trigger_report(con, None)
-    assert jobs.wait_for_report(con, report_id, 30).status is ReportState.COMPLETE
-    at = _open("pages/reports.py", report_id=report_id)
+    con, report_id, at = _report_page(sample_db)
     labels = [b.label for b in at.get("download_button")]
     assert labels[:2] == ["Download CSV", "Download extended CSV"]
     extended = jobs.report_csv(con, report_id, extended=True).decode()
