@@ -15,8 +15,9 @@ import pandas as pd
 from loop_core import context
 from ui.views.groups import value_label
 
+# The grid draws a missing value as a faint "None"; the CSV leaves the cell blank.
 LOST_REVENUE_NOTE = ("Estimated from the given hourly rate: downtime hours × the stores feed's "
-                     "hourly_revenue. Blank where no store has a rate.")
+                     "hourly_revenue. No value (None, never 0) without a rate.")
 ROLLUP_TABLE_COLUMNS = ["group", "stores", "uptime_pct_last_week", "uptime_pct_change",
                         "downtime_h_last_week", "downtime_h_change", "lost_revenue_last_week",
                         "stores_below_target", "offline_now"]
