@@ -16,8 +16,8 @@ import functools
 import hashlib
 import re
 import threading
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import duckdb
@@ -25,6 +25,7 @@ import duckdb
 from loop_core.config import AlertConfig
 from loop_core.incidents import Incident, incidents
 from loop_core.polls import latest_poll
+from loop_core.stores import store_names
 from loop_core.transaction import transaction
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def _one_at_a_time(fn: Callable[P, R]) -> Callable[P, R]:
     return locked
 
 
+_EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
 _SECRETS = re.compile(r"(://)([^/@]+@)?([^/?#]*)(.*)$")
 
 
@@ -57,10 +59,18 @@ class Message:
     """One message written to the outbox."""
 
     message_id: int
-    kind: str  # opened | reminder | recovered | grouped | stale | test
+    kind: str  # opened | reminder | recovered | grouped | stale | test | digest
     store_ids: tuple[str, ...]
     title: str
     body: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A text file that a message's email deliveries carry (the digest's extended CSV)."""
+
+    name: str
+    text: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,12 @@ def _when(value: datetime) -> str:
     return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def store_label(store_id: str, names: dict[str, str]) -> str:
+    """How a message names a store: "Name (id)" when the stores feed names it, else the id."""
+    name = names.get(store_id)
+    return f"{name} ({store_id})" if name else store_id
+
+
 @_one_at_a_time
 def evaluate(
     con: duckdb.DuckDBPyConnection, config: AlertConfig, *, wall_clock: datetime | None = None
@@ -122,6 +138,7 @@ def evaluate(
     found = incidents(con, now - LOOKBACK, now, as_of=now)
     ongoing = {(i.store_id, i.started_at): i for i in found if i.ended_at is None}
     by_key = {(i.store_id, i.started_at): i for i in found}
+    names = store_names(con)
     threshold_us = int(config.threshold_minutes * 60_000_000)
     reminder_us = int(config.reminder_hours * 3_600_000_000)
     written: list[Message] = []
@@ -136,9 +153,11 @@ def evaluate(
         fresh = [i for key, i in sorted(ongoing.items(), key=lambda kv: -kv[1].downtime_us)
                  if key not in announced and i.downtime_us >= threshold_us]
         if len(fresh) == 1:
-            written.append(_write(cur, config, "opened", fresh, *_opened_text(fresh[0]), wall=wall))
+            written.append(_write(cur, config, "opened", fresh,
+                                  *_opened_text(fresh[0], names), wall=wall))
         elif fresh:
-            written.append(_write(cur, config, "grouped", fresh, *_grouped_text(fresh), wall=wall))
+            written.append(_write(cur, config, "grouped", fresh,
+                                  *_grouped_text(fresh, names), wall=wall))
         for incident in fresh:
             cur.execute("INSERT INTO alert_incidents VALUES (?, ?, ?, ?, NULL)",
                         [incident.store_id, incident.started_at, written[-1].message_id,
@@ -150,14 +169,14 @@ def evaluate(
             if current is not None:
                 if current.downtime_us - notified >= reminder_us:
                     message = _write(cur, config, "reminder", [current],
-                                     *_reminder_text(current), wall=wall)
+                                     *_reminder_text(current, names), wall=wall)
                     written.append(message)
                     cur.execute("UPDATE alert_incidents SET notified_downtime_us = ? "
                                 "WHERE store_id = ? AND started_at = ?",
                                 [current.downtime_us, store_id, started])
                 continue
             ended = by_key.get((store_id, started))
-            message = _write(cur, config, "recovered", [], *_recovered_text(store_id, ended),
+            message = _write(cur, config, "recovered", [], *_recovered_text(store_id, ended, names),
                              store_ids=(store_id,), wall=wall)
             written.append(message)
             cur.execute("UPDATE alert_incidents SET recovered_message_id = ? "
@@ -183,14 +202,15 @@ def _stale(cur: duckdb.DuckDBPyConnection, config: AlertConfig, now: datetime,
                    wall=wall)]
 
 
-def _opened_text(incident: Incident) -> tuple[str, str]:
-    return (f"Store {incident.store_id} is offline",
-            f"Store {incident.store_id} has been offline in its business hours since "
+def _opened_text(incident: Incident, names: dict[str, str]) -> tuple[str, str]:
+    store = store_label(incident.store_id, names)
+    return (f"Store {store} is offline",
+            f"Store {store} has been offline in its business hours since "
             f"{_when(incident.started_at)}: {_minutes(incident.downtime_us)} so far.")
 
 
-def _grouped_text(found: list[Incident]) -> tuple[str, str]:
-    lines = [f"- {i.store_id}: offline since {_when(i.started_at)}, "
+def _grouped_text(found: list[Incident], names: dict[str, str]) -> tuple[str, str]:
+    lines = [f"- {store_label(i.store_id, names)}: offline since {_when(i.started_at)}, "
              f"{_minutes(i.downtime_us)} so far" for i in found[:GROUP_LISTED]]
     if len(found) > GROUP_LISTED:
         lines.append(f"and {len(found) - GROUP_LISTED} more")
@@ -198,30 +218,37 @@ def _grouped_text(found: list[Incident]) -> tuple[str, str]:
             f"{len(found)} stores went offline in their business hours:\n" + "\n".join(lines))
 
 
-def _reminder_text(incident: Incident) -> tuple[str, str]:
-    return (f"Store {incident.store_id} is still offline",
-            f"Store {incident.store_id} is still offline in its business hours: "
+def _reminder_text(incident: Incident, names: dict[str, str]) -> tuple[str, str]:
+    store = store_label(incident.store_id, names)
+    return (f"Store {store} is still offline",
+            f"Store {store} is still offline in its business hours: "
             f"{_minutes(incident.downtime_us)} since {_when(incident.started_at)}.")
 
 
-def _recovered_text(store_id: str, ended: Incident | None) -> tuple[str, str]:
+def _recovered_text(
+    store_id: str, ended: Incident | None, names: dict[str, str]
+) -> tuple[str, str]:
+    store = store_label(store_id, names)
     if ended is None or ended.ended_at is None:
-        return (f"Store {store_id} is back", f"Store {store_id} is back online.")
-    return (f"Store {store_id} is back",
-            f"Store {store_id} is back online since {_when(ended.ended_at)} after "
+        return (f"Store {store} is back", f"Store {store} is back online.")
+    return (f"Store {store} is back",
+            f"Store {store} is back online since {_when(ended.ended_at)} after "
             f"{_minutes(ended.downtime_us)} of downtime in its business hours.")
 
 
 def _write(
     cur: duckdb.DuckDBPyConnection, config: AlertConfig, kind: str, found: Iterable[Incident],
     title: str, body: str, *, store_ids: tuple[str, ...] | None = None,
-    wall: datetime | None = None,
+    wall: datetime | None = None, attachment: Attachment | None = None,
 ) -> Message:
     ids = store_ids if store_ids is not None else tuple(i.store_id for i in found)
     at = wall or datetime.now(UTC)  # the message is due at once
     message_id = int(cur.execute("SELECT nextval('alert_message_id_seq')").fetchall()[0][0])
-    cur.execute("INSERT INTO alert_messages VALUES (?, ?, ?, ?, ?, ?)",
-                [message_id, kind, list(ids), title, body, at])
+    cur.execute("INSERT INTO alert_messages (message_id, kind, store_ids, title, body, "
+                "created_at, attachment_name, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [message_id, kind, list(ids), title, body, at,
+                 None if attachment is None else attachment.name,
+                 None if attachment is None else attachment.text])
     for url in config.urls:
         cur.execute("INSERT INTO alert_deliveries VALUES (?, ?, ?, 0, NULL, ?, NULL)",
                     [message_id, channel_key(url), channel_label(url), at])
@@ -234,6 +261,50 @@ def write_test_message(con: duckdb.DuckDBPyConnection, config: AlertConfig) -> M
     with con.cursor() as cur, transaction(cur):
         return _write(cur, config, "test", [], "Store Uptime Monitor test message",
                       "If you read this, alerts reach this channel.", store_ids=())
+
+
+@_one_at_a_time
+def write_digest(
+    con: duckdb.DuckDBPyConnection, config: AlertConfig, title: str, body: str,
+    attachment: Attachment | None = None, *, week_of: date | None = None,
+    wall_clock: datetime | None = None,
+) -> Message | None:
+    """Put a digest in the outbox for every channel (deliver() sends it; email channels
+    get ``attachment``). With ``week_of`` (a scheduled digest) only if that week's digest
+    was not written yet, recorded in the same transaction: None when it was."""
+    with con.cursor() as cur, transaction(cur):
+        if week_of is not None and cur.execute(
+                "SELECT count(*) FROM digest_weeks WHERE week_of = ?", [week_of]
+        ).fetchall()[0][0]:
+            return None
+        message = _write(cur, config, "digest", [], title, body, store_ids=(),
+                         wall=wall_clock, attachment=attachment)
+        if week_of is not None:
+            cur.execute("INSERT INTO digest_weeks VALUES (?, ?, ?)",
+                        [week_of, message.message_id, wall_clock or datetime.now(UTC)])
+    return message
+
+
+def digest_written(con: duckdb.DuckDBPyConnection, week_of: date) -> bool:
+    """Whether the scheduled digest of the week ``week_of`` is in the outbox already."""
+    with con.cursor() as cur:
+        return bool(cur.execute("SELECT count(*) FROM digest_weeks WHERE week_of = ?",
+                                [week_of]).fetchall()[0][0])
+
+
+def is_email(url: str) -> bool:
+    """Whether a channel is email (apprise's mailto:// and mailtos://): it gets attachments."""
+    return url.split("://", 1)[0].lower() in _EMAIL_SCHEMES
+
+
+def _attach(attachment: Attachment) -> Any:
+    from apprise import AppriseAttachment
+    from apprise.attachment.memory import AttachMemory
+
+    files = AppriseAttachment()
+    files.add(AttachMemory(  # type: ignore[no-untyped-call]
+        content=attachment.text.encode("utf-8"), name=attachment.name, mimetype="text/csv"))
+    return files
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -254,7 +325,8 @@ def deliver(
     urls = {channel_key(url): url for url in config.urls}
     with con.cursor() as cur:
         due = cur.execute(
-            "SELECT d.message_id, d.channel, d.attempts, m.title, m.body "
+            "SELECT d.message_id, d.channel, d.attempts, m.title, m.body, "
+            "m.attachment IS NOT NULL "
             "FROM alert_deliveries AS d INNER JOIN alert_messages AS m USING (message_id) "
             "WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? "
             "ORDER BY d.message_id, d.channel",
@@ -265,7 +337,7 @@ def deliver(
 
         sender = apprise.Apprise
     delivered = failed = 0
-    for message_id, channel, attempts, title, body in due:
+    for message_id, channel, attempts, title, body, attached in due:
         url = urls.get(str(channel))
         error: str | None
         if url is None:
@@ -275,7 +347,10 @@ def deliver(
             if not notifier.add(url):
                 error, retry = "apprise cannot use this URL", None
             else:
-                ok = bool(notifier.notify(title=str(title), body=str(body)))
+                extra: dict[str, Any] = {}
+                if attached and is_email(url):
+                    extra["attach"] = _attach(_attachment(con, int(message_id)))
+                ok = bool(notifier.notify(title=str(title), body=str(body), **extra))
                 error = None if ok else "the channel did not accept the message"
                 retry = None if ok else wall + _backoff(int(attempts) + 1)
         with con.cursor() as cur:
@@ -291,6 +366,15 @@ def deliver(
                             [error, retry, message_id, channel])
                 failed += 1
     return delivered, failed
+
+
+def _attachment(con: duckdb.DuckDBPyConnection, message_id: int) -> Attachment:
+    # Read only for the email channels of a message that has one: it may be a megabyte.
+    with con.cursor() as cur:
+        row = cur.execute("SELECT attachment_name, attachment FROM alert_messages "
+                          "WHERE message_id = ?", [message_id]).fetchone()
+    assert row is not None
+    return Attachment(str(row[0]), str(row[1]))
 
 
 def run(

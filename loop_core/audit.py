@@ -48,6 +48,7 @@ class Action(StrEnum):
     SNAPSHOT_CONFIRMED = "snapshot_confirmed"  # a shrinking snapshot applied by a person
     REPORT_TRIGGERED = "report_triggered"
     TEST_ALERT = "test_alert"
+    DIGEST_SENT = "digest_sent"  # the Alerts page's "send the digest now"
     SYNC_NOW = "sync_now"
     COMPACTION = "compaction"
     SERVER_START = "server_start"  # details: the settings in force, without secrets

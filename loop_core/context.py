@@ -63,6 +63,7 @@ ROLLUP_COLUMNS = (
     "lost_revenue_last_week",
     "stores_below_target",
     "offline_now",
+    "budget_left_h",
 )
 
 TREND_COLUMNS = ("week_end", "uptime_pct", "business_h", "full_week")
@@ -76,6 +77,26 @@ class ExtendedReport:
     csv: str
     extended_csv: str
     row_count: int
+    stores: pd.DataFrame  # the store_context frame the extended CSV was written from
+
+
+@dataclass(frozen=True)
+class FleetTotals:
+    """A store_context frame summed up (NaN: no value): last week and the week before."""
+
+    stores: int
+    stores_below_target: int
+    uptime_pct: float
+    uptime_pct_previous: float
+    downtime_h: float
+    downtime_h_previous: float
+    lost_revenue: float  # over the stores with a rate; NaN if none has one
+    lost_revenue_previous: float
+
+    @property
+    def uptime_pct_change(self) -> float:
+        """This week's uptime % minus the week before's, in points."""
+        return self.uptime_pct - self.uptime_pct_previous
 
 
 def _now(con: duckdb.DuckDBPyConnection, as_of: datetime | str | None) -> datetime:
@@ -140,6 +161,7 @@ def extended_report(
         _fill_context(cur, now, default_target_pct)
         lines = standard_lines(cur)
         tails = [str(r[0]) for r in cur.execute(load_sql("context/extended_tail")).fetchall()]
+        frame = cur.execute("SELECT * FROM context_rows ORDER BY store_id").df()
     # Both come from report_us in store_id order (one row per store each).
     if len(tails) != len(lines):  # pragma: no cover - a broken query, not bad data
         raise AssertionError("the extended columns do not match the report's rows")
@@ -150,6 +172,7 @@ def extended_report(
             [",".join(EXTENDED_COLUMNS), *(f"{a},{b}" for a, b in zip(lines, tails, strict=True)),
              ""]),
         row_count=len(lines),
+        stores=_typed(frame),
     )
 
 
@@ -172,8 +195,9 @@ def group_rollup(
 
     Uptime % is weighted by business time (the groups' uptime over their business time,
     the rule of macro uptime_pct); lost revenue sums the stores that have a rate (NaN when
-    none has); offline_now counts the group's stores among ``offline_ids``. No fleet row:
-    the groups' sums are the sums of their stores.
+    none has); offline_now counts the group's stores among ``offline_ids``; budget_left_h
+    sums the budgets of the stores that have one (a group is below target when it is
+    negative). No fleet row: the groups' sums are the sums of their stores.
     """
     if by not in GROUP_KEYS:
         raise ValueError(f"group by one of {', '.join(GROUP_KEYS)}, not {by!r}")
@@ -185,6 +209,7 @@ def group_rollup(
         "lost": frame["lost_revenue_last_week"].astype(float),
         "below": frame["below_target"].astype(bool).astype(int),
         "offline": frame["store_id"].astype(str).isin(offline).astype(int),
+        "budget": frame["budget_left_h"].astype(float),
     })
     grouped = work.groupby("group", sort=True)
     out = pd.DataFrame({
@@ -194,14 +219,39 @@ def group_rollup(
         "lost_revenue_last_week": grouped["lost"].sum(min_count=1),
         "stores_below_target": grouped["below"].sum(),
         "offline_now": grouped["offline"].sum(),
+        "budget_left_h": grouped["budget"].sum(min_count=1),
     })
-    business = out["up"] + out["downtime_h_last_week"]
-    out["uptime_pct_last_week"] = (100.0 * out["up"] / business).where(business > 0)
+    out["uptime_pct_last_week"] = _weighted_pct(out["up"], out["downtime_h_last_week"])
     out = out.reset_index()
     out["stores"] = out["stores"].astype(int)
     out["stores_below_target"] = out["stores_below_target"].astype(int)
     out["offline_now"] = out["offline_now"].astype(int)
     return out[list(ROLLUP_COLUMNS)].reset_index(drop=True)
+
+
+def _weighted_pct(up: pd.Series, down: pd.Series) -> pd.Series:
+    # Macro uptime_pct over sums of hours: NaN without business time.
+    business = up + down
+    return (100.0 * up / business).where(business > 0)
+
+
+def fleet_totals(frame: pd.DataFrame) -> FleetTotals:
+    """The whole frame (the fleet, or the stores a caller kept) summed up like a group of
+    :func:`group_rollup`, for last week and the week before."""
+    def pct(up: str, down: str) -> float:
+        return float(_weighted_pct(pd.Series([frame[up].sum(min_count=1)]),
+                                   pd.Series([frame[down].sum(min_count=1)])).iloc[0])
+
+    return FleetTotals(
+        stores=len(frame),
+        stores_below_target=int(frame["below_target"].sum()),
+        uptime_pct=pct("uptime_h_last_week", "downtime_h_last_week"),
+        uptime_pct_previous=pct("uptime_h_last_week_previous", "downtime_h_last_week_previous"),
+        downtime_h=float(frame["downtime_h_last_week"].sum()),
+        downtime_h_previous=float(frame["downtime_h_last_week_previous"].sum(min_count=1)),
+        lost_revenue=float(frame["lost_revenue_last_week"].sum(min_count=1)),
+        lost_revenue_previous=float(frame["lost_revenue_last_week_previous"].sum(min_count=1)),
+    )
 
 
 def weekly_trend(

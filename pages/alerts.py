@@ -36,6 +36,18 @@ if "alerts_test_result" in st.session_state:
     (st.success if not failed else st.warning)(
         f"Test message: {delivered} channel(s) accepted it, {failed} did not (retried later).")
 
+if settings is not None and not settings.channels.empty:
+    st.caption("The weekly digest (last week's uptime, groups below target, most downtime, "
+               "biggest changes, estimated lost revenue) goes to every channel on its day; "
+               "email gets the extended CSV attached.")
+    if st.button("Send the digest now", icon=":material/summarize:", key="alerts_digest"):
+        with st.spinner("Writing the digest…"):
+            st.session_state["alerts_digest_result"] = caches.send_digest_now()
+if "alerts_digest_result" in st.session_state:
+    delivered, failed = st.session_state["alerts_digest_result"]
+    (st.success if not failed else st.warning)(
+        f"Digest: {delivered} channel(s) accepted it, {failed} did not (retried later).")
+
 st.subheader("Messages")
 history = caches.alert_history()
 if history.empty:

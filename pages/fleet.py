@@ -131,6 +131,8 @@ st.dataframe(rollup, hide_index=True, key="fleet_rollup", column_config={
     "downtime_h_change": _num("Δ down (h)", "%+.1f", "Against the week before."),
     "lost_revenue_last_week": _num("Lost (est.)", "%,.2f", LOST_REVENUE_NOTE),
     "stores_below_target": _num("Below target", "%d"),
+    "budget_left_h": _num("Budget (h)", "%.1f", "Downtime budget left: what the targets "
+                          "allow of last week's business time minus its downtime."),
     "offline_now": _num("Offline now", "%d"),
 })
 st.download_button("Download groups (CSV)", data=caches.group_rollup_csv(rollup),

@@ -37,6 +37,8 @@ def only_the_settings_a_test_sets(
     monkeypatch.setenv("LOOP_SECRETS", str(empty))
     # The demo feed would append this hour's polls to a test's sample behind its back.
     monkeypatch.setenv("LOOP_DEMO_FEED", "0")
+    # The weekly digest would reach a test's alert channels on a Monday morning.
+    monkeypatch.setenv("LOOP_DIGEST_ENABLED", "0")
 
 
 @pytest.fixture

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiosmtpd.controller import Controller
 
 
 class Webhook:
@@ -36,3 +41,35 @@ class Webhook:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+class Mailbox:
+    """What a loopback SMTP server (aiosmtpd) received: each message's raw text."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        self.messages.append(envelope.content.decode())  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Mailbox, str]]:
+    """A real SMTP server on loopback and the apprise mailto:// URL that reaches it."""
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, (f"mailto://127.0.0.1:{port}?from=monitor@example.com&to=ops@example.com"
+                    "&mode=insecure")
+    finally:
+        controller.stop()

@@ -426,3 +426,54 @@ def status(
         opens = min(later) if later and min(later) < hi else None
         out.append((store, state, since, bool(current), closes, opens))
     return out
+
+
+# ------------------------------------------------------------------ store context
+# docs/RULES.md "Store context": figures put in context with the stores feed's attributes.
+# None means "no value" (never 0).
+
+WINDOW_NAMES = ("hour", "day", "week")
+
+
+def uptime_pct(up_us: int, down_us: int) -> float | None:
+    """A window's uptime % of its business time; None without business time."""
+    business = up_us + down_us
+    return None if business == 0 else 100 * up_us / business
+
+
+def store_context(
+    report: Report, previous: Report, rates: Mapping[str, float | None],
+    targets: Mapping[str, float | None], default_target: float = 99.0,
+) -> dict[str, dict[str, float | bool | None]]:
+    """Each store of ``report`` (as of now) with its context, ``previous`` being the same
+    computation as of now - 7 days; ``rates`` and ``targets`` the stores feed's values."""
+    out: dict[str, dict[str, float | bool | None]] = {}
+    for store, figures in report.figures.items():
+        ups, downs = figures[:3], figures[3:]
+        observed = store in report.observed
+        rate = rates.get(store) if observed else None
+        target = targets.get(store)
+        target = default_target if target is None else target
+        row: dict[str, float | bool | None] = {"uptime_target": target}
+        for name, up, down in zip(WINDOW_NAMES, ups, downs, strict=True):
+            row[f"uptime_pct_last_{name}"] = uptime_pct(up, down)
+            row[f"lost_revenue_last_{name}"] = None if rate is None else down / HOUR_US * rate
+        week_pct = row["uptime_pct_last_week"]
+        row["below_target"] = week_pct is not None and week_pct < target
+        business = ups[2] + downs[2]
+        row["budget_left_h"] = (None if business == 0
+                                else (business * (100 - target) / 100 - downs[2]) / HOUR_US)
+        before = previous.figures.get(store)
+        if before is None:
+            for key in ("uptime_pct_last_week_previous", "downtime_h_last_week_previous",
+                        "downtime_h_last_week_change", "lost_revenue_last_week_previous"):
+                row[key] = None
+        else:
+            prev_rate = rates.get(store) if store in previous.observed else None
+            row["uptime_pct_last_week_previous"] = uptime_pct(before[2], before[5])
+            row["downtime_h_last_week_previous"] = before[5] / HOUR_US
+            row["downtime_h_last_week_change"] = (downs[2] - before[5]) / HOUR_US
+            row["lost_revenue_last_week_previous"] = (
+                None if prev_rate is None else before[5] / HOUR_US * prev_rate)
+        out[store] = row
+    return out

@@ -3,36 +3,19 @@ apprise's json:// posts and an SMTP server (aiosmtpd) taking its mailto:// mail.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from aiosmtpd.controller import Controller
 
 from loop_core import alerts
 from loop_core.config import AlertConfig
 from tests.conftest import Loader
-from tests.receivers import Webhook
+from tests.receivers import Mailbox, Webhook, smtp_server
 
 MONDAY = datetime(2024, 1, 8, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(envelope.content.decode())  # type: ignore[attr-defined]
-        return "250 OK"
 
 
 @pytest.fixture
@@ -44,12 +27,8 @@ def webhook() -> Iterator[Webhook]:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, str]]:
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, f"mailto://127.0.0.1:{port}?from=monitor@example.com&to=ops@example.com&mode=insecure"
-    controller.stop()
+    with smtp_server() as served:
+        yield served
 
 
 def _down_store(load: Loader, polls: list[str]) -> duckdb.DuckDBPyConnection:
@@ -151,6 +130,31 @@ def test_many_stores_down_in_one_load_make_one_grouped_message(
     text = str(webhook.received[0]["message"])
     assert webhook.titles() == ["12 stores are offline"]
     assert text.count("\n- ") == 10 and text.endswith("and 2 more")
+
+
+def test_messages_name_a_store_the_stores_feed_names_beside_its_id(
+    load: Loader, webhook: Webhook, tmp_path: Path
+) -> None:
+    from loop_core.ingest import ingest_file
+    from loop_core.models import Feed
+
+    stores = tmp_path / "stores.csv"
+    stores.write_text('store_id,name\ns,"Austin, 6th St"\n', encoding="utf-8")
+    con = _down_store(load, ["s,active,2024-01-08 08:00:00 UTC",
+                             "s,inactive,2024-01-08 09:00:00 UTC",
+                             "s,inactive,2024-01-08 10:00:00 UTC",
+                             "t,inactive,2024-01-08 09:00:00 UTC",
+                             "t,inactive,2024-01-08 10:00:00 UTC"])
+    ingest_file(con, Feed.STORES, stores)
+    written, _ = alerts.run(con, AlertConfig(urls=(webhook.url,)),
+                            wall_clock=MONDAY + timedelta(hours=10, minutes=5))
+    assert [m.kind for m in written] == ["grouped"]
+    text = str(webhook.received[0]["message"])
+    # Named: "Name (id)"; t has no name in the feed: its id alone.
+    assert "\n- Austin, 6th St (s): offline since" in text
+    assert "\n- t: offline since" in text
+    assert alerts.store_label("s", {"s": "Austin, 6th St"}) == "Austin, 6th St (s)"
+    assert alerts.store_label("t", {"s": "Austin, 6th St"}) == "t"
 
 
 def test_a_stale_feed_raises_its_own_alert_once(load: Loader, webhook: Webhook) -> None:

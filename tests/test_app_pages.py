@@ -385,6 +385,27 @@ def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
         hook.server.shutdown()
 
 
+def test_the_alerts_pages_send_the_digest_now_button_delivers_it_and_lists_it(
+    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.receivers import Webhook
+
+    hook = Webhook()
+    try:
+        monkeypatch.setenv("LOOP_ALERT_URLS", hook.url)
+        at = _open("pages/alerts.py")
+        _assert_clean(at)
+        at.button(key="alerts_digest").click().run()
+        _assert_clean(at)
+        assert any(s.value.startswith("Digest: 1 channel(s) accepted it") for s in at.success)
+        # The alert thread may deliver the sample's own alerts around it: look for it.
+        assert any(t.startswith("Weekly uptime digest: ") for t in hook.titles())
+        history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+        assert list(history[history["kind"] == "digest"]["outcome"]) == ["delivered"]
+    finally:
+        hook.server.shutdown()
+
+
 def test_a_first_start_with_the_demo_feed_ends_the_sample_at_the_current_hour(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

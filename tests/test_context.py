@@ -195,6 +195,9 @@ def test_group_rollups_add_up_the_stores_of_each_group(
         blank["lost_revenue_last_week"])
     assert (tx["stores"], tx["downtime_h_last_week"], tx["lost_revenue_last_week"],
             tx["stores_below_target"], tx["offline_now"]) == (2, 32.5, 3250.0, 1, 1)
+    # Its budget is its stores' (1.68 h left and 4.5 h over): below target as a group.
+    assert tx["budget_left_h"] == pytest.approx(1.68 - 4.5, abs=1e-12)
+    assert math.isnan(blank["budget_left_h"])
     # Weighted by business time: (168 + 23.5) h up of (168 + 56) h.
     assert tx["uptime_pct_last_week"] == pytest.approx(100 * 191.5 / 224, abs=1e-12)
     by_brand = context.group_rollup(frame, "brand")
@@ -220,6 +223,24 @@ def test_the_weekly_trend_lists_the_weeks_the_history_covers_oldest_first(
     only_b = context.weekly_trend(fleet, weeks=3, store_ids=["b"])
     assert math.isnan(only_b["uptime_pct"].iloc[0]) and only_b["business_h"].iloc[0] == 0.0
     assert only_b["uptime_pct"].iloc[1] == pytest.approx(100 * 23.5 / 56, abs=1e-12)
+
+
+def test_fleet_totals_sum_the_stores_for_last_week_and_the_week_before(
+    fleet: duckdb.DuckDBPyConnection,
+) -> None:
+    totals = context.fleet_totals(context.store_context(fleet))
+    assert (totals.stores, totals.stores_below_target) == (3, 1)
+    assert totals.uptime_pct == pytest.approx(100 * 191.5 / 224, abs=1e-12)
+    # The week before, only a was in the report: 3 h up of 168 h.
+    assert totals.uptime_pct_previous == pytest.approx(100 * 3 / 168, abs=1e-12)
+    assert totals.uptime_pct_change == pytest.approx(100 * 191.5 / 224 - 100 * 3 / 168,
+                                                     abs=1e-12)
+    assert (totals.downtime_h, totals.downtime_h_previous) == (32.5, 165.0)
+    assert (totals.lost_revenue, totals.lost_revenue_previous) == (3250.0, 1650.0)
+    # The same as the trend's two weeks.
+    trend = context.weekly_trend(fleet, weeks=2)
+    assert trend["uptime_pct"].tolist() == pytest.approx(
+        [totals.uptime_pct_previous, totals.uptime_pct], abs=1e-12)
 
 
 def test_an_empty_database_has_no_context_to_compute(con: duckdb.DuckDBPyConnection) -> None:
@@ -254,6 +275,9 @@ def test_the_sums_of_the_groups_equal_the_sums_of_their_stores(
         "downtime_h_last_week": [s[2] for s in stores],
         "lost_revenue_last_week": [s[2] * s[3] for s in stores],
         "below_target": [s[4] for s in stores],
+        # 1 % of the business time allowed, none without business time.
+        "budget_left_h": [(s[1] + s[2]) * 0.01 - s[2] if s[1] + s[2] > 0 else math.nan
+                          for s in stores],
     })
     offline = [f"s{i}" for i, s in enumerate(stores) if s[5]]
     rollup = context.group_rollup(frame, "region", offline_ids=offline)
@@ -262,6 +286,7 @@ def test_the_sums_of_the_groups_equal_the_sums_of_their_stores(
         frame["downtime_h_last_week"].sum())
     assert rollup["stores_below_target"].sum() == frame["below_target"].sum()
     assert rollup["offline_now"].sum() == len(offline)
+    assert rollup["budget_left_h"].sum() == pytest.approx(frame["budget_left_h"].sum())
     rated = frame["lost_revenue_last_week"].dropna()
     if rated.empty:
         assert rollup["lost_revenue_last_week"].isna().all()

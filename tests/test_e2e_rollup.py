@@ -59,6 +59,7 @@ def test_the_fleet_rollup_shows_one_row_per_region_and_follows_the_filter(
             page.get_by_text("Filtered to").first.wait_for()
             # The rollup now has one row: North's.
             page.locator(cell, has_text="(not given)").first.wait_for(state="detached")
+            rollup.locator(cell, has_text="North").first.wait_for(state="attached")
             page.wait_for_timeout(500)
             assert rollup.locator(cell).all_inner_texts()[:2] == ["North", str(counts["North"])]
             assert "South" not in rollup.locator(cell).all_inner_texts()

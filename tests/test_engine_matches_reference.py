@@ -13,6 +13,7 @@ as CSV files in the real formats, loads them through ``loop_core.ingest`` and co
 from __future__ import annotations
 
 import csv
+import math
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +33,7 @@ from tests.reference import (
     SpecialRow,
     business_time,
     compute,
+    store_context,
     to_us,
 )
 
@@ -284,3 +286,52 @@ def test_the_reference_splits_each_window_business_time_into_uptime_and_downtime
         for n, length in enumerate(WINDOWS_US):
             business = business_time(report.business[store], now - length, now)
             assert figures[n] + figures[n + 3] == business
+
+
+# --- store context (docs/RULES.md "Store context") -----------------------------------
+
+_attributes = st.tuples(
+    st.none() | st.integers(0, 50_000).map(lambda cents: cents / 100),  # hourly revenue
+    st.none() | st.integers(1, 10_000).map(lambda hundredths: hundredths / 100),  # target %
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(feeds(), st.lists(_attributes, min_size=4, max_size=4),
+       st.integers(1, 10_000).map(lambda hundredths: hundredths / 100))
+def test_the_store_context_equals_the_reference_for_any_rates_and_targets(
+    data: Feeds, attributes: list[tuple[float | None, float | None]], default_target: float
+) -> None:
+    from loop_core import context, ingest
+    from loop_core.models import Feed
+
+    now = data.reference()
+    if now.now is None or not now.figures:
+        return  # no report, no context (test_context covers the empty database)
+    previous = compute(data.polls, data.hours, data.zones, now.now - timedelta(days=7),
+                       data.special)
+    rates = {s: a[0] for s, a in zip(STORE_IDS, attributes, strict=False)}
+    targets = {s: a[1] for s, a in zip(STORE_IDS, attributes, strict=False)}
+    expected = store_context(now, previous, rates, targets, default_target)
+    with tempfile.TemporaryDirectory() as folder:
+        con = load_feeds(data, Path(folder))
+        try:
+            stores = write_csv(
+                Path(folder) / "stores.csv", ["store_id", "hourly_revenue", "uptime_target"],
+                [[s, "" if rates[s] is None else f"{rates[s]:.2f}",
+                  "" if targets[s] is None else f"{targets[s]:.2f}"] for s in rates])
+            ingest.ingest_file(con, Feed.STORES, stores)
+            frame = context.store_context(con, data.as_of, default_target_pct=default_target)
+        finally:
+            con.close()
+    assert list(frame["store_id"]) == sorted(expected)
+    for _, got in frame.iterrows():
+        want = expected[str(got["store_id"])]
+        for key, value in want.items():
+            if value is None:
+                assert math.isnan(float(got[key])), key
+            elif isinstance(value, bool):
+                assert bool(got[key]) is value, key
+            else:
+                assert float(got[key]) == pytest.approx(value, rel=1e-9, abs=1e-9), key
+

@@ -159,7 +159,7 @@ def test_the_fleet_rollup_lists_the_groups_of_the_filtered_stores_with_a_csv(
     assert shown["Stores below target"] == f"{int(frame['below_target'].sum()):,}"
     _north(at, "fleet")
     assert list(_table(at, "offline_now")["group"]) == ["North"]
-    below = _table(at, "budget_left_h")
+    below = _table(at, "uptime_target")
     assert set(below["store_id"]) == set(frame[frame["below_target"]
                                                & frame["store_id"].isin(list(north))]["store_id"])
     assert any(b.label == "Download groups (CSV)" for b in at.get("download_button"))

@@ -5,7 +5,6 @@ names found by the drill-down search."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -112,17 +111,14 @@ def test_the_drill_down_search_finds_stores_by_name_after_the_id_matches(
         "Store 1 · &lt;b&gt;A&lt;/b&gt; &amp; B"
 
 
-def current_as_of(con: duckdb.DuckDBPyConnection) -> datetime:
-    return compute_report(con).as_of
-
-
 def test_the_rollup_sums_equal_the_sums_of_their_stores_and_the_deltas_compare_the_same_stores(
     con: duckdb.DuckDBPyConnection, sample: dict[str, str]
 ) -> None:
     current = context.store_context(con)
-    previous = context.store_context(con, current_as_of(con) - context.WEEK)
+    # The week before, computed on its own: the deltas must equal it.
+    previous = context.store_context(con, compute_report(con).as_of - context.WEEK)
     offline = set(list(current["store_id"])[:7])
-    table = context_view.rollup_table(current, previous, "region", offline)
+    table = context_view.rollup_table(current, "region", offline)
     assert list(table["group"]) == ["(not given)", "North", "South"]
     assert table["stores"].sum() == len(current)
     assert table["offline_now"].sum() == len(offline)
@@ -132,6 +128,7 @@ def test_the_rollup_sums_equal_the_sums_of_their_stores_and_the_deltas_compare_t
     assert table["lost_revenue_last_week"].sum() == pytest.approx(
         rated["lost_revenue_last_week"].sum())
     assert table["stores_below_target"].sum() == current["below_target"].sum()
+    assert table["budget_left_h"].sum() == pytest.approx(current["budget_left_h"].sum())
     # North's change, by hand: its stores' uptime % now minus the same stores' a week before.
     ids = {s for s, r in sample.items() if r == "North"}
     now = current[current["store_id"].isin(ids)]
@@ -155,14 +152,15 @@ def test_the_rollup_csv_leaves_no_value_blank_and_guards_group_names(
         "group": ["=SUM(A1)", "North"], "stores": [2, 1], "uptime_pct_last_week": [99.5, math.nan],
         "uptime_pct_change": [0.25, math.nan], "downtime_h_last_week": [1.234, 0.0],
         "downtime_h_change": [-1.0, math.nan], "lost_revenue_last_week": [12.345, math.nan],
-        "stores_below_target": [1, 0], "offline_now": [0, 1],
+        "stores_below_target": [1, 0], "budget_left_h": [-0.5, math.nan], "offline_now": [0, 1],
     })
     text = context_view.rollup_csv(table, lambda cells: stores.spreadsheet_safe(con, cells))
     assert text.splitlines() == [
         "group,stores,uptime_pct_last_week,uptime_pct_change_points,downtime_hours_last_week,"
-        "downtime_hours_change,estimated_lost_revenue_last_week,stores_below_target,offline_now",
-        "'=SUM(A1),2,99.50,0.25,1.23,-1.00,12.35,1,0",
-        "North,1,,,0.00,,,0,1",  # no business time, no rate: blank, never 0
+        "downtime_hours_change,estimated_lost_revenue_last_week,stores_below_target,"
+        "downtime_budget_left_hours,offline_now",
+        "'=SUM(A1),2,99.50,0.25,1.23,-1.00,12.35,1,-0.50,0",
+        "North,1,,,0.00,,,0,,1",  # no business time, no rate: blank, never 0
     ]
 
 
@@ -170,8 +168,7 @@ def test_the_fleet_context_lists_the_stores_below_target_and_sums_their_budgets(
     con: duckdb.DuckDBPyConnection, sample: dict[str, str]
 ) -> None:
     current = context.store_context(con)
-    previous = context.store_context(con, current_as_of(con) - context.WEEK)
-    fleet = context_view.fleet_context(current, previous)
+    fleet = context_view.fleet_context(current)
     below = current[current["below_target"]]
     assert fleet.stores_below_target == len(below) == len(fleet.below_target) > 0
     assert set(fleet.below_target["store_id"]) == set(below["store_id"])

@@ -37,6 +37,7 @@ class Action(StrEnum):
     CONFIRM_SHRINK = "applying a held-back snapshot"
     SYNC_NOW = "starting a sync"
     TEST_ALERT = "sending a test alert"
+    SEND_DIGEST = "sending the weekly digest"
     ALERT_SETTINGS = "seeing the alert settings"
     AUDIT_LOG = "seeing the audit log"
 

@@ -24,6 +24,7 @@ from streamlit import config as st_config
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
 from loop_core import audit, context, db, freshness, jobs, loadlog, special, stores, timeline
+from loop_core import digest as digest_module
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
@@ -459,6 +460,17 @@ def send_test_alert() -> tuple[int, int]:
         return accepted, failed
 
 
+def send_digest_now() -> tuple[int, int]:
+    """Write the weekly digest and deliver it now, outside its schedule: (accepted, failed)."""
+    running = services()
+    with guard("Could not send the digest"):
+        who = require(Action.SEND_DIGEST)
+        accepted, failed = digest_module.send_digest_now(running.con, running.settings)
+        audit.record(running.con, who.actor, audit.Action.DIGEST_SENT,
+                     details={"accepted": accepted, "failed": failed})
+        return accepted, failed
+
+
 # ---------------------------------------------------------------- audit log (admins)
 
 
@@ -515,19 +527,16 @@ def _target() -> float:
     return services().settings.targets.default_uptime_pct
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
-def _context(path: str, version: int, target: float, weeks_back: int) -> pd.DataFrame:
-    # weeks_back 0: as of the report's now; 1: as of now - 7 days (the week-over-week base).
-    now = _report(path, version, None).as_of
-    return context.store_context(_con(path), now - weeks_back * context.WEEK,
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _context(path: str, version: int, target: float) -> pd.DataFrame:
+    return context.store_context(_con(path), _report(path, version, None).as_of,
                                  default_target_pct=target)
 
 
 def _chosen_context(path: str, version: int, target: float,
-                    chosen: groups_view.StoreFilter) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = _chosen_ids(path, version, chosen)
-    return (context_view.only(_context(path, version, target, 0), ids),
-            context_view.only(_context(path, version, target, 1), ids))
+                    chosen: groups_view.StoreFilter) -> pd.DataFrame:
+    return context_view.only(_context(path, version, target),
+                             _chosen_ids(path, version, chosen))
 
 
 def _offline_ids(path: str, version: int) -> set[str]:
@@ -538,7 +547,7 @@ def _offline_ids(path: str, version: int) -> set[str]:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
 def _fleet_context(path: str, version: int, target: float,
                    chosen: groups_view.StoreFilter) -> context_view.FleetContext:
-    return context_view.fleet_context(*_chosen_context(path, version, target, chosen))
+    return context_view.fleet_context(_chosen_context(path, version, target, chosen))
 
 
 def fleet_context(chosen: groups_view.StoreFilter = NO_FILTER) -> context_view.FleetContext:
@@ -550,8 +559,8 @@ def fleet_context(chosen: groups_view.StoreFilter = NO_FILTER) -> context_view.F
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=32)
 def _rollup(path: str, version: int, target: float, chosen: groups_view.StoreFilter,
             by: str) -> pd.DataFrame:
-    current, previous = _chosen_context(path, version, target, chosen)
-    return context_view.rollup_table(current, previous, by, _offline_ids(path, version))
+    return context_view.rollup_table(_chosen_context(path, version, target, chosen), by,
+                                     _offline_ids(path, version))
 
 
 def group_rollup(by: str, chosen: groups_view.StoreFilter = NO_FILTER) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 from streamlit.logger import get_logger
 
-from loop_core import alerts, audit, bootstrap, compaction, config, db, jobs
+from loop_core import alerts, audit, bootstrap, compaction, config, db, digest, jobs
 from loop_core.config import AlertConfig, Settings
 from loop_core.errors import LoopCoreError, ServiceUnavailableError
 from loop_core.sync import SyncScheduler
@@ -49,10 +49,13 @@ class Services:
     alert_ticker: AlertTicker | None = None  # None when no alert channel is configured
     demo_feed: DemoFeed | None = None  # None unless the sample advances hour by hour
     compactor: Compactor | None = None  # None when retention is off (polls_days = 0)
+    digest_ticker: DigestTicker | None = None  # None without a channel or with it off
 
     def stop(self) -> None:
-        """Stop the sync, alert, demo and compaction threads (waits for a run in progress)."""
-        for part in (self.scheduler, self.alert_ticker, self.demo_feed, self.compactor):
+        """Stop the sync, alert, demo, compaction and digest threads (waits for a run in
+        progress)."""
+        for part in (self.scheduler, self.alert_ticker, self.demo_feed, self.compactor,
+                     self.digest_ticker):
             if part is not None:
                 part.stop()
 
@@ -158,6 +161,35 @@ class AlertTicker:
             self._wake.clear()
 
 
+class DigestTicker:
+    """Sends the weekly digest when it is due ([digest]; digest.send_if_due), checking
+    every ``every_s`` seconds: the digest of a week is written once, also across restarts
+    (the database records it). Errors are logged, never raised."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings,
+                 every_s: float = 300.0) -> None:
+        self._con, self._settings, self._every_s = con, settings, every_s
+        self._stop = threading.Event()
+        self.runs = 0  # checks finished (tests wait on it)
+        self._thread = threading.Thread(target=self._loop, name="loop-digest", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = digest.send_if_due(self._con, self._settings)
+                if sent is not None:
+                    LOGGER.info("weekly digest written (message %s)", sent.message_id)
+            except Exception:
+                LOGGER.exception("the weekly digest failed")
+            self.runs += 1
+            self._stop.wait(self._every_s)
+
+
 _lock = threading.Lock()
 _current: Services | None = None
 _start_error: str | None = None  # why the server's start failed, until a start succeeds
@@ -192,7 +224,10 @@ def start(
         feed = DemoFeed(con, ticker) if demo else None
         scheduler = _scheduler(con, settings, ticker)
         compactor = Compactor(con, settings.polls_days) if settings.polls_days else None
-        _current = Services(settings, con, sample, scheduler, pinned, ticker, feed, compactor)
+        digests = DigestTicker(con, settings) \
+            if settings.alerts.configured and settings.digest.enabled else None
+        _current = Services(settings, con, sample, scheduler, pinned, ticker, feed, compactor,
+                            digests)
         _start_error = None
         services = _current
     LOGGER.info(

@@ -1,7 +1,7 @@
 """Store context on the Fleet page: the rollup per group with week-over-week deltas, the
 stores below their uptime target, the remaining downtime budget, the biggest changes and
-the weekly trend, all shaped from ``loop_core.context`` frames (filtered by the caller's
-store set first, so every figure counts the same stores)."""
+the weekly trend, all shaped from ``loop_core.context`` (a store_context frame filtered by
+the caller's store set first, so every figure counts the same stores)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ LOST_REVENUE_NOTE = ("Estimated from the given hourly rate: downtime hours × th
                      "hourly_revenue. No value (None, never 0) without a rate.")
 ROLLUP_TABLE_COLUMNS = ["group", "stores", "uptime_pct_last_week", "uptime_pct_change",
                         "downtime_h_last_week", "downtime_h_change", "lost_revenue_last_week",
-                        "stores_below_target", "offline_now"]
+                        "stores_below_target", "budget_left_h", "offline_now"]
 BELOW_TARGET_COLUMNS = ["store_id", "name", "uptime_pct_last_week", "uptime_target",
                         "downtime_h_last_week", "budget_left_h", "lost_revenue_last_week"]
 CHANGES_COLUMNS = ["store_id", "name", "downtime_h_last_week", "downtime_h_last_week_previous",
@@ -32,7 +32,8 @@ ROLLUP_CSV_HEADER = {
     "downtime_h_last_week": "downtime_hours_last_week",
     "downtime_h_change": "downtime_hours_change",
     "lost_revenue_last_week": "estimated_lost_revenue_last_week",
-    "stores_below_target": "stores_below_target", "offline_now": "offline_now",
+    "stores_below_target": "stores_below_target",
+    "budget_left_h": "downtime_budget_left_hours", "offline_now": "offline_now",
 }
 
 
@@ -45,7 +46,7 @@ def only(frame: pd.DataFrame, store_ids: Collection[str] | None) -> pd.DataFrame
 
 @dataclass(frozen=True)
 class FleetContext:
-    """The chosen stores' money, targets and week over week (NaN/None: no value, never 0)."""
+    """The chosen stores' money, targets and week over week (None: no value, never 0)."""
 
     stores: int
     uptime_pct_last_week: float | None
@@ -60,67 +61,49 @@ class FleetContext:
     biggest_changes: pd.DataFrame  # CHANGES_COLUMNS, the largest |downtime change| first
 
 
-def _pct(up: float, down: float) -> float | None:
-    business = up + down
-    return None if business <= 0 else 100.0 * up / business
+def _value(number: float) -> float | None:
+    return None if math.isnan(number) else number
 
 
-def _sum_or_none(values: pd.Series) -> float | None:
-    total = values.sum(min_count=1)
-    return None if pd.isna(total) else float(total)
-
-
-def fleet_context(current: pd.DataFrame, previous: pd.DataFrame, top: int = 10) -> FleetContext:
-    """KPIs and lists over ``current`` (``context.store_context`` as of now) against
-    ``previous`` (the same as of now - 7 days), both already narrowed to the chosen stores."""
-    now_pct = _pct(float(current["uptime_h_last_week"].sum()),
-                   float(current["downtime_h_last_week"].sum()))
-    then_pct = _pct(float(previous["uptime_h_last_week"].sum()),
-                    float(previous["downtime_h_last_week"].sum()))
-    lost = _sum_or_none(current["lost_revenue_last_week"])
-    lost_before = _sum_or_none(previous["lost_revenue_last_week"])
-    below = current[current["below_target"]].assign(
+def fleet_context(frame: pd.DataFrame, top: int = 10) -> FleetContext:
+    """KPIs and lists over a ``context.store_context`` frame already narrowed to the chosen
+    stores (its ``*_previous`` columns are the week before)."""
+    totals = context.fleet_totals(frame)
+    below = frame[frame["below_target"]].assign(
         gap=lambda f: f["uptime_pct_last_week"] - f["uptime_target"])
     below = below.sort_values(["gap", "store_id"]).loc[:, BELOW_TARGET_COLUMNS]
-    changed = current[current["downtime_h_last_week_change"].abs() > 0].assign(
+    changed = frame[frame["downtime_h_last_week_change"].abs() > 0].assign(
         size=lambda f: f["downtime_h_last_week_change"].abs())
     changed = changed.sort_values(["size", "store_id"], ascending=[False, True]).head(top)
     return FleetContext(
-        stores=len(current),
-        uptime_pct_last_week=now_pct,
-        uptime_pct_change=None if now_pct is None or then_pct is None else now_pct - then_pct,
-        lost_revenue_last_week=lost,
-        lost_revenue_change=None if lost is None or lost_before is None else lost - lost_before,
-        stores_with_rate=int(current["hourly_revenue"].notna().sum()),
-        stores_below_target=int(current["below_target"].sum()),
-        budget_left_h=float(current["budget_left_h"].sum()),
-        stores_over_budget=int((current["budget_left_h"] < 0).sum()),
+        stores=totals.stores,
+        uptime_pct_last_week=_value(totals.uptime_pct),
+        uptime_pct_change=_value(totals.uptime_pct_change),
+        lost_revenue_last_week=_value(totals.lost_revenue),
+        lost_revenue_change=_value(totals.lost_revenue - totals.lost_revenue_previous),
+        stores_with_rate=int(frame["hourly_revenue"].notna().sum()),
+        stores_below_target=totals.stores_below_target,
+        budget_left_h=float(frame["budget_left_h"].sum()),
+        stores_over_budget=int((frame["budget_left_h"] < 0).sum()),
         below_target=below.reset_index(drop=True),
         biggest_changes=changed.loc[:, CHANGES_COLUMNS].reset_index(drop=True),
     )
 
 
-def rollup_table(current: pd.DataFrame, previous: pd.DataFrame, by: str,
+def rollup_table(frame: pd.DataFrame, by: str,
                  offline_ids: Collection[str] = ()) -> pd.DataFrame:
     """``context.group_rollup`` of the chosen stores by ``by`` ('' listed as ``(not given)``),
-    with the change in uptime % (points) and downtime hours against the same stores' week
-    before (NaN where a group had no business time then)."""
-    now = context.group_rollup(current, by, offline_ids)
-    # The week before grouped by today's attributes: a store keeps its group.
-    groups = current.set_index("store_id")[by]
-    before = previous[previous["store_id"].isin(groups.index)].copy()
-    before[by] = before["store_id"].map(groups)
-    then = context.group_rollup(before, by).set_index("group") if len(before) else None
-    table = now.set_index("group")
-    if then is None:
-        table["uptime_pct_change"] = math.nan
-        table["downtime_h_change"] = math.nan
-    else:
-        table["uptime_pct_change"] = table["uptime_pct_last_week"] - then[
-            "uptime_pct_last_week"].reindex(table.index)
-        table["downtime_h_change"] = table["downtime_h_last_week"] - then[
-            "downtime_h_last_week"].reindex(table.index)
-    table = table.reset_index()
+    with the change in uptime % (points) and downtime hours against the week before: the
+    same stores' ``*_previous`` figures rolled up the same way (NaN where a group had no
+    business time then)."""
+    now = context.group_rollup(frame, by, offline_ids).set_index("group")
+    before = frame.assign(uptime_h_last_week=frame["uptime_h_last_week_previous"],
+                          downtime_h_last_week=frame["downtime_h_last_week_previous"],
+                          lost_revenue_last_week=frame["lost_revenue_last_week_previous"])
+    then = context.group_rollup(before, by).set_index("group")
+    now["uptime_pct_change"] = now["uptime_pct_last_week"] - then["uptime_pct_last_week"]
+    now["downtime_h_change"] = now["downtime_h_last_week"] - then["downtime_h_last_week"]
+    table = now.reset_index()
     table["group"] = [value_label(str(g)) for g in table["group"]]
     return table.loc[:, ROLLUP_TABLE_COLUMNS]
 

@@ -80,6 +80,7 @@ figures AS (
         coalesce(uptime_pct(up_week_us, down_week_us) < uptime_target, FALSE) AS below_target,
         budget_left_h(up_week_us, down_week_us, uptime_target) AS budget_left_h,
         uptime_pct(prev_up_us, prev_down_us) AS uptime_pct_last_week_previous,
+        prev_up_us / 3600000000.0 AS uptime_h_last_week_previous,
         prev_down_us / 3600000000.0 AS downtime_h_last_week_previous,
         (down_week_us - prev_down_us) / 3600000000.0 AS downtime_h_last_week_change,
         uptime_pct(up_week_us, down_week_us) - uptime_pct(prev_up_us, prev_down_us)
