@@ -124,7 +124,9 @@ def test_generate_shows_the_report_id_at_once_and_complete_after_a_rerun(
         at.run()
     _assert_clean(at)
     assert any("Complete" in s.value for s in at.success)
-    assert len(at.get("download_button")) == 1
+    # The report and its extended twin (#14).
+    assert [b.key for b in at.get("download_button")] == ["reports_download",
+                                                        "reports_download_extended"]
 
 
 def test_a_report_id_link_opens_that_reports_status_download_and_preview(
@@ -135,7 +137,9 @@ def test_a_report_id_link_opens_that_reports_status_download_and_preview(
     _assert_clean(at)
     assert report_id in _texts(at)
     assert "2024-10-14 09:00:00" in _texts(at)
-    assert len(at.get("download_button")) == 1
+    # The report and its extended twin (#14).
+    assert [b.key for b in at.get("download_button")] == ["reports_download",
+                                                        "reports_download_extended"]
     preview = at.dataframe[0].value
     assert len(preview) == 200
     at.text_input(key="reports_filter_id").input(str(preview["store_id"].iloc[0])).run()
