@@ -229,7 +229,7 @@ def test_text_from_the_data_is_shown_as_text_on_every_page(tmp_path: Path) -> No
                 zoned = check(f"/store?store_id={zone_store}", "Timeline")
                 assert f"[z]({base}/zone)" in zoned  # the invalid zone, verbatim
                 missing = check("/store?store_id=**x**%20[l](https://evil.example)",
-                                "No polled store id")
+                                "No polled store's id or name")
                 assert "**x** [l](https://evil.example)" in missing
 
                 # The preview's link opens the real id, not the CSV's guarded '=HYPERLINK.
