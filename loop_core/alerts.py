@@ -112,9 +112,15 @@ def _when(value: datetime) -> str:
     return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def one_line(text: str) -> str:
+    """Text from the data as one line of a message: every run of blanks, tabs or line
+    breaks becomes one space, so a name cannot add lines of its own."""
+    return " ".join(text.split())
+
+
 def store_label(store_id: str, names: dict[str, str]) -> str:
     """How a message names a store: "Name (id)" when the stores feed names it, else the id."""
-    name = names.get(store_id)
+    name = one_line(names.get(store_id) or "")
     return f"{name} ({store_id})" if name else store_id
 
 
@@ -273,9 +279,7 @@ def write_digest(
     get ``attachment``). With ``week_of`` (a scheduled digest) only if that week's digest
     was not written yet, recorded in the same transaction: None when it was."""
     with con.cursor() as cur, transaction(cur):
-        if week_of is not None and cur.execute(
-                "SELECT count(*) FROM digest_weeks WHERE week_of = ?", [week_of]
-        ).fetchall()[0][0]:
+        if week_of is not None and _digest_written(cur, week_of):
             return None
         message = _write(cur, config, "digest", [], title, body, store_ids=(),
                          wall=wall_clock, attachment=attachment)
@@ -288,8 +292,12 @@ def write_digest(
 def digest_written(con: duckdb.DuckDBPyConnection, week_of: date) -> bool:
     """Whether the scheduled digest of the week ``week_of`` is in the outbox already."""
     with con.cursor() as cur:
-        return bool(cur.execute("SELECT count(*) FROM digest_weeks WHERE week_of = ?",
-                                [week_of]).fetchall()[0][0])
+        return _digest_written(cur, week_of)
+
+
+def _digest_written(cur: duckdb.DuckDBPyConnection, week_of: date) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM digest_weeks WHERE week_of = ?",
+                            [week_of]).fetchall()[0][0])
 
 
 def is_email(url: str) -> bool:

@@ -112,6 +112,8 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
     names and roles but not the tokens, how many alert channels but not their URLs (they
     hold passwords), whether Drive has credentials but not them, sign-in on or off with
     the role lists but nothing of ``[auth]`` (client secret, cookie secret)."""
+    from loop_core.config import WEEKDAYS
+
     sync, alerts, access = settings.sync, settings.alerts, settings.access
     return {
         "database": str(settings.db_path),
@@ -144,4 +146,11 @@ def settings_in_force(settings: Settings) -> dict[str, Any]:
         "admins": list(access.admins),
         "viewers": list(access.viewers),
         "api_tokens": [{"name": t.name, "role": str(t.role)} for t in access.tokens],
+        "default_uptime_pct": settings.targets.default_uptime_pct,
+        "digest": {
+            "enabled": settings.digest.enabled,
+            "weekday": WEEKDAYS[settings.digest.weekday],
+            "time": settings.digest.time.strftime("%H:%M"),
+            "timezone": settings.digest.timezone,
+        },
     }

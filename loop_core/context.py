@@ -11,7 +11,7 @@ business. NaN means "no value", never 0.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +30,6 @@ from loop_core.transaction import transaction
 
 DEFAULT_TARGET_PCT = 99.0
 WEEK = timedelta(days=7)
-WINDOWS = ("hour", "day", "week")
 GROUP_KEYS = ("region", "brand", "timezone")
 
 # The standard report's columns, then the context's (context/extended_tail.sql writes them
@@ -106,12 +105,18 @@ def _now(con: duckdb.DuckDBPyConnection, as_of: datetime | str | None) -> dateti
     return now
 
 
-def _fill_context(cur: duckdb.DuckDBPyConnection, now: datetime, default_target: float) -> None:
-    # The week before first, kept aside; then the report as of now, which stays in
-    # report_us for the standard lines.
+def _fill_context(
+    cur: duckdb.DuckDBPyConnection, now: datetime, default_target: float,
+    with_now: Callable[[], None] | None = None,
+) -> None:
+    # The report as of now, kept aside (``with_now`` runs while report_us still holds
+    # it); then the week before.
+    fill_report_us(cur, now)
+    cur.execute("CREATE OR REPLACE TEMP TABLE context_current AS SELECT * FROM report_us")
+    if with_now is not None:
+        with_now()
     fill_report_us(cur, now - WEEK)
     cur.execute("CREATE OR REPLACE TEMP TABLE context_previous AS SELECT * FROM report_us")
-    fill_report_us(cur, now)
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE context_rows AS {load_sql('context/store_context')}",
         [default_target],
@@ -153,27 +158,42 @@ def extended_report(
     as_of: datetime | str | None = None,
     *,
     default_target_pct: float = DEFAULT_TARGET_PCT,
+    on_standard: Callable[[datetime, str, int], None] | None = None,
 ) -> ExtendedReport:
     """The standard CSV and the extended CSV as of ``as_of``, both from one transaction:
-    the extended CSV's first columns are the standard CSV's lines, byte for byte."""
+    the extended CSV's first columns are the standard CSV's lines, byte for byte.
+
+    ``on_standard(as_of, csv, row_count)`` is called with the standard CSV as soon as it
+    is known, before the week before is computed (about half the time): a report job
+    completes then, and its extended twin follows."""
     now = _now(con, as_of)
+    lines: list[str] = []
+
+    def standard_known() -> None:
+        lines.extend(standard_lines(cur))
+        if on_standard is not None:
+            on_standard(now, _csv(REPORT_COLUMNS, lines), len(lines))
+
     with con.cursor() as cur, transaction(cur):
-        _fill_context(cur, now, default_target_pct)
-        lines = standard_lines(cur)
+        _fill_context(cur, now, default_target_pct, standard_known)
         tails = [str(r[0]) for r in cur.execute(load_sql("context/extended_tail")).fetchall()]
         frame = cur.execute("SELECT * FROM context_rows ORDER BY store_id").df()
-    # Both come from report_us in store_id order (one row per store each).
+    # Both come from the report as of now, in store_id order (one row per store each).
     if len(tails) != len(lines):  # pragma: no cover - a broken query, not bad data
         raise AssertionError("the extended columns do not match the report's rows")
     return ExtendedReport(
         as_of=now,
-        csv="\n".join([",".join(REPORT_COLUMNS), *lines, ""]),
-        extended_csv="\n".join(
-            [",".join(EXTENDED_COLUMNS), *(f"{a},{b}" for a, b in zip(lines, tails, strict=True)),
-             ""]),
+        csv=_csv(REPORT_COLUMNS, lines),
+        extended_csv=_csv(EXTENDED_COLUMNS,
+                          [f"{a},{b}" for a, b in zip(lines, tails, strict=True)]),
         row_count=len(lines),
         stores=_typed(frame),
     )
+
+
+def _csv(columns: Sequence[str], lines: list[str]) -> str:
+    # As report.compute_report writes it: a header, the lines, a final newline.
+    return "\n".join([",".join(columns), *lines, ""])
 
 
 def extended_csv(
@@ -268,16 +288,17 @@ def weekly_trend(
     only = None if store_ids is None else sorted(str(s) for s in store_ids)
     rows: list[tuple[datetime, float, float, bool]] = []
     with con.cursor() as cur, transaction(cur):
+        first = cur.execute(load_sql("context/history_start")).fetchall()[0][0]
         for k in range(max(0, weeks)):
             end = now - k * WEEK
+            if first is None or first >= end:
+                break  # this week and older ones have no history
             fill_report_us(cur, end)
             found = cur.execute(load_sql("context/week_totals"), [only]).fetchone()
             assert found is not None
-            up_us, down_us, pct, history_from = found
-            if history_from is None or history_from >= end:
-                break  # older weeks have no history either
+            up_us, down_us, pct = found
             rows.append((end, float("nan") if pct is None else float(pct),
-                         (int(up_us) + int(down_us)) / 3_600_000_000, history_from <= end - WEEK))
+                         (int(up_us) + int(down_us)) / 3_600_000_000, first <= end - WEEK))
     rows.reverse()
     return pd.DataFrame(rows, columns=list(TREND_COLUMNS)).astype(
         {"uptime_pct": float, "business_h": float, "full_week": bool})

@@ -59,7 +59,7 @@ def due_slot(wall: datetime, config: DigestConfig) -> tuple[datetime, date]:
 
 
 def _hours(value: float) -> str:
-    return f"{value:.2f} h"
+    return f"{value:,.2f} h"
 
 
 def _money(value: float) -> str:
@@ -104,7 +104,7 @@ def _group_lines(frame: pd.DataFrame) -> list[str]:
         # allow together (its budget is negative).
         below = rollup[rollup["budget_left_h"] < 0].sort_values("budget_left_h")
         for _, group in below.iterrows():
-            name = str(group["group"]) or f"(no {by})"
+            name = alerts.one_line(str(group["group"])) or f"(no {by})"
             lines.append(f"- {by} {name}: {_pct(float(group['uptime_pct_last_week']))}, "
                          f"{_hours(float(group['downtime_h_last_week']))} down, "
                          f"{_hours(-float(group['budget_left_h']))} over its downtime budget, "

@@ -5,9 +5,11 @@ Jobs persist in the ``reports`` table; a Complete job's CSV is a file beside the
 steps come in the order that makes a crash harmless:
 
 1. the row is inserted ``Running``;
-2. the CSV, its gzip twin and its extended twin (loop_core.context) are written, each
-   whole or not at all;
-3. only then is the row marked ``Complete``, with the CSV's size.
+2. the CSV and its gzip twin are written, each whole or not at all;
+3. only then is the row marked ``Complete``, with the CSV's size;
+4. its extended twin (loop_core.context, the same snapshot) is written, whole or not at
+   all: it takes about as long again (the week before is a second report), so the report
+   does not wait for it. Asked for before it is there, it answers "still running".
 
 A process that dies anywhere in between leaves a ``Running`` row that nothing will finish:
 opening the database (:func:`recover`) marks it ``Failed: interrupted`` and removes what it
@@ -159,30 +161,35 @@ def _run(
 
     started = time.perf_counter()
     folder = reports_dir(con)
+    completed = False
+
+    def complete(now: datetime, csv: str, row_count: int) -> None:
+        # The standard CSV is known: the report is Complete now, its twin follows.
+        nonlocal completed
+        size = report_files.write(folder, report_id, csv.encode("utf-8"))
+        with con.cursor() as cur:
+            cur.execute(
+                "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
+                "row_count = ?, duration_s = ?, csv_bytes = ? WHERE report_id = ?",
+                [ReportState.COMPLETE.value, now, row_count, time.perf_counter() - started,
+                 size, report_id],
+            )
+        completed = True
+
     try:
         try:
             # Both CSVs from one snapshot: the twin starts with the very same lines.
-            result = extended_report(con, as_of, default_target_pct=default_target_pct)
-            size = report_files.write(folder, report_id, result.csv.encode("utf-8"),
-                                      result.extended_csv.encode("utf-8"))
-            with con.cursor() as cur:
-                cur.execute(
-                    "UPDATE reports SET status = ?, finished_at = now(), as_of = ?, "
-                    "row_count = ?, duration_s = ?, csv_bytes = ? WHERE report_id = ?",
-                    [
-                        ReportState.COMPLETE.value,
-                        result.as_of,
-                        result.row_count,
-                        time.perf_counter() - started,
-                        size,
-                        report_id,
-                    ],
-                )
-        except Exception as e:  # noqa: BLE001 - any failure must end as Failed, never Running
-            report_files.remove(folder, [report_id])
-            _mark_failed(con, report_id, f"{type(e).__name__}: {e}",
-                         time.perf_counter() - started)
-            return
+            result = extended_report(con, as_of, default_target_pct=default_target_pct,
+                                     on_standard=complete)
+            report_files.write_extended(folder, report_id, result.extended_csv.encode("utf-8"))
+        except Exception as e:  # any failure must end as Failed (or logged), never Running
+            if completed:  # only the twin is missing: asking for it says so
+                LOGGER.exception("the extended CSV of report %s failed", report_id)
+            else:
+                report_files.remove(folder, [report_id])
+                _mark_failed(con, report_id, f"{type(e).__name__}: {e}",
+                             time.perf_counter() - started)
+                return
         try:
             expire(con, keep)
         except Exception:  # the report is Complete: the next one expires again
@@ -387,6 +394,10 @@ def open_report(
         try:
             fh = path.open("rb")
         except FileNotFoundError:
+            with _live_lock:
+                writing = report_id in _live
+            if writing:  # the job is still writing it
+                return replace(status, status=ReportState.RUNNING, csv_path=None), None
             if status.csv_path.is_file():
                 raise ReportUnavailableError(
                     f"report {report_id!r} has no extended CSV (it was made before reports "

@@ -65,29 +65,40 @@ def csv_file(
     return folder / (_file_name(report_id) + suffix)
 
 
-def write(folder: Path, report_id: str, data: bytes, extended: bytes | None = None) -> int:
-    """Write ``data`` as the report's CSV, its gzip twin and (given) its extended twin, the
-    plain CSV (which says the report's files are in place) last, each whole or not at all.
-    Returns the CSV's size."""
+def write(folder: Path, report_id: str, data: bytes) -> int:
+    """Write ``data`` as the report's CSV and its gzip twin, the plain CSV (which says the
+    report's files are in place) last, each whole or not at all. Returns its size."""
     folder.mkdir(parents=True, exist_ok=True)
     compressed = gzip.compress(data, compresslevel=_GZIP_LEVEL, mtime=0)
-    files = [(compressed, csv_file(folder, report_id, compressed=True))]
-    if extended is not None:
-        files.append((extended, csv_file(folder, report_id, extended=True)))
-    for content, final in (*files, (data, csv_file(folder, report_id))):
-        partial = final.with_name(final.name + PARTIAL)
-        with partial.open("wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, final)
+    _write_whole(compressed, csv_file(folder, report_id, compressed=True))
+    _write_whole(data, csv_file(folder, report_id))
+    _sync_folder(folder)
+    return len(data)
+
+
+def write_extended(folder: Path, report_id: str, data: bytes) -> None:
+    """Write ``data`` as the report's extended twin, whole or not at all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_whole(data, csv_file(folder, report_id, extended=True))
+    _sync_folder(folder)
+
+
+def _write_whole(content: bytes, final: Path) -> None:
+    partial = final.with_name(final.name + PARTIAL)
+    with partial.open("wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, final)
+
+
+def _sync_folder(folder: Path) -> None:
     # The renames themselves reach the disk before the caller records the report Complete.
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-    return len(data)
 
 
 def remove(folder: Path, report_ids: list[str]) -> None:

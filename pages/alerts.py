@@ -31,22 +31,24 @@ if settings is not None:
                                        key="alerts_test"):
         with st.spinner("Sending…"):
             st.session_state["alerts_test_result"] = caches.send_test_alert()
-if "alerts_test_result" in st.session_state:
-    delivered, failed = st.session_state["alerts_test_result"]
-    (st.success if not failed else st.warning)(
-        f"Test message: {delivered} channel(s) accepted it, {failed} did not (retried later).")
 
+
+def _show_outcome(what: str, key: str) -> None:
+    if key in st.session_state:
+        delivered, failed = st.session_state[key]
+        (st.success if not failed else st.warning)(
+            f"{what}: {delivered} channel(s) accepted it, {failed} did not (retried later).")
+
+
+_show_outcome("Test message", "alerts_test_result")
 if settings is not None and not settings.channels.empty:
     st.caption("The weekly digest (last week's uptime, groups below target, most downtime, "
-               "biggest changes, estimated lost revenue) goes to every channel on its day; "
-               "email gets the extended CSV attached.")
+               "biggest changes, estimated lost revenue) goes to every channel on the day "
+               "`[digest]` sets; email gets the extended CSV attached.")
     if st.button("Send the digest now", icon=":material/summarize:", key="alerts_digest"):
         with st.spinner("Writing the digest…"):
             st.session_state["alerts_digest_result"] = caches.send_digest_now()
-if "alerts_digest_result" in st.session_state:
-    delivered, failed = st.session_state["alerts_digest_result"]
-    (st.success if not failed else st.warning)(
-        f"Digest: {delivered} channel(s) accepted it, {failed} did not (retried later).")
+_show_outcome("Digest", "alerts_digest_result")
 
 st.subheader("Messages")
 history = caches.alert_history()

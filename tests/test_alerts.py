@@ -155,6 +155,8 @@ def test_messages_name_a_store_the_stores_feed_names_beside_its_id(
     assert "\n- t: offline since" in text
     assert alerts.store_label("s", {"s": "Austin, 6th St"}) == "Austin, 6th St (s)"
     assert alerts.store_label("t", {"s": "Austin, 6th St"}) == "t"
+    # A name cannot add lines of its own to a message.
+    assert alerts.store_label("u", {"u": "Fake\n- line\r\n"}) == "Fake - line (u)"
 
 
 def test_a_stale_feed_raises_its_own_alert_once(load: Loader, webhook: Webhook) -> None:

@@ -158,6 +158,8 @@ def test_the_start_up_settings_hold_no_secret() -> None:
     assert facts["sync"]["drive_file_ids"] == {"store_status": "file-id-1"}
     assert facts["admins"] == ["ops@chain.example"]
     assert facts["reports"] == {"keep_count": 200, "keep_days": 30.0}
+    assert (facts["default_uptime_pct"], facts["digest"]) == (99.0, {
+        "enabled": True, "weekday": "monday", "time": "09:00", "timezone": "America/Chicago"})
     no_age_limit = config.load({"LOOP_REPORTS_KEEP_DAYS": "inf"}, secrets={})
     assert json.loads(json.dumps(audit.settings_in_force(no_age_limit), allow_nan=False))[
         "reports"]["keep_days"] == "inf"

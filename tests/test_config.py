@@ -213,3 +213,46 @@ def test_the_role_lists_from_the_environment_win_and_providers_are_the_named_sec
     assert settings.access.viewers == ("@y.example",)
     assert settings.access.providers == ("google", "okta")
     assert config.load({}, secrets={}).access.sign_in is False
+
+
+def test_the_default_uptime_target_is_99_and_must_be_a_percentage_above_0_up_to_100() -> None:
+    assert config.load({}, secrets={}).targets == config.TargetsConfig(99.0)
+    assert config.load({}, secrets={"targets": {"default_uptime_pct": 99.5}}).targets == \
+        config.TargetsConfig(99.5)
+    assert config.load({"LOOP_TARGETS_DEFAULT_UPTIME_PCT": "100"},
+                       secrets={"targets": {"default_uptime_pct": 90}}).targets == \
+        config.TargetsConfig(100.0)
+    for bad in ("0", "100.5", "-1", "lots", "nan"):
+        with pytest.raises(ConfigError, match="LOOP_TARGETS_DEFAULT_UPTIME_PCT must be a "
+                                              r"percentage in \(0, 100\]"):
+            config.load({"LOOP_TARGETS_DEFAULT_UPTIME_PCT": bad}, secrets={})
+    with pytest.raises(ConfigError, match=r"\[targets\] default_uptime_pct"):
+        config.load({}, secrets={"targets": {"default_uptime_pct": True}})
+
+
+def test_the_digest_defaults_to_monday_9_in_chicago_and_reads_both_places() -> None:
+    from datetime import time
+
+    assert config.load({}, secrets={}).digest == config.DigestConfig(
+        True, 0, time(9, 0), "America/Chicago")
+    from_file = config.load({}, secrets={"digest": {
+        "weekday": "Friday", "time": "17:30", "timezone": "Asia/Tokyo", "enabled": False}})
+    assert from_file.digest == config.DigestConfig(False, 4, time(17, 30), "Asia/Tokyo")
+    from_env = config.load({"LOOP_DIGEST_WEEKDAY": "sunday", "LOOP_DIGEST_TIME": "7:05",
+                            "LOOP_DIGEST_TIMEZONE": "UTC", "LOOP_DIGEST_ENABLED": "1"},
+                           secrets={"digest": {"enabled": False}})
+    assert from_env.digest == config.DigestConfig(True, 6, time(7, 5), "UTC")
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"LOOP_DIGEST_WEEKDAY": "mon"}, "LOOP_DIGEST_WEEKDAY must be a weekday name"),
+    ({"LOOP_DIGEST_TIME": "24:00"}, "LOOP_DIGEST_TIME must be a time of day as HH:MM"),
+    ({"LOOP_DIGEST_TIME": "9am"}, "LOOP_DIGEST_TIME must be a time of day as HH:MM"),
+    ({"LOOP_DIGEST_TIMEZONE": "Mars/Olympus_Mons"}, "LOOP_DIGEST_TIMEZONE must be an IANA"),
+    ({"LOOP_DIGEST_ENABLED": "yes"}, "LOOP_DIGEST_ENABLED must be 1"),
+])
+def test_a_digest_setting_that_cannot_be_used_names_its_key(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config.load(environ, secrets={})

@@ -89,6 +89,37 @@ def test_a_complete_report_has_its_extended_twin_from_the_same_figures(
         jobs.report_csv(spec_file_db, report_id, extended=True)
 
 
+def test_a_report_is_complete_before_its_twin_which_answers_running_until_written(
+    spec_file_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    # The twin takes about as long again as the report (the week before is a second
+    # report): the report does not wait for it.
+    release = threading.Event()
+    real = report_files.write_extended
+
+    def held(folder: Path, report_id: str, data: bytes) -> None:
+        release.wait(60)
+        real(folder, report_id, data)
+
+    monkeypatch.setattr(report_files, "write_extended", held)
+    report_id = jobs.trigger_report(spec_file_db, AS_OF)
+    deadline = time.monotonic() + 60
+    while jobs.get_report(spec_file_db, report_id).status is ReportState.RUNNING \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert jobs.get_report(spec_file_db, report_id).status is ReportState.COMPLETE
+    status, opened = jobs.open_report(spec_file_db, report_id, extended=True)
+    assert (status.status, opened) == (ReportState.RUNNING, None)
+    with pytest.raises(ReportUnavailableError, match="still running"):
+        jobs.report_csv(spec_file_db, report_id, extended=True)
+    release.set()
+    jobs.wait_for_report(spec_file_db, report_id)
+    assert jobs.report_csv(spec_file_db, report_id, extended=True).startswith(b"store_id,")
+
+
 def test_a_report_made_before_extended_twins_existed_says_so_and_keeps_its_csv(
     spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
 ) -> None:
@@ -234,21 +265,26 @@ CRASHING_JOB = textwrap.dedent("""
     con = db.connect(path)
     real_write = report_files.write
 
-    def crash_after_the_file(folder, report_id, data, extended=None):
-        real_write(folder, report_id, data, extended)
-        os._exit(17)  # the files are in place; the row still says Running
+    def crash_after_the_file(folder, report_id, data):
+        real_write(folder, report_id, data)
+        os._exit(17)  # the file is in place; the row still says Running
 
-    def crash_mid_file(folder, report_id, data, extended=None):
+    def crash_mid_file(folder, report_id, data):
         folder.mkdir(parents=True, exist_ok=True)
-        # The extended twin whole, the CSV half-written.
-        real_write(folder, report_id + "x", data, extended)
-        os.replace(folder / (report_id + "x.extended.csv"),
-                   folder / (report_id + ".extended.csv"))
         partial = report_files.csv_file(folder, report_id).with_name(report_id + ".csv.partial")
         partial.write_bytes(data[: len(data) // 2])
         os._exit(17)
 
-    report_files.write = crash_after_the_file if step == "after" else crash_mid_file
+    def crash_mid_twin(folder, report_id, data):
+        # The report is Complete; its extended twin is half-written.
+        twin = report_files.csv_file(folder, report_id, extended=True)
+        twin.with_name(twin.name + ".partial").write_bytes(data[: len(data) // 2])
+        os._exit(17)
+
+    if step == "twin":
+        report_files.write_extended = crash_mid_twin
+    else:
+        report_files.write = crash_after_the_file if step == "after" else crash_mid_file
     print(jobs.trigger_report(con, "2024-01-08T12:00:00Z"), flush=True)
     for thread in list(jobs._live.values()):
         thread.join()
@@ -267,16 +303,32 @@ def test_a_crash_while_writing_a_report_leaves_it_failed_on_next_open_and_no_fil
     folder = db_path.parent / "reports"
     # What the dead process left: a whole file with a Running row, or half a file.
     assert files_in(folder) & {f"{report_id}.csv", f"{report_id}.csv.partial"}
-    assert f"{report_id}.extended.csv" in files_in(folder)
 
     con = db.connect(db_path)
     status = jobs.get_report(con, report_id)
     assert (status.status, status.error) == (ReportState.FAILED, jobs.INTERRUPTED)
-    # Every file of the failed report goes, its extended twin too (the "x" files of the
-    # crashing helper belong to no report of this database and stay).
-    assert {n for n in files_in(folder) if n.startswith(report_id + ".")} == set()
+    assert files_in(folder) == set()
     # ... and the next report works as usual.
     assert jobs.report_csv(con, complete(con)) == compute_report(con, AS_OF).csv.encode()
+
+
+def test_a_crash_while_writing_the_extended_twin_leaves_the_report_complete_without_it(
+    spec_file_db: duckdb.DuckDBPyConnection, db_path: Path
+) -> None:
+    db.close(db_path)
+    run = subprocess.run([sys.executable, "-c", CRASHING_JOB, str(db_path), "twin"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 17, run.stderr
+    report_id = run.stdout.strip()
+    folder = db_path.parent / "reports"
+    assert f"{report_id}.extended.csv.partial" in files_in(folder)
+
+    con = db.connect(db_path)
+    # The standard CSV was in place and recorded: it stays; the half twin goes.
+    assert jobs.report_csv(con, report_id) == compute_report(con, AS_OF).csv.encode()
+    assert files_in(folder) == {f"{report_id}.csv", f"{report_id}.csv.gz"}
+    with pytest.raises(ReportUnavailableError, match="no extended CSV"):
+        jobs.report_csv(con, report_id, extended=True)
 
 
 def test_files_left_by_a_crash_during_expiry_are_removed_on_open_and_others_kept(

@@ -1,9 +1,9 @@
 -- Each store of the report with its context (docs/RULES.md "Store context"): name, region,
 -- brand and effective zone, hours of uptime and downtime per window, uptime %, the target
 -- and the week's remaining budget, the estimated lost revenue, and the same week as of
--- now - 7 days. Reads the temp tables report_us (the report as of now) and
--- context_previous (the report as of now - 7 days), both filled by loop_core/context.py.
--- The stores feed only adds columns: every figure of the report is report_us's own.
+-- now - 7 days. Reads the temp tables context_current (the report's report_us as of now)
+-- and context_previous (the same as of now - 7 days), both filled by loop_core/context.py.
+-- The stores feed only adds columns: every figure of the report is the report's own.
 -- Binds: the default uptime target in % ([targets] default_uptime_pct).
 WITH params AS (
     SELECT ?::DOUBLE AS default_target
@@ -13,7 +13,7 @@ current_us AS (
     SELECT
         store_id, up_hour_us, up_day_us, up_week_us, down_hour_us, down_day_us, down_week_us,
         has_observations
-    FROM report_us
+    FROM context_current
 ),
 
 previous_us AS (

@@ -1,7 +1,6 @@
 -- One week of the fleet trend (loop_core/context.py weekly_trend): last week's uptime and
 -- business time summed over the stores of the temp table report_us (the report as of the
--- week's end), optionally only some stores, and when the stored history starts (the first
--- poll of any store; stores.first_poll counts archived polls too).
+-- week's end), optionally only some stores.
 -- Binds: the store ids to keep (NULL = all).
 WITH params AS (
     SELECT ?::VARCHAR[] AS only_ids
@@ -17,8 +16,7 @@ final AS (
     SELECT
         coalesce(sum(up_week_us), 0)::BIGINT AS up_us,
         coalesce(sum(down_week_us), 0)::BIGINT AS down_us,
-        uptime_pct(sum(up_week_us), sum(down_week_us)) AS uptime_pct,
-        (SELECT min(first_poll) FROM stores) AS history_from
+        uptime_pct(sum(up_week_us), sum(down_week_us)) AS uptime_pct
     FROM chosen
 )
 
