@@ -75,15 +75,35 @@ def _render_done(status: ReportStatus) -> None:
         mime="text/csv", type="primary", icon=":material/download:", on_click="ignore",
         key="reports_download",
     )
-    st.download_button(
-        "Download extended CSV", data=partial(caches.report_csv, status.report_id, True),
-        file_name=view.report_file_name(status, extended=True),
-        mime="text/csv", icon=":material/download:", on_click="ignore",
-        key="reports_download_extended",
-        help="The same columns first, then name, region, brand, uptime % against the "
-             "target, estimated lost revenue (from the given hourly rate) and the change "
-             "against the week before.",
-    )
+    _render_extended(status)
+
+
+def _render_extended(status: ReportStatus) -> None:
+    why_not, writing = caches.extended_csv_state(status.report_id)
+    if why_not is None:
+        st.download_button(
+            "Download extended CSV", data=partial(caches.report_csv, status.report_id, True),
+            file_name=view.report_file_name(status, extended=True),
+            mime="text/csv", icon=":material/download:", on_click="ignore",
+            key="reports_download_extended",
+            help="The same columns first, then name, region, brand, uptime % against the "
+                 "target, estimated lost revenue (from the given hourly rate) and the change "
+                 "against the week before.",
+        )
+    elif writing:
+        _wait_for_extended(status.report_id)
+    else:
+        st.caption(why_not)
+
+
+@st.fragment(run_every=POLL_EVERY_S)
+def _wait_for_extended(report_id: str) -> None:
+    # The job writes the extended twin just after the report completes: once it is there,
+    # the whole page runs again and offers its button.
+    why_not, _ = caches.extended_csv_state(report_id)
+    if why_not is None:
+        st.rerun()
+    st.caption(why_not)
 
 
 def _render_running(report_id: str) -> None:

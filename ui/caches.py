@@ -28,9 +28,9 @@ from loop_core import digest as digest_module
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
-from loop_core.errors import NoDataError, SyncError
+from loop_core.errors import NoDataError, ReportUnavailableError, SyncError
 from loop_core.incidents import Incident
-from loop_core.models import Feed, ReportResult, ReportStatus
+from loop_core.models import Feed, ReportResult, ReportState, ReportStatus
 from loop_core.report import compute_report, resolve_as_of
 from loop_core.status import StoreStatus
 from loop_core.sync import SyncResult, SyncScheduler, last_syncs
@@ -228,6 +228,22 @@ def report_csv(report_id: str, extended: bool = False) -> bytes:
     download buttons (which call it only when clicked). Raises if it expired meanwhile:
     the button shows the error."""
     return jobs.report_csv(con(), report_id, extended=extended)
+
+
+def extended_csv_state(report_id: str) -> tuple[str | None, bool]:
+    """(None, False) when a Complete report's extended twin can be downloaded, else why
+    not and whether it is still being written (the job writes it just after the report
+    completes; an older report never had one)."""
+    try:
+        status, opened = jobs.open_report(con(), report_id, extended=True)
+    except ReportUnavailableError as exc:
+        return str(exc), False
+    if opened is not None:
+        opened.file.close()
+        return None, False
+    if status.status is ReportState.RUNNING:
+        return "The extended CSV is being written: about as long again as the report.", True
+    return f"No extended CSV: the report is {status.status}.", False
 
 
 def trigger_report(as_of: datetime | None) -> str:
