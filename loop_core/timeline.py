@@ -8,6 +8,7 @@ store and window, and so do the fleet's hours (``report/downtime_by_hour.part.sq
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import duckdb
@@ -48,16 +49,20 @@ def status_spans(
 
 
 def downtime_by_local_hour(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | str, days: int = 7
+    con: duckdb.DuckDBPyConnection, as_of: datetime | str, days: int = 7,
+    store_ids: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """The fleet's interpolated up and down hours over ``[as_of - days, as_of)``, per
     store-local date and hour: local_date, day_of_week (0 = Monday), local_hour, up_h,
     down_h. Summed, they give the report's fleet figures for the same window. One query:
-    the spans of every store stay inside DuckDB (``report/downtime_by_hour.part.sql``)."""
+    the spans of every store stay inside DuckDB (``report/downtime_by_hour.part.sql``).
+    ``store_ids`` (None: every store) counts only those stores."""
     end = parse_query_instant(as_of)
+    chosen = None if store_ids is None else sorted(store_ids)
     with con.cursor() as cur, transaction(cur):  # one snapshot, as in report.py
         params = observations.prepare(cur, end, None, end - timedelta(days=days), end)
-        return cur.execute(observations.query("runs", "downtime_by_hour"), params).df()
+        return cur.execute(observations.query("runs", "downtime_by_hour"),
+                           [*params, chosen]).df()
 
 
 def _store_facts(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 from streamlit_autorefresh import st_autorefresh
 
-from ui import caches, charts, entry, paths
+from ui import caches, charts, entry, filters, paths
 from ui.formatting import WINDOWS, compact_count, percent
+from ui.views.context import LOST_REVENUE_NOTE
 from ui.views.evidence import COVERAGE_HELP, stores_text
+from ui.views.groups import FILTER_KEYS, FILTER_LABELS
 
 LIVE_EVERY_MS = 60_000
 
@@ -26,18 +29,21 @@ live = top[1].toggle("Live", key="fleet_live",
 if live:
     st_autorefresh(interval=LIVE_EVERY_MS, key="fleet_autorefresh")
 
-overview = caches.fleet_overview()
+chosen = filters.store_filter("fleet")
+overview = caches.fleet_overview(chosen=chosen)
 kpi = st.columns(6)
 kpi[0].metric("Stores", f"{overview.stores:,}", help="Stores with at least one poll.")
-kpi[1].metric("Polls", compact_count(fresh.polls), help=f"{fresh.polls:,} polls loaded.")
+kpi[1].metric("Polls", compact_count(fresh.polls),
+              help=f"{fresh.polls:,} polls loaded, all stores (not filtered).")
 for col, window in zip(kpi[2:5], WINDOWS, strict=True):
     col.metric(f"Uptime, {window}", percent(overview.uptime_pct[window]),
-               help=f"Share of all stores' business time in the last {window} that was up.")
+               help=f"Share of the stores' business time in the last {window} that was up.")
 kpi[5].metric("No usable data", f"{overview.stores_without_data:,}",
               help="Stores without a single poll inside their business hours: no known status, "
                    "so all their report figures are 0.")
 special_today = caches.special_today(overview.as_of)
-st.caption(f"**Special hours today: {special_today.stores:,} stores** "
+st.caption(f"**Special hours today: {special_today.stores:,} stores"
+           f"{' of the whole fleet' if chosen.active else ''}** "
            f"({special_today.closed:,} closed, {special_today.special_hours:,} open on special "
            "hours), each on its own local date of the as-of; their weekly hours do not apply "
            "that day.")
@@ -107,7 +113,7 @@ with worst_box:
     if opened:
         st.switch_page(paths.PAGE_STORE, query_params={"store_id": opened})
 
-downtime = caches.fleet_downtime(overview.as_of)
+downtime = caches.fleet_downtime(overview.as_of, chosen)
 st.subheader("Downtime by hour of the week (store-local time)")
 st.caption("Share of the fleet's business time (with a known status) that was down, in each "
            "hour of the week in the stores' own local time, over the 7 days before the as-of.")
@@ -117,3 +123,94 @@ st.plotly_chart(charts.daily_trend(downtime.per_day), key="fleet_trend")
 st.caption("The same 7 days, per local date; the first and last dates are partial. Both "
            "charts sum the interpolated spans the report uses, so their totals equal the "
            "report's week figures.")
+
+# ---------------------------------------------------------------- groups, targets, money
+UPTIME_CHANGE = "Uptime % against the week before."
+STORE_COLUMNS = {"store_id": st.column_config.TextColumn("Store id"),
+                 "name": st.column_config.TextColumn("Name")}
+
+
+def _num(label: str, fmt: str, tip: str | None = None) -> ColumnConfig:
+    return st.column_config.NumberColumn(label, format=fmt, width="small", help=tip)
+
+
+st.subheader("Groups, targets and money (last week)")
+ctx = caches.fleet_context(chosen)
+money = "—" if ctx.lost_revenue_last_week is None else f"{ctx.lost_revenue_last_week:,.2f}"
+k = st.columns(4)
+k[0].metric("Uptime, last week", percent(ctx.uptime_pct_last_week),
+            delta=None if ctx.uptime_pct_change is None else
+            f"{ctx.uptime_pct_change:+.2f} points",
+            help="Against the week before (the same rules as of 7 days earlier).")
+k[1].metric("Est. lost revenue, week", money,
+            delta=None if ctx.lost_revenue_change is None else f"{ctx.lost_revenue_change:+,.2f}",
+            delta_color="inverse",
+            help=f"{LOST_REVENUE_NOTE} {ctx.stores_with_rate:,} of {ctx.stores:,} stores have "
+                 "a rate.")
+k[2].metric("Stores below target", f"{ctx.stores_below_target:,}",
+            help="Uptime last week below the store's uptime_target (or the default target).")
+k[3].metric("Downtime budget left (h)", f"{ctx.budget_left_h:,.1f}",
+            help="What the targets allow of last week's business time, minus last week's "
+                 f"downtime, summed over the stores; {ctx.stores_over_budget:,} stores are "
+                 "over their budget (negative).")
+
+by = st.segmented_control("Group by", FILTER_KEYS, default="region", key="fleet_group_by",
+                          format_func=lambda key: FILTER_LABELS[key], required=True)
+rollup = caches.group_rollup(by, chosen)
+st.dataframe(rollup, hide_index=True, key="fleet_rollup", column_config={
+    "group": st.column_config.TextColumn(FILTER_LABELS[by]),
+    "stores": _num("Stores", "localized"),
+    "uptime_pct_last_week": _num("Uptime %", "%.2f"),
+    "uptime_pct_change": _num("Δ points", "%+.2f", UPTIME_CHANGE),
+    "downtime_h_last_week": _num("Down (h)", "%.1f"),
+    "downtime_h_change": _num("Δ down (h)", "%+.1f", "Against the week before."),
+    "lost_revenue_last_week": _num("Lost (est.)", "%,.2f", LOST_REVENUE_NOTE),
+    "stores_below_target": _num("Below target", "%d"),
+    "budget_left_h": _num("Budget (h)", "%.1f", "Downtime budget left: what the targets "
+                          "allow of last week's business time minus its downtime."),
+    "offline_now": _num("Offline now", "%d"),
+})
+st.download_button("Download groups (CSV)", data=caches.group_rollup_csv(rollup),
+                   file_name=f"store-groups_by-{by}.csv", mime="text/csv", on_click="ignore",
+                   icon=":material/download:", key="fleet_rollup_download")
+st.caption("Click a column header to sort. Lost (est.): " + LOST_REVENUE_NOTE)
+
+below, changes = st.tabs([f"Below target ({len(ctx.below_target):,})",
+                          "Biggest changes against the week before"])
+with below:
+    if ctx.below_target.empty:
+        st.caption("Every store met its uptime target last week.")
+    else:
+        st.dataframe(ctx.below_target, hide_index=True, key="fleet_below_target", height=300,
+                     column_config={
+                         **STORE_COLUMNS,
+                         "uptime_pct_last_week": _num("Uptime %", "%.2f"),
+                         "uptime_target": _num("Target %", "%.2f"),
+                         "downtime_h_last_week": _num("Down (h)", "%.1f"),
+                         "budget_left_h": _num("Budget left (h)", "%.1f", "Negative: more "
+                                               "downtime than the target allows."),
+                         "lost_revenue_last_week": _num("Lost (est.)", "%,.2f",
+                                                        LOST_REVENUE_NOTE),
+                     })
+with changes:
+    if ctx.biggest_changes.empty:
+        st.caption("No store's weekly downtime changed.")
+    else:
+        st.dataframe(ctx.biggest_changes, hide_index=True, key="fleet_changes",
+                     column_config={
+                         **STORE_COLUMNS,
+                         "downtime_h_last_week": _num("Down (h)", "%.1f"),
+                         "downtime_h_last_week_previous": _num("Week before (h)", "%.1f"),
+                         "downtime_h_last_week_change": _num("Δ down (h)", "%+.1f"),
+                         "uptime_pct_last_week_change": _num("Δ points", "%+.2f",
+                                                             UPTIME_CHANGE),
+                     })
+
+st.subheader("Weekly uptime, last 8 weeks")
+trend = caches.weekly_trend(chosen)
+if trend.empty:
+    st.caption("The stored history does not cover a whole week yet.")
+else:
+    st.plotly_chart(charts.weekly_trend(trend), key="fleet_weekly_trend")
+    st.caption("As far back as the stored polls (and the archive) reach; a paler bar is a "
+               "week the history covers only in part.")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import caches, entry
+from ui import caches, entry, filters
 
 entry.require_entry_point()
 st.title("Incidents")
 fresh = caches.data_freshness()
 entry.stop_without_polls(fresh.latest_poll)
 
-view = caches.fleet_incidents()
+chosen = filters.store_filter("incidents")
+view = caches.fleet_incidents(chosen)
 st.caption(f"The 7 days before {fresh.latest_poll:%Y-%m-%d %H:%M} UTC. An incident runs from "
            "the midpoint before its first inactive poll to the midpoint after its last; only "
            "its time inside business hours counts. Click a column header to sort.")
@@ -26,6 +27,7 @@ if view.table.empty:
                icon=":material/check_circle:")
 st.dataframe(view.table, hide_index=True, key="incidents_table", column_config={
     "store_id": st.column_config.TextColumn("Store id"),
+    "name": st.column_config.TextColumn("Name"),
     "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
     "ended_at": st.column_config.DatetimeColumn("Ended (UTC)", format="YYYY-MM-DD HH:mm"),
     "ongoing": st.column_config.CheckboxColumn("Ongoing"),

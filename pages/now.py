@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
 from loop_core.status import StoreState
-from ui import caches, entry
+from ui import caches, entry, filters
 
 LIVE_EVERY_MS = 60_000
 LABELS = {StoreState.OFFLINE: "Offline while open", StoreState.ONLINE: "Online",
@@ -24,8 +24,10 @@ top[0].caption(f"Every store at {fresh.latest_poll:%Y-%m-%d %H:%M} UTC (the late
 if top[1].toggle("Live", key="now_live", help="Re-check every minute for new data."):
     st_autorefresh(interval=LIVE_EVERY_MS, key="now_autorefresh")
 
-contains = st.text_input("Store id contains", key="now_filter", placeholder="e.g. 8419…")
-view = caches.now_view(contains)
+chosen = filters.store_filter("now")
+contains = st.text_input("Store id or name contains", key="now_filter",
+                         placeholder="e.g. 8419… or Austin")
+view = caches.now_view(contains, chosen)
 for col, state in zip(st.columns(4), LABELS, strict=True):
     col.metric(LABELS[state], f"{view.counts[state]:,}")
 
@@ -63,6 +65,7 @@ elif view.unknown.empty:
 else:
     st.dataframe(view.unknown, hide_index=True, key="now_unknown", column_config={
         "store_id": st.column_config.TextColumn("Store id"),
+        "name": st.column_config.TextColumn("Name"),
         "why": st.column_config.TextColumn("Why", width="large"),
         "latest_observation_utc": st.column_config.DatetimeColumn(
             "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from loop_core.models import ReportState, ReportStatus
-from ui import caches, charts, entry, paths
+from ui import caches, charts, entry, filters, paths
 from ui.formatting import WINDOWS, code_span, percent
 from ui.views import reports as view
 from ui.views.evidence import COVERAGE_HELP, stores_text
@@ -76,6 +76,35 @@ def _render_done(status: ReportStatus) -> None:
         mime="text/csv", type="primary", icon=":material/download:", on_click="ignore",
         key="reports_download",
     )
+    _render_extended(status)
+
+
+def _render_extended(status: ReportStatus) -> None:
+    why_not, writing = caches.extended_csv_state(status.report_id)
+    if why_not is None:
+        st.download_button(
+            "Download extended CSV", data=partial(caches.report_csv, status.report_id, True),
+            file_name=view.report_file_name(status, extended=True),
+            mime="text/csv", icon=":material/download:", on_click="ignore",
+            key="reports_download_extended",
+            help="The same columns first, then name, region, brand, uptime % against the "
+                 "target, estimated lost revenue (from the given hourly rate) and the change "
+                 "against the week before.",
+        )
+    elif writing:
+        _wait_for_extended(status.report_id)
+    else:
+        st.caption(why_not)
+
+
+@st.fragment(run_every=POLL_EVERY_S)
+def _wait_for_extended(report_id: str) -> None:
+    # The job writes the extended twin just after the report completes: once it is there,
+    # the whole page runs again and offers its button.
+    why_not, _ = caches.extended_csv_state(report_id)
+    if why_not is None:
+        st.rerun()
+    st.caption(why_not)
 
 
 def _render_running(report_id: str) -> None:
@@ -97,18 +126,21 @@ def _render_running(report_id: str) -> None:
 
 def _render_preview(csv_path: Path, as_of: datetime | None) -> None:
     st.subheader("Preview")
+    chosen = filters.store_filter("reports")
     f1, f2 = st.columns([2, 1])
-    contains = f1.text_input("Store id contains", key="reports_filter_id",
-                             placeholder="e.g. 8419…")
+    contains = f1.text_input("Store id or name contains", key="reports_filter_id",
+                             placeholder="e.g. 8419… or Austin")
     min_down = f2.number_input("Min. downtime last week (h)", min_value=0.0, value=0.0,
                                step=1.0, key="reports_filter_down")
-    preview = caches.report_preview(csv_path, contains, float(min_down))
+    preview = caches.report_preview(csv_path, contains, float(min_down), chosen)
+    st.caption("The figures, the table and the Most downtime list all count the stores the "
+               "filters keep.")
     m = st.columns(5)
     for col, window in zip(m[:3], WINDOWS, strict=True):
         col.metric(f"Uptime, last {window}", percent(preview.uptime_pct[window]),
-                   help=f"The fleet's: the share of all stores' business time in the last "
-                        f"{window} that was up.")
-    m[3].metric("Stores in report", f"{preview.total_rows:,}")
+                   help="Share of the shown stores' business time that was up.")
+    m[3].metric("Stores shown", f"{len(preview.rows):,}",
+                help=f"Of {preview.total_rows:,} stores in the report.")
     m[4].metric("Stores with all zeros", f"{preview.stores_all_zero:,}",
                 help="All last-week figures are 0: closed all week, or no poll inside "
                      "its business hours (so no known status).")
@@ -128,6 +160,7 @@ def _render_preview(csv_path: Path, as_of: datetime | None) -> None:
         # the list, and the uptime hours (business time minus downtime) scroll in after.
         preview_columns = {
             "store_id": st.column_config.TextColumn("Store id", width=150, pinned=True),
+            "name": st.column_config.TextColumn("Name", width=140),
             "uptime_pct_week": st.column_config.ProgressColumn(
                 "Up, week", min_value=0, max_value=100, format="%.1f%%", width=90,
                 color=charts.UP, help="Uptime last week, % of business time."),
@@ -165,8 +198,12 @@ def _render_preview(csv_path: Path, as_of: datetime | None) -> None:
         st.caption(view.most_downtime_caption(preview))
         for row in preview.most_downtime.itertuples(index=False):
             low = " · ⚠ low coverage" if str(row.store_id) in evidence.low_ids else ""
+            # A name is the stores feed's text: a code span shows it as written. The id
+            # stays in the tooltip: both would wrap over three lines in this column.
             st.page_link(paths.PAGE_STORE,
-                         label=f"{code_span(row.store_id)} · {row.downtime_last_week:.1f} h{low}",
+                         label=f"{code_span(row.name or row.store_id)} · "
+                               f"{row.downtime_last_week:.1f} h{low}",
+                         help=f"Store {code_span(row.store_id)}",
                          query_params={"store_id": str(row.store_id)},
                          icon=":material/store:")
 

@@ -25,26 +25,31 @@ def _choose(store_id: str) -> None:
     st.session_state["store_id"] = store_id
 
 
+names = caches.store_names()
+# Buttons per row: a name beside its id needs a wider button than an id alone.
+per_row = 2 if names else 5
 store_id = st.text_input("Store id", key="store_id", bind="query-params",
-                         placeholder="Type or paste a store id (or part of one)").strip()
-matches = view.find_stores(report, store_id) if store_id else []
+                         placeholder="Type or paste a store id (or part of one), or a name"
+                         ).strip()
+matches = view.find_stores(report, store_id, names=names) if store_id else []
 if store_id and store_id not in matches:
     if not matches:
-        st.warning(f"No polled store id contains {code_span(store_id)}.",
+        st.warning(f"No polled store's id or name contains {code_span(store_id)}.",
                    icon=":material/search_off:")
     else:
         st.caption("Matching stores:")
-        cols = st.columns(5)
+        cols = st.columns(per_row)
         for i, match in enumerate(matches[:10]):
-            cols[i % 5].button(code_span(match), key=f"store_match_{match}", on_click=_choose,
-                               args=(match,))
+            cols[i % per_row].button(view.store_label(match, names), key=f"store_match_{match}",
+                               on_click=_choose, args=(match,))
     st.stop()
 if not store_id:
     st.caption("Or start from one of the stores with the most downtime last week:")
     worst = caches.fleet_overview().worst.head(10)
-    cols = st.columns(5)
+    cols = st.columns(per_row)
     for i, row in enumerate(worst.itertuples(index=False)):
-        cols[i % 5].button(code_span(row.store_id), key=f"store_pick_{row.store_id}",
+        cols[i % per_row].button(view.store_label(str(row.store_id), names),
+                           key=f"store_pick_{row.store_id}",
                            help=f"{row.downtime_last_week:.1f} h down last week",
                            on_click=_choose, args=(str(row.store_id),))
     st.stop()
@@ -102,7 +107,7 @@ if now_status is not None and badge is not None:
 incident_bars = caches.store_incidents(store_id, start, end, tl.timezone, tl.end)
 
 # ---------------------------------------------------------------- header: zone, figures
-store_name = caches.store_names().get(store_id)
+store_name = names.get(store_id)
 if store_name:
     st.text(store_name)  # the stores feed's text: shown as text, never markdown
 if tl.timezone_defaulted:
@@ -167,7 +172,8 @@ else:
 
 # ---------------------------------------------------------------- charts
 st.subheader("Timeline")
-st.plotly_chart(charts.store_timeline(store, local=local, incidents=incident_bars),
+st.plotly_chart(charts.store_timeline(store, local=local, incidents=incident_bars,
+                                      store=view.store_hover_label(store_id, names)),
                 key="store_timeline")
 st.caption("Shaded: business hours (amber where special hours give them; a special date's "
            "whole day is tinted, grey when closed). Bars: the status every business instant "

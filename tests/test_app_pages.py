@@ -120,12 +120,15 @@ def test_generate_shows_the_report_id_at_once_and_complete_after_a_rerun(
     report_id = report_id[0] if isinstance(report_id, list) else report_id
     assert report_id in _texts(at)
     deadline = time.monotonic() + TIMEOUT_S
-    while not at.get("download_button") and time.monotonic() < deadline:
+    # Until both downloads are there: the extended twin is written just after Complete.
+    while len(at.get("download_button")) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
         at.run()
     _assert_clean(at)
     assert any("Complete" in s.value for s in at.success)
-    assert len(at.get("download_button")) == 1
+    # The report and its extended twin (#14).
+    assert [b.key for b in at.get("download_button")] == ["reports_download",
+                                                        "reports_download_extended"]
 
 
 def test_a_report_id_link_opens_that_reports_status_download_and_preview(
@@ -136,7 +139,9 @@ def test_a_report_id_link_opens_that_reports_status_download_and_preview(
     _assert_clean(at)
     assert report_id in _texts(at)
     assert "2024-10-14 09:00:00" in _texts(at)
-    assert len(at.get("download_button")) == 1
+    # The report and its extended twin (#14).
+    assert [b.key for b in at.get("download_button")] == ["reports_download",
+                                                        "reports_download_extended"]
     preview = at.dataframe[0].value
     assert len(preview) == 200
     at.text_input(key="reports_filter_id").input(str(preview["store_id"].iloc[0])).run()

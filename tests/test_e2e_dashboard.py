@@ -229,7 +229,7 @@ def test_text_from_the_data_is_shown_as_text_on_every_page(tmp_path: Path) -> No
                 zoned = check(f"/store?store_id={zone_store}", "Timeline")
                 assert f"[z]({base}/zone)" in zoned  # the invalid zone, verbatim
                 missing = check("/store?store_id=**x**%20[l](https://evil.example)",
-                                "No polled store id")
+                                "No polled store's id or name")
                 assert "**x** [l](https://evil.example)" in missing
 
                 # The preview's link opens the real id, not the CSV's guarded '=HYPERLINK.
@@ -332,7 +332,7 @@ def test_the_demo_feed_catches_up_a_store_goes_offline_on_now_and_the_alert_reac
             try:
                 page.goto(f"{url}/now")
                 page.get_by_text("Offline while open").first.wait_for()
-                page.get_by_label("Store id contains").fill(store.store_id)
+                page.get_by_label("Store id or name contains").fill(store.store_id)
                 page.keyboard.press("Enter")
                 # The triage table (the first grid; its cells are in the accessible DOM)
                 # now holds just that store.

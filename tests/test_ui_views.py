@@ -213,7 +213,7 @@ def test_finding_stores_puts_prefix_matches_first(report: ReportResult) -> None:
     assert store_view.find_stores(report, "   ") == []
 
 
-def test_the_report_preview_filters_but_summarises_the_whole_report(
+def test_the_report_preview_filters_and_its_figures_follow_the_filter(
     report: ReportResult,
 ) -> None:
     everything = reports_view.report_preview(report.csv)
@@ -222,7 +222,9 @@ def test_the_report_preview_filters_but_summarises_the_whole_report(
     some_id = str(report.rows["store_id"].iloc[0])
     one = reports_view.report_preview(report.csv, contains=some_id)
     assert some_id in one.rows["store_id"].tolist()
-    assert one.uptime_pct == everything.uptime_pct
+    # #16 defect 4: the figures are those of the stores shown, not of the whole report.
+    assert one.uptime_pct == fleet_view.fleet_uptime_pct(one.rows)
+    assert one.total_rows == len(report.rows)
     heavy = reports_view.report_preview(report.csv, min_downtime_week_h=10)
     assert (heavy.rows["downtime_last_week"] >= 10).all()
 

@@ -23,15 +23,26 @@ from streamlit import config as st_config
 
 from loop_core import alerts as alerts_module
 from loop_core import archive as archive_module
-from loop_core import audit, daily, db, freshness, jobs, loadlog, special, stores, timeline
+from loop_core import (
+    audit,
+    context,
+    daily,
+    db,
+    freshness,
+    jobs,
+    loadlog,
+    special,
+    stores,
+    timeline,
+)
 from loop_core import digest as digest_module
 from loop_core import evidence as evidence_module
 from loop_core import incidents as incidents_module
 from loop_core import status as status_module
 from loop_core.config import ReportsConfig
-from loop_core.errors import NoDataError, SyncError
+from loop_core.errors import NoDataError, ReportUnavailableError, SyncError
 from loop_core.incidents import Incident
-from loop_core.models import Feed, ReportResult, ReportStatus
+from loop_core.models import Feed, ReportResult, ReportState, ReportStatus
 from loop_core.report import compute_report, resolve_as_of
 from loop_core.status import StoreStatus
 from loop_core.sync import SyncResult, SyncScheduler, last_syncs
@@ -39,9 +50,11 @@ from ui import lifecycle
 from ui.access import Action, require
 from ui.entry import guard
 from ui.views import alerts as alerts_view
+from ui.views import context as context_view
 from ui.views import data as data_view
 from ui.views import evidence as evidence_view
 from ui.views import fleet as fleet_view
+from ui.views import groups as groups_view
 from ui.views import incidents as incidents_view
 from ui.views import now as now_view_model
 from ui.views import reports as reports_view
@@ -50,6 +63,7 @@ from ui.views import store as store_view_model
 
 LOGGER = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
+NO_FILTER = groups_view.StoreFilter()  # every store
 WARM_THREAD = "loop-warm-caches"
 
 
@@ -110,27 +124,35 @@ def current_report(as_of: datetime | None = None) -> ReportResult:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _overview(path: str, version: int, as_of: datetime | None) -> fleet_view.FleetOverview:
+def _overview(path: str, version: int, as_of: datetime | None,
+              chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetOverview:
     return fleet_view.fleet_overview(_report(path, version, as_of),
-                                     names=_store_names(path, version))
+                                     names=_store_names(path, version),
+                                     store_ids=_chosen_ids(path, version, chosen))
 
 
-def fleet_overview(as_of: datetime | None = None) -> fleet_view.FleetOverview:
-    """Fleet KPIs, weekly uptime distribution and worst stores (cached)."""
+def fleet_overview(as_of: datetime | None = None,
+                   chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetOverview:
+    """Fleet KPIs, weekly uptime distribution and worst stores, of the stores ``chosen``
+    keeps (cached)."""
     with guard("Could not compute the fleet overview"), st.spinner("Computing the report…"):
-        return _overview(_path(), data_version(), as_of)
+        return _overview(_path(), data_version(), as_of, chosen)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _downtime(path: str, version: int, as_of: datetime) -> fleet_view.FleetDowntime:
-    cells = timeline.downtime_by_local_hour(_con(path), as_of)
+def _downtime(path: str, version: int, as_of: datetime,
+              chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetDowntime:
+    cells = timeline.downtime_by_local_hour(_con(path), as_of,
+                                            store_ids=_chosen_ids(path, version, chosen))
     return fleet_view.fleet_downtime(cells, as_of)
 
 
-def fleet_downtime(as_of: datetime) -> fleet_view.FleetDowntime:
-    """Fleet downtime by local hour of week and per day before ``as_of`` (cached)."""
+def fleet_downtime(as_of: datetime,
+                   chosen: groups_view.StoreFilter = NO_FILTER) -> fleet_view.FleetDowntime:
+    """Downtime by local hour of week and per day before ``as_of``, of the stores ``chosen``
+    keeps (cached)."""
     with guard("Could not compute downtime by hour"), st.spinner("Computing downtime by hour…"):
-        return _downtime(_path(), data_version(), as_of)
+        return _downtime(_path(), data_version(), as_of, chosen)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
@@ -185,16 +207,20 @@ def store_view(
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
-def _preview(csv_path: str, contains: str, min_down: float) -> reports_view.ReportPreview:
-    # Keyed by the file's path: a report's file never changes once written.
+def _preview(csv_path: str, contains: str, min_down: float, path: str, version: int,
+             chosen: groups_view.StoreFilter) -> reports_view.ReportPreview:
+    # A report's file never changes once written; names and groups follow the data version.
     text = Path(csv_path).read_text(encoding="utf-8")
-    return reports_view.report_preview(text, contains, min_down)
+    return reports_view.report_preview(text, contains, min_down,
+                                       names=_store_names(path, version),
+                                       store_ids=_chosen_ids(path, version, chosen))
 
 
-def report_preview(csv_path: Path, contains: str, min_down: float) -> reports_view.ReportPreview:
-    """A report's rows filtered for display, and its summary (cached per file and filter)."""
+def report_preview(csv_path: Path, contains: str, min_down: float,
+                   chosen: groups_view.StoreFilter = NO_FILTER) -> reports_view.ReportPreview:
+    """A report's rows filtered for display, and their summary (cached per file and filter)."""
     with guard("Could not read the report"):
-        return _preview(str(csv_path), contains, min_down)
+        return _preview(str(csv_path), contains, min_down, _path(), data_version(), chosen)
 
 
 # ---------------------------------------------------------------- uncached, read each run
@@ -211,10 +237,27 @@ def report_retention() -> ReportsConfig:
     return services().settings.reports
 
 
-def report_csv(report_id: str) -> bytes:
-    """A Complete report's CSV read from its file, for the download button (which calls
-    it only when clicked). Raises if it expired meanwhile: the button shows the error."""
-    return jobs.report_csv(con(), report_id)
+def report_csv(report_id: str, extended: bool = False) -> bytes:
+    """A Complete report's CSV (``extended``: its extended twin) read from its file, for the
+    download buttons (which call it only when clicked). Raises if it expired meanwhile:
+    the button shows the error."""
+    return jobs.report_csv(con(), report_id, extended=extended)
+
+
+def extended_csv_state(report_id: str) -> tuple[str | None, bool]:
+    """(None, False) when a Complete report's extended twin can be downloaded, else why
+    not and whether it is still being written (the job writes it just after the report
+    completes; an older report never had one)."""
+    try:
+        status, opened = jobs.open_report(con(), report_id, extended=True)
+    except ReportUnavailableError as exc:
+        return str(exc), False
+    if opened is not None:
+        opened.file.close()
+        return None, False
+    if status.status is ReportState.RUNNING:
+        return "The extended CSV is being written: about as long again as the report.", True
+    return f"No extended CSV: the report is {status.status}.", False
 
 
 def trigger_report(as_of: datetime | None) -> str:
@@ -321,16 +364,19 @@ _warmed: set[tuple[str, int]] = set()
 _warmed_lock = threading.Lock()
 
 
-def _warm(path: str, version: int) -> None:
+def _warm(path: str, version: int, target: float) -> None:
     try:
         report = _report(path, version, None)
         _overview(path, version, None)
         _downtime(path, version, report.as_of)
         _quality(path, version)
         _evidence(path, version, report.as_of)  # the key the Fleet page and previews use
-        _now_view(path, version, "")
-        _incidents_view(path, version)
+        _now_view(path, version, "", NO_FILTER)
+        _incidents_view(path, version, NO_FILTER)
         _status_page(path, version, "store", "", 1)
+        _fleet_context(path, version, target, NO_FILTER)
+        _rollup(path, version, target, NO_FILTER, "region")
+        _trend(path, version, NO_FILTER)
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -352,7 +398,8 @@ def warm(running: lifecycle.Services) -> None:
         if (path, version) in _warmed or freshness.freshness(running.con).latest_poll is None:
             return
         _warmed.add((path, version))
-    threading.Thread(target=_warm, args=(path, version), name=WARM_THREAD, daemon=True).start()
+    threading.Thread(target=_warm, name=WARM_THREAD, daemon=True,
+                     args=(path, version, running.settings.targets.default_uptime_pct)).start()
 
 
 def warm_current() -> None:
@@ -380,16 +427,20 @@ def _week_incidents(path: str, version: int) -> list[Incident]:
 # The shaped views are cached too: shaping 14,000 statuses or a week's incidents in pandas
 # took most of a warm rerun of these pages (docs/PERFORMANCE.md).
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _now_view(path: str, version: int, contains: str) -> now_view_model.NowView:
+def _now_view(path: str, version: int, contains: str,
+              chosen: groups_view.StoreFilter) -> now_view_model.NowView:
     at, rows = _status(path, version)
     return now_view_model.now_view(rows, _week_incidents(path, version), at, contains,
-                                   names=_store_names(path, version))
+                                   names=_store_names(path, version),
+                                   store_ids=_chosen_ids(path, version, chosen))
 
 
-def now_view(contains: str = "") -> now_view_model.NowView:
-    """Every store's status now (the latest poll), shaped for the Now page (cached)."""
+def now_view(contains: str = "",
+             chosen: groups_view.StoreFilter = NO_FILTER) -> now_view_model.NowView:
+    """Every store's status now (the latest poll) of the stores ``chosen`` keeps, shaped for
+    the Now page (cached)."""
     with guard("Could not compute the status"), st.spinner("Checking every store…"):
-        return _now_view(_path(), data_version(), contains)
+        return _now_view(_path(), data_version(), contains, chosen)
 
 
 def store_status(store_id: str) -> StoreStatus | None:
@@ -414,15 +465,18 @@ def store_incidents(store_id: str, start: datetime | None, end: datetime | None,
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=8)
-def _incidents_view(path: str, version: int) -> incidents_view.IncidentsView:
-    found = _week_incidents(path, version)
-    return incidents_view.incidents_view(found, incidents_module.incidents_csv(found))
+def _incidents_view(path: str, version: int,
+                    chosen: groups_view.StoreFilter) -> incidents_view.IncidentsView:
+    return incidents_view.incidents_view(_week_incidents(path, version),
+                                         names=_store_names(path, version),
+                                         store_ids=_chosen_ids(path, version, chosen))
 
 
-def fleet_incidents() -> incidents_view.IncidentsView:
-    """The fleet's incidents of the week before now, and their CSV (cached)."""
+def fleet_incidents(chosen: groups_view.StoreFilter = NO_FILTER) -> incidents_view.IncidentsView:
+    """The incidents of the week before now of the stores ``chosen`` keeps, and their CSV
+    (cached)."""
     with guard("Could not list the incidents"), st.spinner("Listing incidents…"):
-        return _incidents_view(_path(), data_version())
+        return _incidents_view(_path(), data_version(), chosen)
 
 
 # ---------------------------------------------------------------- alerts
@@ -556,3 +610,102 @@ def status_page(grouping: str, contains: str, page: int) -> status_view.StatusPa
     with guard("Could not compute the status page"), \
             st.spinner(f"Computing the last {status_view.DAYS} days…"):
         return _status_page(_path(), data_version(), grouping, contains, page)
+
+
+# ---------------------------------------------------------------- store groups (filters)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _store_groups(path: str, version: int) -> pd.DataFrame:
+    return stores.store_groups(_con(path))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
+def _chosen_ids(path: str, version: int,
+                chosen: groups_view.StoreFilter) -> frozenset[str] | None:
+    return groups_view.matching_ids(_store_groups(path, version), chosen)
+
+
+def store_filter_options() -> dict[str, list[str]]:
+    """The region, brand and timezone values the filter offers (cached per data version)."""
+    with guard("Could not read the store groups"):
+        return groups_view.filter_options(_store_groups(_path(), data_version()))
+
+
+def filtered_store_count(chosen: groups_view.StoreFilter) -> tuple[int, int]:
+    """(stores ``chosen`` keeps, known stores), for the filter's caption."""
+    with guard("Could not read the store groups"):
+        path, version = _path(), data_version()
+        kept = _chosen_ids(path, version, chosen)
+        total = len(_store_groups(path, version))
+        return (total if kept is None else len(kept)), total
+
+
+# ---------------------------------------------------------------- store context (Fleet)
+
+
+def _target() -> float:
+    return services().settings.targets.default_uptime_pct
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
+def _context(path: str, version: int, target: float) -> pd.DataFrame:
+    return context.store_context(_con(path), _report(path, version, None).as_of,
+                                 default_target_pct=target)
+
+
+def _chosen_context(path: str, version: int, target: float,
+                    chosen: groups_view.StoreFilter) -> pd.DataFrame:
+    return context_view.only(_context(path, version, target),
+                             _chosen_ids(path, version, chosen))
+
+
+def _offline_ids(path: str, version: int) -> set[str]:
+    _, rows = _status(path, version)
+    return {r.store_id for r in rows if r.status is status_module.StoreState.OFFLINE}
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _fleet_context(path: str, version: int, target: float,
+                   chosen: groups_view.StoreFilter) -> context_view.FleetContext:
+    return context_view.fleet_context(_chosen_context(path, version, target, chosen))
+
+
+def fleet_context(chosen: groups_view.StoreFilter = NO_FILTER) -> context_view.FleetContext:
+    """Money, targets, budget and week over week of the stores ``chosen`` keeps (cached)."""
+    with guard("Could not compute the store context"), st.spinner("Comparing with last week…"):
+        return _fleet_context(_path(), data_version(), _target(), chosen)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=32)
+def _rollup(path: str, version: int, target: float, chosen: groups_view.StoreFilter,
+            by: str) -> pd.DataFrame:
+    return context_view.rollup_table(_chosen_context(path, version, target, chosen), by,
+                                     _offline_ids(path, version))
+
+
+def group_rollup(by: str, chosen: groups_view.StoreFilter = NO_FILTER) -> pd.DataFrame:
+    """One row per ``by`` group of the stores ``chosen`` keeps (cached)."""
+    with guard("Could not compute the groups"), st.spinner("Adding up the groups…"):
+        return _rollup(_path(), data_version(), _target(), chosen, by)
+
+
+def group_rollup_csv(table: pd.DataFrame) -> Callable[[], str]:
+    """What the rollup's download button calls: the table as CSV text, group names
+    spreadsheet-safe."""
+    running = con()
+    return lambda: context_view.rollup_csv(table,
+                                           lambda cells: stores.spreadsheet_safe(running, cells))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
+def _trend(path: str, version: int, chosen: groups_view.StoreFilter) -> pd.DataFrame:
+    trend = context.weekly_trend(_con(path), 8, _report(path, version, None).as_of,
+                                 store_ids=_chosen_ids(path, version, chosen))
+    return context_view.weekly_trend(trend)
+
+
+def weekly_trend(chosen: groups_view.StoreFilter = NO_FILTER) -> pd.DataFrame:
+    """Weekly uptime % of the last 8 weeks the stored history covers (cached)."""
+    with guard("Could not compute the weekly trend"), st.spinner("Measuring 8 weeks…"):
+        return _trend(_path(), data_version(), chosen)

@@ -95,7 +95,7 @@ def daily_trend(per_day: pd.DataFrame) -> go.Figure:
         customdata=per_day[["up_h", "down_h"]].round(0).to_numpy(),
         hovertemplate="%{x|%a %Y-%m-%d} (store-local)<br>uptime %{y:.2f}%"
                       "<br>%{customdata[0]:,.0f} h up, %{customdata[1]:,.0f} h down "
-                      "(all stores)<extra></extra>",
+                      "(the stores counted)<extra></extra>",
         name="fleet uptime",
     ))
     low = float(per_day["uptime_pct"].min()) if len(per_day) else 0.0
@@ -120,11 +120,14 @@ def _times(frame: pd.DataFrame, stem: str, local: bool) -> pd.Series:
 
 
 def store_timeline(
-    view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None
+    view: StoreView, *, local: bool, incidents: pd.DataFrame | None = None, store: str = ""
 ) -> go.Figure:
     """Business hours shaded, interpolated up/down spans, the polls as markers (on long
     ranges only those ``ui.views.store.poll_markers`` keeps), and the store's incidents
-    (``ui.views.store.store_incidents``) on a row of their own."""
+    (``ui.views.store.store_incidents``) on a row of their own. ``store`` (HTML-escaped,
+    ``ui.views.store.store_hover_label``) heads every hover label."""
+    # A trace's meta goes into its hover text as a value: never read as a template.
+    head = "%{meta}<br>" if store else ""
     zone = view.timeline.timezone
     where = f"store-local, {zone}" if local else "UTC"
     # Shapes and traces are collected first and handed to plotly once: add_vrect and
@@ -181,7 +184,8 @@ def store_timeline(
             "customdata": list(zip(part["start_utc"].dt.strftime("%Y-%m-%d %H:%M"),
                                    part["end_utc"].dt.strftime("%Y-%m-%d %H:%M"),
                                    part["minutes"], strict=True)),
-            "hovertemplate": name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
+            "meta": store,
+            "hovertemplate": head + name + "<br>%{base|%a %d %b %H:%M} → (" + where + ")"
                              "<br>UTC %{customdata[0]} → %{customdata[1]}"
                              "<br>%{customdata[2]} min<extra></extra>",
         })
@@ -201,7 +205,8 @@ def store_timeline(
                            "symbol": "circle" if status == "active" else "x",
                            "line": {"color": color, "width": 2}},
                 "customdata": part["timestamp_utc"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                "hovertemplate": label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
+                "meta": store,
+                "hovertemplate": head + label + "<br>%{x|%a %d %b %H:%M:%S} (" + where + ")"
                                  "<br>UTC %{customdata}<extra></extra>",
             })
     if incidents is not None and not incidents.empty:
@@ -212,7 +217,8 @@ def store_timeline(
             "y": ["Incidents"] * len(incidents),
             "marker": {"color": "rgba(214, 69, 69, 0.25)", "line": {"color": DOWN, "width": 2}},
             "customdata": list(zip(incidents["minutes"], incidents["state"], strict=True)),
-            "hovertemplate": "Incident (%{customdata[1]})<br>%{base|%a %d %b %H:%M} → ("
+            "meta": store,
+            "hovertemplate": head + "Incident (%{customdata[1]})<br>%{base|%a %d %b %H:%M} → ("
                              + where + ")<br>%{customdata[0]:.1f} min in business hours"
                              "<extra></extra>",
         })
@@ -319,3 +325,27 @@ def status_days(page: status_view.StatusPage) -> go.Figure:
 
 def _status_height(page: status_view.StatusPage) -> int:
     return 140 + STATUS_ROW_PX * max(1, len(page.rows))
+
+
+def weekly_trend(trend: pd.DataFrame) -> go.Figure:
+    """Uptime % of each of the last weeks (``ui.views.context.weekly_trend``), oldest first;
+    a week the stored history covers only in part is drawn paler."""
+    fig = go.Figure(go.Bar(
+        x=trend["label"],
+        y=trend["uptime_pct"],
+        marker={"color": [UP if full else "rgba(46, 158, 91, 0.45)"
+                          for full in trend["full_week"]]},
+        text=[f"{v:.1f}%" for v in trend["uptime_pct"]],
+        textposition="outside",
+        customdata=list(zip(trend["business_h"].round(0),
+                            ["whole week" if f else "part of the week in the history"
+                             for f in trend["full_week"]], strict=True)),
+        hovertemplate="%{x} (UTC)<br>uptime %{y:.2f}%<br>%{customdata[0]:,.0f} h of "
+                      "business time, %{customdata[1]}<extra></extra>",
+        name="weekly uptime",
+    ))
+    low = float(trend["uptime_pct"].min()) if len(trend) else 0.0
+    fig.update_yaxes(title="Uptime (% of business time)", ticksuffix="%",
+                     range=[max(0.0, low - 5), 101])
+    fig.update_xaxes(title="Week ending at the as-of (UTC), then 7, 14, … days before")
+    return _layout(fig, height=320)

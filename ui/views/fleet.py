@@ -3,7 +3,7 @@ by store-local hour, all derived from the engine's report and spans (so they agr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,10 +55,17 @@ def weekly_uptime_pct(rows: pd.DataFrame) -> pd.Series:
 
 
 def fleet_overview(result: ReportResult, top: int = 15,
-                   names: Mapping[str, str] | None = None) -> FleetOverview:
+                   names: Mapping[str, str] | None = None,
+                   store_ids: Collection[str] | None = None) -> FleetOverview:
     """KPIs, the weekly uptime distribution and the ``top`` stores with most downtime
-    (with their ``names``, id -> name from the stores feed; '' without one)."""
-    rows = result.rows.assign(uptime_pct_week=weekly_uptime_pct(result.rows))
+    (with their ``names``, id -> name from the stores feed; '' without one), over the
+    report's stores or only ``store_ids`` (the page's filter)."""
+    rows = result.rows
+    unobserved: Collection[str] = result.unobserved_store_ids
+    if store_ids is not None:
+        rows = rows[rows["store_id"].isin(list(store_ids))].reset_index(drop=True)
+        unobserved = set(unobserved) & set(store_ids)
+    rows = rows.assign(uptime_pct_week=weekly_uptime_pct(rows))
     weekly = rows.loc[rows["uptime_pct_week"].notna(), ["store_id", "uptime_pct_week"]]
     down = (
         rows[rows["downtime_last_week"] > 0]
@@ -72,7 +79,7 @@ def fleet_overview(result: ReportResult, top: int = 15,
     return FleetOverview(
         as_of=result.as_of,
         stores=len(rows),
-        stores_without_data=result.stores_without_observations,
+        stores_without_data=len(unobserved),
         uptime_pct=fleet_uptime_pct(rows),
         weekly_uptime=weekly.reset_index(drop=True),
         uptime_bins=uptime_bins(weekly["uptime_pct_week"]),

@@ -3,7 +3,7 @@ and the stores whose status is unknown, from the engine's status and incidents."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -13,10 +13,11 @@ import pandas as pd
 from loop_core.incidents import Incident
 from loop_core.status import StoreState, StoreStatus
 from ui.formatting import format_lag
+from ui.views.groups import name_matches
 
 TRIAGE_COLUMNS = ["store_id", "name", "link", "downtime_min", "since_local", "since_utc",
                   "poll_age", "closes_local", "zone"]
-UNKNOWN_COLUMNS = ["store_id", "why", "latest_observation_utc", "link"]
+UNKNOWN_COLUMNS = ["store_id", "name", "link", "why", "latest_observation_utc"]
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,22 @@ def _why_unknown(row: StoreStatus, at: datetime) -> str:
 
 
 def now_view(rows: list[StoreStatus], ongoing: list[Incident], at: datetime,
-             contains: str = "", names: Mapping[str, str] | None = None) -> NowView:
+             contains: str = "", names: Mapping[str, str] | None = None,
+             store_ids: Collection[str] | None = None) -> NowView:
     """Shape the engine's status rows (and its incidents, for the downtime so far) for the
-    page; ``contains`` filters the lists by store id (case-insensitive); ``names`` (id ->
-    name, from the stores feed) fills the triage list's name column ('' without one)."""
+    page; ``store_ids`` (the page's group filter) keeps only those stores, counts included;
+    ``contains`` filters the lists by store id or name (case-insensitive); ``names`` (id ->
+    name, from the stores feed) fills the name columns ('' without one)."""
     names = names or {}
+    if store_ids is not None:
+        kept = set(store_ids)
+        rows = [r for r in rows if r.store_id in kept]
     counts = dict.fromkeys(StoreState, 0)
     for row in rows:
         counts[row.status] += 1
     down_so_far = {i.store_id: i.downtime_us for i in ongoing if i.ended_at is None}
-    needle = contains.strip().lower()
-    shown = [r for r in rows if needle in r.store_id.lower()]
+    found = name_matches([r.store_id for r in rows], names, contains)
+    shown = [r for r in rows if r.store_id in found]
     offline = pd.DataFrame(
         [
             {
@@ -82,6 +88,7 @@ def now_view(rows: list[StoreStatus], ongoing: list[Incident], at: datetime,
         [
             {
                 "store_id": r.store_id,
+                "name": names.get(r.store_id, ""),
                 "why": _why_unknown(r, at),
                 "latest_observation_utc": r.latest_observation,
                 "link": store_link(r.store_id),

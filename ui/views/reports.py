@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import statistics
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -15,6 +16,7 @@ from loop_core.config import ReportsConfig
 from loop_core.models import ReportState, ReportStatus
 from loop_core.report import unguarded_id
 from ui.views.fleet import fleet_uptime_pct, weekly_uptime_pct
+from ui.views.groups import name_matches
 
 DEFAULT_EXPECTED_S = 3.0
 HISTORY_COLUMNS = ["report_id", "created_at", "as_of", "status", "source", "stores",
@@ -82,49 +84,58 @@ def expired_message(status: ReportStatus, keep: ReportsConfig) -> str:
     )
 
 
-def report_file_name(status: ReportStatus) -> str:
-    """``store-uptime-report_as-of_2024-10-14T115745Z.csv``: the as-of, safe on any OS."""
+def report_file_name(status: ReportStatus, extended: bool = False) -> str:
+    """``store-uptime-report_as-of_2024-10-14T115745Z.csv``: the as-of, safe on any OS
+    (``…_extended.csv`` for the extended twin)."""
     when = status.as_of or status.as_of_requested or status.created_at
-    return f"store-uptime-report_as-of_{when:%Y-%m-%dT%H%M%SZ}.csv"
+    tail = "_extended" if extended else ""
+    return f"store-uptime-report_as-of_{when:%Y-%m-%dT%H%M%SZ}{tail}.csv"
 
 
 @dataclass(frozen=True)
 class ReportPreview:
-    """One report's rows (filtered for display) and its fleet summary (unfiltered)."""
+    """One report's rows after the filters, and their summary: the figures and the list
+    follow the filters (#16: a filtered preview must not show fleet-wide figures)."""
 
-    rows: pd.DataFrame  # SPEC columns plus uptime_pct_week, after the filters
-    total_rows: int
-    uptime_pct: dict[str, float | None]  # window -> % of business time up, whole report
-    stores_all_zero: int  # stores with no business time or no observations in the week
-    most_downtime: pd.DataFrame  # the 10 stores with the most downtime last week
-    stores_with_downtime: int  # how many stores had any downtime last week (whole report)
+    rows: pd.DataFrame  # store_id, name, SPEC figures, uptime_pct_week, after the filters
+    total_rows: int  # the whole report
+    uptime_pct: dict[str, float | None]  # window -> % of business time up, rows shown
+    stores_all_zero: int  # shown stores with no business time or no observations in the week
+    most_downtime: pd.DataFrame  # the 10 shown stores with the most downtime last week
+    stores_with_downtime: int  # how many shown stores had any downtime last week
 
 
 def report_preview(
-    csv_text: str, contains: str = "", min_downtime_week_h: float = 0.0
+    csv_text: str, contains: str = "", min_downtime_week_h: float = 0.0,
+    names: Mapping[str, str] | None = None, store_ids: Collection[str] | None = None,
 ) -> ReportPreview:
     """Parse a report CSV (ids kept as text, without the spreadsheet guard) and filter it
-    by store id and weekly downtime."""
+    by ``store_ids`` (the group filter; None keeps all), store id or name and weekly
+    downtime; ``names`` (id -> name, stores feed) fills the name column."""
     rows = pd.read_csv(io.StringIO(csv_text), dtype={"store_id": "string"},
                        keep_default_na=False)
     rows["store_id"] = rows["store_id"].map(unguarded_id).astype("string")
+    names = names or {}
+    rows.insert(1, "name", [names.get(str(s), "") for s in rows["store_id"]])
     rows["uptime_pct_week"] = weekly_uptime_pct(rows)
-    most = (rows.sort_values(["downtime_last_week", "store_id"], ascending=[False, True])
-            .head(10).loc[:, ["store_id", "downtime_last_week", "uptime_pct_week"]]
-            .reset_index(drop=True))
     shown = rows
-    needle = contains.strip()
-    if needle:
-        shown = shown[shown["store_id"].str.contains(needle, case=False, regex=False)]
+    if store_ids is not None:
+        shown = shown[shown["store_id"].isin(list(store_ids))]
+    if contains.strip():
+        found = name_matches([str(s) for s in shown["store_id"]], names, contains)
+        shown = shown[shown["store_id"].isin(list(found))]
     if min_downtime_week_h > 0:
         shown = shown[shown["downtime_last_week"] >= min_downtime_week_h]
+    most = (shown.sort_values(["downtime_last_week", "store_id"], ascending=[False, True])
+            .head(10).loc[:, ["store_id", "name", "downtime_last_week", "uptime_pct_week"]]
+            .reset_index(drop=True))
     return ReportPreview(
         rows=shown.reset_index(drop=True),
         total_rows=len(rows),
-        uptime_pct=fleet_uptime_pct(rows),
-        stores_all_zero=int(rows["uptime_pct_week"].isna().sum()),
+        uptime_pct=fleet_uptime_pct(shown),
+        stores_all_zero=int(shown["uptime_pct_week"].isna().sum()),
         most_downtime=most[most["downtime_last_week"] > 0].reset_index(drop=True),
-        stores_with_downtime=int((rows["downtime_last_week"] > 0).sum()),
+        stores_with_downtime=int((shown["downtime_last_week"] > 0).sum()),
     )
 
 

@@ -3,7 +3,8 @@ the charts (local and UTC times, uptime per local day, the weekly hours table)."
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import html
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from loop_core.models import ReportResult, StoreTimeline
 from loop_core.report import REPORT_FIGURES
 from loop_core.status import StoreStatus
 from loop_core.timeutil import parse_query_instant
-from ui.formatting import DAY_NAMES
+from ui.formatting import DAY_NAMES, code_span
 
 HOURS_COLUMNS = ["day", "local", "utc", "utc_offset"]
 SPECIAL_COLUMNS = ["date", "local", "utc", "when"]
@@ -29,8 +30,10 @@ CLOSED_SPECIAL = "closed (special)"
 FULL_POLLS_UP_TO = timedelta(days=2)
 
 
-def find_stores(result: ReportResult, text: str, limit: int = 20) -> list[str]:
-    """Store ids of the report containing ``text`` (case-insensitive), prefix matches first."""
+def find_stores(result: ReportResult, text: str, limit: int = 20,
+                names: Mapping[str, str] | None = None) -> list[str]:
+    """Store ids of the report whose id contains ``text`` (case-insensitive), prefix matches
+    first, then those whose name (``names``: id -> name, stores feed) contains it."""
     needle = text.strip().lower()
     if not needle:
         return []
@@ -39,6 +42,12 @@ def find_stores(result: ReportResult, text: str, limit: int = 20) -> list[str]:
     starts = hits[hits.str.lower().str.startswith(needle)]
     first = set(starts)
     ordered = list(starts) + [s for s in hits if s not in first]
+    if names:
+        seen = set(ordered)
+        named = sorted((name.lower(), s) for s, name in names.items()
+                       if needle in name.lower() and s not in seen)
+        in_report = set(ids)
+        ordered += [s for _, s in named if s in in_report]
     return ordered[:limit]
 
 
@@ -95,6 +104,19 @@ def local_dates_range(first: date, last: date, zone: str) -> tuple[datetime, dat
         return local.tz_convert("UTC").to_pydatetime()
 
     return midnight(first), midnight(last + timedelta(days=1))
+
+
+def store_label(store_id: str, names: Mapping[str, str]) -> str:
+    """A button's or link's label for a store: its name and its id as code spans (a label
+    is markdown; a code span shows the stores feed's text exactly as written)."""
+    name = names.get(store_id, "")
+    return (f"{code_span(name)} " if name else "") + code_span(store_id)
+
+
+def store_hover_label(store_id: str, names: Mapping[str, str]) -> str:
+    """``Store 123 · Pizza, Austin`` with HTML escaped: plotly reads hover text as HTML."""
+    name = names.get(store_id, "")
+    return html.escape(f"Store {store_id}" + (f" · {name}" if name else ""), quote=False)
 
 
 def store_figures(result: ReportResult, store_id: str) -> dict[str, float] | None:

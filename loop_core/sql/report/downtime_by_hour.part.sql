@@ -8,10 +8,23 @@
 -- No span is exploded into its hours: a span adds its partial first and last hours
 -- directly, and its whole hours in between through a difference array (+1 at its first
 -- whole hour, -1 after its last) whose running sum counts the spans covering each hour.
+-- The stores counted: every store (a NULL list), or those of the given ids (one list
+-- parameter: the dashboard's region/brand/timezone filter).
+chosen AS (
+    SELECT ?::VARCHAR[] AS ids
+),
+
+chosen_keys AS (
+    SELECT k.store_key, k.store_id
+    FROM stores AS k
+    WHERE (SELECT ids IS NULL FROM chosen)
+       OR k.store_id IN (SELECT unnest(ids) FROM chosen)
+),
+
 zoned_spans AS (
     SELECT s.is_active, s.start_us, s.end_us, coalesce(z.zone, 'America/Chicago') AS zone
     FROM spans AS s
-    INNER JOIN stores AS k USING (store_key)
+    INNER JOIN chosen_keys AS k USING (store_key)
     LEFT JOIN store_zone(NULL) AS z USING (store_id)
 ),
 
