@@ -79,9 +79,12 @@ def test_report_extended_writes_the_standard_columns_then_the_store_context(
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith(standard.stdout.splitlines()[0] + ",name,region,brand,")
     # mon: 1 h 44.5 min up of its 3 h, so 1 h 15.5 min down: 125.83 lost at 100 an hour,
-    # 58.06 % against its 90 % target, which allowed 0.3 h (0.96 h over budget).
+    # 58.06 % against its 90 % target, which allowed 0.3 h (0.96 h over budget). Its
+    # evidence is docs/RULES.md's example 1: 1, 2 and 2 observations used, the latest
+    # at 11:15 inactive, every window fully covered.
     assert lines[2] == ('mon,0.00,1.74,1.74,60.00,1.26,1.26,"Main St, 1",TX,,UTC,100.00,'
-                        "90.00,58.06,58.06,true,-0.96,125.83,125.83,,,,")
+                        "90.00,58.06,58.06,true,-0.96,125.83,125.83,,,,,"
+                        "1,2,2,2024-01-08T11:15:00Z,false,100.00,100.00,100.00")
 
 
 def test_report_with_a_bad_as_of_exits_two_with_a_message(tmp_path: Path) -> None:
