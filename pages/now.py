@@ -64,10 +64,11 @@ elif view.unknown.empty:
     st.caption("Every open store reported inside its business hours in the last 2 hours.")
 else:
     st.dataframe(view.unknown, hide_index=True, key="now_unknown", column_config={
-        "store_id": st.column_config.TextColumn("Store id"),
-        "name": st.column_config.TextColumn("Name"),
-        "why": st.column_config.TextColumn("Why", width="large"),
+        # Set widths: with the name column the grid ran 20 px past its box at 1280 px.
+        "store_id": st.column_config.TextColumn("Store id", width=160),
+        "name": st.column_config.TextColumn("Name", width=110),
+        "why": st.column_config.TextColumn("Why", width=290),
         "latest_observation_utc": st.column_config.DatetimeColumn(
-            "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
-        "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗"),
+            "Latest observation (UTC)", format="YYYY-MM-DD HH:mm", width=160),
+        "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width=75),
     })
