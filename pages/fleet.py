@@ -7,7 +7,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 from streamlit_autorefresh import st_autorefresh
 
 from ui import caches, charts, entry, filters, paths
-from ui.formatting import WINDOWS, compact_count, percent
+from ui.formatting import WINDOWS, compact_count, percent, visible_columns
 from ui.views.context import LOST_REVENUE_NOTE
 from ui.views.evidence import COVERAGE_HELP, stores_text
 from ui.views.groups import FILTER_KEYS, FILTER_LABELS
@@ -80,13 +80,15 @@ with worst_box:
     st.dataframe(
         overview.worst, hide_index=True, height=340, key="fleet_worst",
         on_select=_open_store, selection_mode="single-row",
-        column_order=list(worst_columns), column_config=worst_columns,
+        column_order=visible_columns(overview.worst, list(worst_columns)),
+        column_config=worst_columns,
     )
     if len(overview.with_downtime) > len(overview.worst):
         with st.expander(f"All {len(overview.with_downtime):,} stores with downtime last week"):
             st.caption("Click a column header to sort; the table's toolbar downloads it as CSV.")
             st.dataframe(overview.with_downtime, hide_index=True, key="fleet_all_down",
-                         column_order=list(worst_columns), column_config=worst_columns)
+                         column_order=visible_columns(overview.with_downtime, list(worst_columns)),
+                         column_config=worst_columns)
     low = caches.low_coverage(overview.as_of)
     if low.count:
         with st.expander(f"⚠ {stores_text(low.count)} below 50 % poll coverage last week"):

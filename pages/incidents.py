@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import caches, entry, filters
+from ui.formatting import visible_columns
 
 entry.require_entry_point()
 st.title("Incidents")
@@ -25,7 +26,8 @@ if view.table.empty:
     st.success("No incident in these 7 days: every store with a known status was up inside "
                "its business hours. The Now page shows what is down at the latest poll.",
                icon=":material/check_circle:")
-st.dataframe(view.table, hide_index=True, key="incidents_table", column_config={
+st.dataframe(view.table, hide_index=True, key="incidents_table",
+             column_order=visible_columns(view.table), column_config={
     "store_id": st.column_config.TextColumn("Store id"),
     "name": st.column_config.TextColumn("Name"),
     "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -7,6 +7,7 @@ from streamlit_autorefresh import st_autorefresh
 
 from loop_core.status import StoreState
 from ui import caches, entry, filters
+from ui.formatting import visible_columns
 
 LIVE_EVERY_MS = 60_000
 LABELS = {StoreState.OFFLINE: "Offline while open", StoreState.ONLINE: "Online",
@@ -55,7 +56,8 @@ else:
         "link": st.column_config.LinkColumn("Drill-down", display_text="open ↗", width=75),
     }
     st.dataframe(view.offline, hide_index=True, key="now_offline",
-                 column_order=list(offline_columns), column_config=offline_columns)
+                 column_order=visible_columns(view.offline, list(offline_columns)),
+                 column_config=offline_columns)
 
 st.subheader("Unknown")
 if view.unknown.empty and contains.strip():
@@ -63,7 +65,8 @@ if view.unknown.empty and contains.strip():
 elif view.unknown.empty:
     st.caption("Every open store reported inside its business hours in the last 2 hours.")
 else:
-    st.dataframe(view.unknown, hide_index=True, key="now_unknown", column_config={
+    st.dataframe(view.unknown, hide_index=True, key="now_unknown",
+                 column_order=visible_columns(view.unknown), column_config={
         # Set widths: with the name column the grid ran 20 px past its box at 1280 px.
         "store_id": st.column_config.TextColumn("Store id", width=160),
         "name": st.column_config.TextColumn("Name", width=110),

@@ -10,7 +10,7 @@ import streamlit as st
 
 from loop_core.models import ReportState, ReportStatus
 from ui import caches, charts, entry, filters, paths
-from ui.formatting import WINDOWS, code_span, percent
+from ui.formatting import WINDOWS, code_span, percent, visible_columns
 from ui.views import reports as view
 from ui.views.evidence import COVERAGE_HELP, stores_text
 
@@ -188,7 +188,8 @@ def _render_preview(csv_path: Path, as_of: datetime | None) -> None:
         }
         st.dataframe(
             evidence.rows, hide_index=True, height=420, key="reports_preview_table",
-            column_order=list(preview_columns), column_config=preview_columns,
+            column_order=visible_columns(evidence.rows, list(preview_columns)),
+            column_config=preview_columns,
         )
         if evidence.rows.empty:
             st.info("No store matches these filters: clear the id box or lower the minimum "

@@ -42,3 +42,18 @@ def test_a_percentage_without_business_time_is_a_dash() -> None:
 )
 def test_data_text_becomes_a_code_span_that_markdown_shows_verbatim(text: str, span: str) -> None:
     assert code_span(text) == span
+
+
+def test_a_table_hides_its_name_column_only_when_no_store_has_a_name() -> None:
+    import pandas as pd
+
+    from ui.formatting import visible_columns
+
+    nameless = pd.DataFrame({"store_id": ["1", "2"], "name": ["", ""], "down": [1.0, 2.0]})
+    assert visible_columns(nameless) == ["store_id", "down"]
+    assert visible_columns(nameless, ["down", "name", "store_id"]) == ["down", "store_id"]
+    named = nameless.assign(name=["", "Austin"])
+    assert visible_columns(named) == ["store_id", "name", "down"]
+    # A frame without a name column keeps the order it is given.
+    assert visible_columns(named.drop(columns="name"), ["down", "store_id"]) == [
+        "down", "store_id"]

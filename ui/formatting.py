@@ -5,7 +5,10 @@ No Streamlit import: everything here is a plain function, unit-tested directly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+
+import pandas as pd
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WINDOWS = ("hour", "day", "week")
@@ -62,3 +65,13 @@ def _backtick_runs(value: str) -> list[str]:
 def compact_count(n: int) -> str:
     """A count short enough for a narrow metric: ``14,000``, ``2.60 M`` from a million."""
     return f"{n / 1_000_000:.2f} M" if n >= 1_000_000 else f"{n:,}"
+
+
+def visible_columns(frame: pd.DataFrame, order: Sequence[str] | None = None) -> list[str]:
+    """The columns a table shows, in ``order`` (default: the frame's): all but the name
+    column when no store has a name (no stores feed): an empty column only pushes the
+    figures past the right edge of a 1280 px screen."""
+    columns = [str(c) for c in (order if order is not None else frame.columns)]
+    if "name" in frame.columns and not (frame["name"].fillna("").astype(str) != "").any():
+        columns = [c for c in columns if c != "name"]
+    return columns
