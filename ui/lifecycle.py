@@ -97,50 +97,22 @@ class DemoFeed:
                 LOGGER.exception("the demo feed failed")
 
 
-class Compactor:
-    """Moves polls older than ``[retention] polls_days`` into the Parquet archive once a
-    day (compaction.compact), starting ``first_after_s`` after the server started. The
-    write it holds the database for is one short transaction under the load lock; running
-    pages read the same figures before and after it. Errors are logged, never raised."""
+class _Periodic:
+    """A daemon thread that runs ``_once`` ``first_after_s`` after it starts, then every
+    ``every_s`` seconds and at once when poked. One run at a time; errors are logged, never
+    raised. ``runs`` counts the finished runs (tests wait on it). A subclass sets its own
+    fields before calling ``__init__``: the thread starts there."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, keep_days: int, *,
-                 first_after_s: float = 300.0, every_s: float = 86_400.0) -> None:
-        self._con, self._keep_days, self._every_s = con, keep_days, every_s
-        self._first_after_s = first_after_s
-        self._stop = threading.Event()
-        self.runs = 0  # compactions finished (tests wait on it)
-        self._thread = threading.Thread(target=self._loop, name="loop-compaction", daemon=True)
-        self._thread.start()
+    thread_name = "loop-periodic"
+    failure = "a background task failed"
 
-    def stop(self, timeout_s: float = 30.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout_s)
-
-    def _loop(self) -> None:
-        wait = self._first_after_s
-        while not self._stop.wait(wait):
-            try:
-                result = compaction.compact(self._con, self._keep_days)
-                if result.polls_moved or result.stores_rebuilt:
-                    LOGGER.info("compaction: moved %s polls from before %s into %s file(s)",
-                                result.polls_moved, result.cutoff, len(result.files_written))
-            except Exception:
-                LOGGER.exception("compaction failed")
-            self.runs += 1
-            wait = self._every_s
-
-
-class AlertTicker:
-    """Evaluates and delivers alerts every ``every_s`` seconds and whenever poked (after a
-    load or a sync): a stale feed is noticed without any load, and failed deliveries are
-    retried. One run at a time; errors are logged, never raised."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, config: AlertConfig,
-                 every_s: float = 300.0) -> None:
-        self._con, self._config, self._every_s = con, config, every_s
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, every_s: float,
+                 first_after_s: float = 0.0) -> None:
+        self._con, self._every_s, self._first_after_s = con, every_s, first_after_s
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="loop-alerts", daemon=True)
+        self.runs = 0
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def poke(self) -> None:
@@ -151,43 +123,79 @@ class AlertTicker:
         self._wake.set()
         self._thread.join(timeout_s)
 
+    def _once(self) -> None:
+        raise NotImplementedError
+
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                alerts.run(self._con, self._config)
-            except Exception:
-                LOGGER.exception("alert evaluation failed")
-            self._wake.wait(self._every_s)
+        wait = self._first_after_s
+        while True:
+            self._wake.wait(wait)
             self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self._once()
+            except Exception:
+                LOGGER.exception(self.failure)
+            self.runs += 1
+            wait = self._every_s
 
 
-class DigestTicker:
+class Compactor(_Periodic):
+    """Moves polls older than ``[retention] polls_days`` into the Parquet archive once a
+    day (compaction.compact), starting ``first_after_s`` after the server started. The
+    write it holds the database for is one short transaction under the load lock; running
+    pages read the same figures before and after it."""
+
+    thread_name = "loop-compaction"
+    failure = "compaction failed"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, keep_days: int, *,
+                 first_after_s: float = 300.0, every_s: float = 86_400.0) -> None:
+        self._keep_days = keep_days
+        super().__init__(con, every_s=every_s, first_after_s=first_after_s)
+
+    def _once(self) -> None:
+        result = compaction.compact(self._con, self._keep_days)
+        if result.polls_moved or result.stores_rebuilt:
+            LOGGER.info("compaction: moved %s polls from before %s into %s file(s)",
+                        result.polls_moved, result.cutoff, len(result.files_written))
+
+
+class AlertTicker(_Periodic):
+    """Evaluates and delivers alerts at start, every ``every_s`` seconds and whenever poked
+    (after a load or a sync): a stale feed is noticed without any load, and failed
+    deliveries are retried."""
+
+    thread_name = "loop-alerts"
+    failure = "alert evaluation failed"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: AlertConfig,
+                 every_s: float = 300.0) -> None:
+        self._config = config
+        super().__init__(con, every_s=every_s)
+
+    def _once(self) -> None:
+        alerts.run(self._con, self._config)
+
+
+class DigestTicker(_Periodic):
     """Sends the weekly digest when it is due ([digest]; digest.send_if_due), checking
     every ``every_s`` seconds: the digest of a week is written once, also across restarts
-    (the database records it). Errors are logged, never raised."""
+    (the database records it)."""
+
+    thread_name = "loop-digest"
+    failure = "the weekly digest failed"
 
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings,
                  every_s: float = 300.0) -> None:
-        self._con, self._settings, self._every_s = con, settings, every_s
-        self._stop = threading.Event()
-        self.runs = 0  # checks finished (tests wait on it)
-        self._thread = threading.Thread(target=self._loop, name="loop-digest", daemon=True)
-        self._thread.start()
+        self._settings = settings
+        super().__init__(con, every_s=every_s)
 
-    def stop(self, timeout_s: float = 30.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout_s)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = digest.send_if_due(self._con, self._settings)
-                if sent is not None:
-                    LOGGER.info("weekly digest written (message %s)", sent.message_id)
-            except Exception:
-                LOGGER.exception("the weekly digest failed")
-            self.runs += 1
-            self._stop.wait(self._every_s)
+    def _once(self) -> None:
+        sent = digest.send_if_due(self._con, self._settings)
+        if sent is not None:
+            LOGGER.info("weekly digest written (message %s)", sent.message_id)
 
 
 _lock = threading.Lock()
