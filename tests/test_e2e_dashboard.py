@@ -88,12 +88,18 @@ def _served(tmp_path: Path, **settings: str) -> Iterator[tuple[str, subprocess.P
             _stop(proc)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+def require_chromium() -> None:
+    """Skip a browser test where Debian's chromium is not installed, except in CI: make
+    test installs it there (scripts/ensure-chromium), so a missing one is a failure."""
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):  # make test installs it: missing in CI is a failure
+        if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; scripts/ensure-chromium should install it")
         pytest.skip("Debian chromium is not installed (make test installs it)")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+    require_chromium()
     db_path = tmp_path / "e2e.duckdb"
     # No demo feed: an hour turning during the test would add polls between the browser's
     # report and the CLI's.
@@ -174,8 +180,7 @@ class _Tracker:
 def test_text_from_the_data_is_shown_as_text_on_every_page(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require_chromium()
     tracker = _Tracker()
     base = f"http://127.0.0.1:{tracker.port}"
     hyperlink = f'=HYPERLINK("{base}/h")'
@@ -268,8 +273,7 @@ def test_the_demo_feed_catches_up_a_store_goes_offline_on_now_and_the_alert_reac
     from loop_core.config import AlertConfig
     from tests.receivers import Webhook
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require_chromium()
     if datetime.now(UTC).minute >= 57:  # the demo must not gain one more hour meanwhile
         time.sleep(60 * (60 - datetime.now(UTC).minute) + 5)
     hour = bootstrap.current_hour()

@@ -27,7 +27,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_e2e_dashboard import CHROMIUM, CHROMIUM_ARGS, ROOT, STEP_TIMEOUT_MS, _served
+from tests.test_e2e_dashboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    STEP_TIMEOUT_MS,
+    _served,
+    require_chromium,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -125,8 +132,7 @@ def _check_tables(grids: list[dict[str, Any]], where: str) -> None:
 def test_every_page_reads_at_1280_and_1920_px_on_14000_stores(tmp_path: Path) -> None:
     from playwright.sync_api import Page, sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require_chromium()
     db_path = _sample_db(tmp_path)
     screens = tmp_path / "screens"
     screens.mkdir()

@@ -3,24 +3,24 @@ region filter narrows it, in the served dashboard (serve.py) at 1280 px."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from loop_core import bootstrap, db
 from tests.store_feed_fixture import load_stores_feed
-from tests.test_e2e_dashboard import CHROMIUM, CHROMIUM_ARGS, STEP_TIMEOUT_MS, _served
+from tests.test_e2e_dashboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    STEP_TIMEOUT_MS,
+    _served,
+    require_chromium,
+)
 from ui.views.context import ROLLUP_TABLE_COLUMNS
 
 
 def test_the_fleet_rollup_shows_one_row_per_region_and_follows_the_filter(
     tmp_path: Path,
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; scripts/ensure-chromium should install it")
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "rollup.duckdb"

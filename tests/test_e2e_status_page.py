@@ -4,13 +4,18 @@ drill-down. Uses Debian's chromium; never downloads a browser."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.test_e2e_dashboard import CHROMIUM, CHROMIUM_ARGS, STEP_TIMEOUT_MS, _served
+from tests.test_e2e_dashboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    STEP_TIMEOUT_MS,
+    _served,
+    require_chromium,
+)
 from ui.views import status_page as view
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +26,7 @@ def test_the_status_page_draws_its_days_and_a_click_opens_that_day_in_the_drill_
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; scripts/ensure-chromium should install it")
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require_chromium()
     # The app's first start loads the sample (200 stores); no demo feed: no hour turns.
     with _served(tmp_path, LOOP_DB=str(tmp_path / "status.duckdb"), LOOP_DEMO_FEED="0") \
             as (url, _), sync_playwright() as p:

@@ -30,6 +30,7 @@ from tests.test_e2e_dashboard import (
     _free_port,
     _stop,
     _wait_healthy,
+    require_chromium,
 )
 
 pytestmark = pytest.mark.e2e
@@ -56,10 +57,7 @@ def provider() -> Iterator[str]:
 
 @pytest.fixture
 def dashboard(provider: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; scripts/ensure-chromium should install it")
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require_chromium()
     port = _free_port()
     # People open the dashboard at localhost, the address the provider redirects back to.
     url = f"http://localhost:{port}"
