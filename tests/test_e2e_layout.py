@@ -56,6 +56,9 @@ GRIDS_JS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")
             columns: Number(t ? t.getAttribute('aria-colcount') : 0),
             headers: [...g.querySelectorAll("th[role='columnheader']")].map(h => h.textContent)};
   })"""
+# The grids, once every one has drawn its accessible table (null until then).
+GRIDS_DRAWN_JS = ("() => { const g = (" + GRIDS_JS + ")(); "
+                  "return g.length && g.every(x => x.columns > 0) ? g : null; }")
 # The script's run has ended (a section computed on a first visit adds its table late: a
 # check between two runs saw a grid not drawn yet), no spinner is left, every visible table
 # has drawn its accessible table and headers, and every chart its plot.
@@ -183,7 +186,10 @@ def test_every_page_reads_at_1280_and_1920_px_on_14000_stores(tmp_path: Path) ->
                         assert overflow == {"page": 0, "main": 0}, f"{where} scrolls sideways"
                         # Alerts has no table yet; the status page's grid is a chart.
                         if width == NARROW and name not in ("alerts", "status"):
-                            _check_tables(page.evaluate(GRIDS_JS), where)
+                            # Measured at a moment every grid has drawn: a grid can redraw
+                            # its accessible table between two evaluations.
+                            drawn = page.wait_for_function(GRIDS_DRAWN_JS)
+                            _check_tables(drawn.json_value(), where)
                         for key in ("fleet_heatmap", "fleet_trend", "store_daily"):
                             drawn = page.evaluate(CHART_JS, key)
                             if drawn is not None:
