@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from loop_core import bootstrap, db, jobs
 from loop_core.config import ReportsConfig
 from loop_core.models import ReportState
+from tests.receivers import Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -367,49 +369,46 @@ def test_the_drill_down_shows_the_status_badge_and_the_stores_incidents(sample_d
     assert any(f"the store's {mine} incidents in the range" in c.value for c in at.caption)
 
 
-def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
-    sample_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.receivers import Webhook
-
+@pytest.fixture
+def alert_hook(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
+    """A loopback webhook as the only alert channel, for the Alerts page's buttons."""
     hook = Webhook()
+    monkeypatch.setenv("LOOP_ALERT_URLS", hook.url)
     try:
-        monkeypatch.setenv("LOOP_ALERT_URLS", hook.url)
-        at = _open("pages/alerts.py")
-        _assert_clean(at)
-        channels = next(d.value for d in at.dataframe if "channel" in d.value.columns)
-        port = hook.server.server_address[1]
-        assert list(channels["channel"]) == [f"json://127.0.0.1:{port}…"]  # no path, no secret
-        at.button(key="alerts_test").click().run()
-        _assert_clean(at)
-        # The alert thread may deliver the sample's own alerts around it: look for it.
-        assert "Store Uptime Monitor test message" in hook.titles()
-        history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
-        test_rows = history[history["kind"] == "test"]
-        assert list(test_rows["outcome"]) == ["delivered"]
+        yield hook
     finally:
-        hook.server.shutdown()
+        hook.close()
+
+
+def test_the_alerts_page_sends_a_test_message_and_lists_its_delivery(
+    alert_hook: Webhook,
+) -> None:
+    at = _open("pages/alerts.py")
+    _assert_clean(at)
+    channels = next(d.value for d in at.dataframe if "channel" in d.value.columns)
+    port = alert_hook.server.server_address[1]
+    assert list(channels["channel"]) == [f"json://127.0.0.1:{port}…"]  # no path, no secret
+    at.button(key="alerts_test").click().run()
+    _assert_clean(at)
+    # The alert thread may deliver the sample's own alerts around it: look for it.
+    assert "Store Uptime Monitor test message" in alert_hook.titles()
+    history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    test_rows = history[history["kind"] == "test"]
+    assert list(test_rows["outcome"]) == ["delivered"]
 
 
 def test_the_alerts_pages_send_the_digest_now_button_delivers_it_and_lists_it(
-    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+    alert_hook: Webhook,
 ) -> None:
-    from tests.receivers import Webhook
-
-    hook = Webhook()
-    try:
-        monkeypatch.setenv("LOOP_ALERT_URLS", hook.url)
-        at = _open("pages/alerts.py")
-        _assert_clean(at)
-        at.button(key="alerts_digest").click().run()
-        _assert_clean(at)
-        assert any(s.value.startswith("Digest: 1 channel(s) accepted it") for s in at.success)
-        # The alert thread may deliver the sample's own alerts around it: look for it.
-        assert any(t.startswith("Weekly uptime digest: ") for t in hook.titles())
-        history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
-        assert list(history[history["kind"] == "digest"]["outcome"]) == ["delivered"]
-    finally:
-        hook.server.shutdown()
+    at = _open("pages/alerts.py")
+    _assert_clean(at)
+    at.button(key="alerts_digest").click().run()
+    _assert_clean(at)
+    assert any(s.value.startswith("Digest: 1 channel(s) accepted it") for s in at.success)
+    # The alert thread may deliver the sample's own alerts around it: look for it.
+    assert any(t.startswith("Weekly uptime digest: ") for t in alert_hook.titles())
+    history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    assert list(history[history["kind"] == "digest"]["outcome"]) == ["delivered"]
 
 
 def test_a_first_start_with_the_demo_feed_ends_the_sample_at_the_current_hour(
