@@ -19,6 +19,7 @@ from loop_core.ingest import ingest_file
 from loop_core.models import Feed
 from loop_core.report import compute_report
 from tests.conftest import Loader
+from tests.depth import examples
 
 NOW = datetime(2024, 1, 15, 12, tzinfo=UTC)  # a Monday; the latest poll
 PREVIOUS = datetime(2024, 1, 8, 12, tzinfo=UTC)
@@ -269,7 +270,7 @@ _store = st.tuples(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(_store, min_size=1, max_size=30))
 def test_the_sums_of_the_groups_equal_the_sums_of_their_stores(
     stores: list[tuple[str, float, float, float, bool, bool]],

@@ -16,6 +16,7 @@ from loop_core import daily, db, timeline
 from loop_core.errors import InvalidParameterError, NoDataError
 from loop_core.ingest import ingest_files
 from tests.conftest import HOURS_HEADER, POLLS_HEADER, ZONES_HEADER, Loader
+from tests.depth import examples
 
 H = 3_600_000_000  # one hour in microseconds
 AS_OF = "2024-10-10T17:00:00Z"  # Thursday
@@ -135,7 +136,7 @@ def _write(folder: Path, name: str, header: str, rows: list[str]) -> Path:
     return path
 
 
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=examples(20), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fleet=fleets(), days=st.integers(1, 8))
 def test_a_stores_days_add_up_to_its_spans_over_the_whole_range(

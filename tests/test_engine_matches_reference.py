@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.depth import examples
 from tests.reference import (
     HOUR_US,
     WINDOWS_US,
@@ -263,13 +264,13 @@ def test_the_engine_agrees_with_the_reference_on_edge_cases(data: Feeds) -> None
     assert_engine_matches_reference(data)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(feeds())
 def test_the_engine_report_equals_the_reference_to_the_microsecond(data: Feeds) -> None:
     assert_engine_matches_reference(data)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(feeds())
 def test_the_reference_splits_each_window_business_time_into_uptime_and_downtime(
     data: Feeds,
@@ -296,7 +297,7 @@ _attributes = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(feeds(), st.lists(_attributes, min_size=4, max_size=4),
        st.integers(1, 10_000).map(lambda hundredths: hundredths / 100))
 def test_the_store_context_equals_the_reference_for_any_rates_and_targets(

@@ -20,6 +20,7 @@ from loop_core.errors import NoDataError
 from loop_core.ingest import ingest_files
 from tests import reference
 from tests.conftest import SHARED, Loader
+from tests.depth import examples
 from tests.test_engine_matches_reference import EDGE_CASES, Feeds, feeds, load_feeds
 
 AS_OF = datetime(2024, 1, 8, 12, tzinfo=UTC)  # a Monday
@@ -179,13 +180,13 @@ def test_the_engine_evidence_agrees_with_the_reference_on_edge_cases(data: Feeds
     assert _engine(data) == _reference(data)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(feeds())
 def test_the_engine_evidence_equals_the_reference_to_the_microsecond(data: Feeds) -> None:
     assert _engine(data) == _reference(data)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(feeds())
 def test_coverage_lies_between_0_and_1_and_needs_an_observation(data: Feeds) -> None:
     for _, used, latest, _, covered, business in _reference(data):
@@ -197,7 +198,7 @@ def test_coverage_lies_between_0_and_1_and_needs_an_observation(data: Feeds) -> 
             assert used == (0, 0, 0) and covered == (0, 0, 0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(
     rows=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(
         [time(0), time(6, 15), time(9), time(12, 40), time(18), time(23, 59)]),

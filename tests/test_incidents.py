@@ -3,7 +3,6 @@ invariant that a window's incidents add up to that window's downtime in the repo
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from collections import defaultdict
@@ -19,6 +18,7 @@ from loop_core.incidents import incidents
 from loop_core.report import report_microseconds
 from tests import reference
 from tests.conftest import Loader
+from tests.depth import examples
 from tests.reference import WINDOWS_US, from_us, to_us
 from tests.test_cli import run as run_cli
 from tests.test_engine_matches_reference import Feeds, feeds, load_feeds
@@ -35,7 +35,7 @@ def _engine(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datet
             for i in incidents(con, since, until, as_of=as_of)]
 
 
-@settings(max_examples=int(os.environ.get("INCIDENT_EXAMPLES", "60")), deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(feeds(), st.integers(-10 * 24, 2 * 24), st.integers(1, 9 * 24))
 def test_the_engines_incidents_equal_the_reference_to_the_microsecond(
     data: Feeds, start_h: int, length_h: int
@@ -56,7 +56,7 @@ def test_the_engines_incidents_equal_the_reference_to_the_microsecond(
                                       data.as_of, data.special)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(feeds())
 def test_each_windows_incidents_add_up_to_its_downtime_in_the_report(data: Feeds) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from loop_core import db, derived, ingest, observations, report
 from loop_core.models import Feed
+from tests.depth import examples
 from tests.reference import to_us
 from tests.test_engine_matches_reference import Feeds, feeds, special_csv, write_csv
 
@@ -70,7 +71,7 @@ def _load_out_of_order(
         ingest.ingest_file(con, feed, path)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(final=feeds(), old=feeds(), cut=st.integers(0, 40))
 def test_snapshots_replaced_after_the_polls_give_the_reference_report(
     final: Feeds, old: Feeds, cut: int

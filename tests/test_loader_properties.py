@@ -8,12 +8,11 @@ is valid and what it stands for. For every file: no traceback; every record is c
 once, as loaded, duplicate or rejected; exactly the valid records are stored; every bad
 record is rejected at its own line; loading the file again changes nothing.
 
-CI runs the default profile; ``HYPOTHESIS_PROFILE=loader-long`` runs 10,000 examples.
+CI draws 30 files; ``LOOP_TEST_DEPTH=300`` draws 9,000 (``tests/depth.py``).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +24,7 @@ from hypothesis import strategies as st
 from loop_core import db
 from loop_core.ingest import ingest_file
 from loop_core.models import Feed
-
-settings.register_profile(
-    "loader-long", max_examples=10_000, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE") == "loader-long"
+from tests.depth import examples
 
 ID_ALPHABET = "abcXYZ019 ,\"'é-=\n"
 GOOD_STATUSES = ["active", "inactive", "Active", "INACTIVE", " active", "inactive\t"]
@@ -136,7 +130,7 @@ def _stored(con: object) -> set[tuple[str, bool, datetime]]:
     return {(str(r[0]), bool(r[1]), r[2]) for r in rows}
 
 
-@settings(max_examples=10_000 if PROFILE else 60, deadline=None,
+@settings(max_examples=examples(30), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(feed_file())
 def test_every_record_is_loaded_or_rejected_once_and_exactly_the_valid_ones_load(

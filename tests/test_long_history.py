@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from loop_core import bootstrap, db, ingest, report, timeline
 from loop_core.status import status
 from tests import reference
+from tests.depth import examples
 from tests.reference import HOUR_US, HoursRow, Poll, compute, to_us
 from tests.test_engine_matches_reference import STORE_IDS, ZONES, day_rows, write_csv
 
@@ -96,7 +97,7 @@ def long_histories(draw: st.DrawFn) -> tuple[list[list[Poll]], list[HoursRow], d
     return chunks, hours, zones, as_of
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(long_histories())
 def test_a_long_history_with_gaps_gives_the_reference_report(
     data: tuple[list[list[Poll]], list[HoursRow], dict[str, str], datetime | None],
@@ -110,7 +111,7 @@ def test_a_long_history_with_gaps_gives_the_reference_report(
     assert got == compute([p for c in chunks for p in c], hours, zones, as_of).rows()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(long_histories())
 def test_a_long_history_with_gaps_gives_the_reference_status(
     data: tuple[list[list[Poll]], list[HoursRow], dict[str, str], datetime | None],

@@ -12,6 +12,7 @@ from loop_core import db
 from loop_core.errors import FeedRefusedError
 from loop_core.ingest import ingest_file
 from loop_core.models import Feed
+from tests.depth import examples
 
 TABLES = ("store_status", "business_hours", "timezones", "rejects", "loads", "stores")
 
@@ -39,7 +40,8 @@ def _write(folder: Path, name: str, header: str, lines: list[str]) -> Path:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20), deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(first=poll_lines, second=poll_lines)
 def test_loading_a_file_twice_changes_nothing(
@@ -63,7 +65,8 @@ def test_loading_a_file_twice_changes_nothing(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(15), deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     lines=poll_lines,

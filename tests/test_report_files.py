@@ -23,6 +23,7 @@ from loop_core.errors import ReportUnavailableError
 from loop_core.models import ReportState
 from loop_core.report import compute_report
 from tests.conftest import load_spec_example
+from tests.depth import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-01-08T12:00:00Z"
@@ -217,7 +218,7 @@ def test_expiry_never_touches_running_or_failed_reports(
     assert jobs.get_report(spec_file_db, "bad").error == "boom"
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=examples(40), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     ages_h=st.lists(st.integers(min_value=0, max_value=24 * 60), min_size=0, max_size=12),

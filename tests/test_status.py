@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from loop_core.status import StoreState, status
 from tests import reference
 from tests.conftest import Loader
+from tests.depth import examples
 from tests.reference import to_us
 from tests.test_cli import run as run_cli
 from tests.test_engine_matches_reference import Feeds, feeds
@@ -24,7 +24,7 @@ def _us(value: datetime | None) -> int | None:
     return None if value is None else to_us(value)
 
 
-@settings(max_examples=int(os.environ.get("STATUS_EXAMPLES", "80")), deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(feeds(), st.one_of(st.none(), st.integers(-30 * 60, 3 * 24 * 60)))
 def test_the_engines_status_equals_the_reference(data: Feeds, shift_min: int | None) -> None:
     polls = [t for _, _, t in data.polls]
