@@ -30,6 +30,7 @@ import pytest
 from tests.test_e2e_dashboard import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DRAWN_JS,
     ROOT,
     STEP_TIMEOUT_MS,
     _served,
@@ -59,23 +60,6 @@ GRIDS_JS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")
 # The grids, once every one has drawn its accessible table (null until then).
 GRIDS_DRAWN_JS = ("() => { const g = (" + GRIDS_JS + ")(); "
                   "return g.length && g.every(x => x.columns > 0) ? g : null; }")
-# The script's run has ended (a section computed on a first visit adds its table late: a
-# check between two runs saw a grid not drawn yet), no spinner is left, every visible table
-# has drawn its accessible table and headers, and every chart its plot.
-DRAWN_JS = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector("[data-testid='stSpinner']")) return false;
-  return [...document.querySelectorAll("[data-testid='stDataFrame']")]
-    .filter(g => g.checkVisibility() && g.getBoundingClientRect().height > 0)
-    .every(g => {
-      const t = g.querySelector('table[role=grid]');
-      return g.querySelector('.dvn-scroller') && t && Number(t.getAttribute('aria-colcount')) > 0
-             && t.querySelector("th[role='columnheader']");
-    })
-  && [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-    .every(c => c.querySelector('.js-plotly-plot .main-svg'));
-}"""
 OVERFLOW_JS = """() => {
   const main = document.querySelector("[data-testid='stMain']");
   return {page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
