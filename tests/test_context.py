@@ -172,6 +172,21 @@ def test_the_extended_csv_adds_the_context_after_the_standard_columns(
         assert needed in header
 
 
+def test_the_extended_csvs_coverage_is_the_evidences_own_share_as_a_percentage(
+    fleet: duckdb.DuckDBPyConnection,
+) -> None:
+    # The ratio is computed once (evidence.part.sql): the CSV only scales and rounds it.
+    from loop_core import evidence
+
+    lines = context.extended_csv(fleet).split("\n")[1:-1]
+    shares = {r.store_id: r.coverage for r in evidence.evidence_rows(fleet)}
+    assert len(lines) == len(shares) == 3
+    for line in lines:
+        cells = line.rsplit(",", 3)
+        expected = ["" if s is None else f"{100 * s:.2f}" for s in shares[line.split(",")[0]]]
+        assert cells[1:] == expected
+
+
 def test_the_standard_csv_is_byte_identical_with_and_without_the_stores_feed(
     load: Loader, tmp_path: Path
 ) -> None:

@@ -8,8 +8,8 @@ WITH rows AS (
     SELECT * FROM context_rows
 ),
 
--- Coverage as a % of the window's business time (none without business time), the
--- latest observation as ISO 8601 UTC.
+-- Coverage (evidence.part.sql's share; none without business time) as a %, the latest
+-- observation as ISO 8601 UTC.
 evidence AS (
     SELECT
         store_id,
@@ -17,9 +17,7 @@ evidence AS (
         strftime(latest_observation_at, '%Y-%m-%dT%H:%M:%SZ') AS latest_at,
         latest_observation_active AS latest_active,
         [
-            100.0 * covered_hour_us / nullif(business_hour_us, 0),
-            100.0 * covered_day_us / nullif(business_day_us, 0),
-            100.0 * covered_week_us / nullif(business_week_us, 0)
+            100.0 * coverage_last_hour, 100.0 * coverage_last_day, 100.0 * coverage_last_week
         ] AS coverage
     FROM evidence_us
 ),

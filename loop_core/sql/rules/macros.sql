@@ -382,3 +382,9 @@ CREATE OR REPLACE MACRO budget_left_h(up_us, down_us, target_pct) AS
     CASE WHEN up_us + down_us > 0
         THEN ((up_us + down_us) * (100 - target_pct) / 100.0 - down_us) / 3600000000.0
     END;
+
+-- Poll coverage (docs/RULES.md "Evidence"): the covered share of a window's business time,
+-- 0..1; NULL without business time, never 0. evidence/evidence.part.sql outputs it, and
+-- both the evidence frame (loop_core/evidence.py) and the extended CSV read that column.
+CREATE OR REPLACE MACRO coverage_share(covered_us, business_us) AS
+    covered_us / nullif(business_us, 0);
