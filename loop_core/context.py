@@ -112,8 +112,8 @@ class FleetTotals:
 class WeekTotals:
     """Each store's uptime and downtime in each of the last weeks the stored history
     reaches, from the report as of each week's end: what the fleet trend sums for any
-    choice of stores (:func:`trend_of`). ``frame`` has ``week_end, store_id, up_us,
-    down_us`` (exact microseconds, int64); ``weeks`` lists (week_end, full_week), oldest
+    choice of stores (:func:`trend_of`). ``frame`` has ``week_end, store_id`` (categorical),
+    ``up_us, down_us`` (exact microseconds, int64); ``weeks`` lists (week_end, full_week), oldest
     first, including weeks none of whose stores is in the report."""
 
     weeks: tuple[tuple[datetime, bool], ...]
@@ -330,7 +330,8 @@ class _WeekCollector:
         parts = self.parts[::-1]  # oldest first
         frame = (pd.concat(parts, ignore_index=True) if parts else
                  pd.DataFrame(columns=["week_end", "store_id", "up_us", "down_us"]))
-        frame = frame.astype({"store_id": str, "up_us": "int64", "down_us": "int64"})
+        # Categorical ids: a filter's isin() over them is ~10x faster than over strings.
+        frame = frame.astype({"store_id": "category", "up_us": "int64", "down_us": "int64"})
         weeks = tuple((end, self.first <= end - WEEK) for end in self.ends[::-1])
         return WeekTotals(weeks=weeks, frame=frame)
 
