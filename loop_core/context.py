@@ -306,7 +306,6 @@ class _WeekCollector:
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, now: datetime, weeks: int) -> None:
         self.cur = cur
-        self.now = now
         self.first = cur.execute(load_sql("context/history_start")).fetchall()[0][0]
         # Weeks that end after the stored history starts: newer ones first.
         self.ends = [now - k * WEEK for k in range(max(0, weeks))
