@@ -39,7 +39,8 @@ EVIDENCE_COLUMNS = [
 @dataclass(frozen=True)
 class EvidenceRow:
     """One store's evidence in exact microseconds (``covered_us`` and ``business_us`` per
-    window: hour, day, week)."""
+    window: hour, day, week) and its ``coverage``: the covered share of each window's
+    business time, None when it holds none (computed once, by evidence.part.sql)."""
 
     store_id: str
     observations: tuple[int, int, int]
@@ -47,12 +48,7 @@ class EvidenceRow:
     latest_observation_active: bool | None
     covered_us: tuple[int, int, int]
     business_us: tuple[int, int, int]
-
-    def coverage(self) -> tuple[float | None, float | None, float | None]:
-        """Covered share of each window's business time; None when it holds none."""
-        hour, day, week = (None if b == 0 else c / b
-                           for c, b in zip(self.covered_us, self.business_us, strict=True))
-        return hour, day, week
+    coverage: tuple[float | None, float | None, float | None]
 
 
 def fill_evidence_us(
@@ -93,6 +89,7 @@ def evidence_rows(
             latest_observation_active=None if r[5] is None else bool(r[5]),
             covered_us=(int(r[6]), int(r[7]), int(r[8])),
             business_us=(int(r[9]), int(r[10]), int(r[11])),
+            coverage=(r[12], r[13], r[14]),  # DOUBLE or NULL
         )
         for r in found
     ]
@@ -110,7 +107,7 @@ def store_evidence(
     found = evidence_rows(con, as_of, store_id)
     frame = pd.DataFrame(
         [(r.store_id, *r.observations, r.latest_observation_at, r.latest_observation_active,
-          *r.coverage()) for r in found],
+          *r.coverage) for r in found],
         columns=EVIDENCE_COLUMNS,
     )
     frame["store_id"] = frame["store_id"].astype("string")

@@ -5,7 +5,8 @@ equal to the sums of their stores."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,9 +18,11 @@ from hypothesis import strategies as st
 from loop_core import context
 from loop_core.ingest import ingest_file
 from loop_core.models import Feed
-from loop_core.report import compute_report
+from loop_core.report import compute_report, report_microseconds
+from tests import test_engine_matches_reference as engine_cases
 from tests.conftest import Loader
 from tests.depth import examples
+from tests.test_engine_matches_reference import STORE_IDS, Feeds, day_rows, load_feeds
 
 NOW = datetime(2024, 1, 15, 12, tzinfo=UTC)  # a Monday; the latest poll
 PREVIOUS = datetime(2024, 1, 8, 12, tzinfo=UTC)
@@ -173,6 +176,21 @@ def test_the_extended_csv_adds_the_context_after_the_standard_columns(
         assert needed in header
 
 
+def test_the_extended_csvs_coverage_is_the_evidences_own_share_as_a_percentage(
+    fleet: duckdb.DuckDBPyConnection,
+) -> None:
+    # The ratio is computed once (evidence.part.sql): the CSV only scales and rounds it.
+    from loop_core import evidence
+
+    lines = context.extended_csv(fleet).split("\n")[1:-1]
+    shares = {r.store_id: r.coverage for r in evidence.evidence_rows(fleet)}
+    assert len(lines) == len(shares) == 3
+    for line in lines:
+        cells = line.rsplit(",", 3)
+        expected = ["" if s is None else f"{100 * s:.2f}" for s in shares[line.split(",")[0]]]
+        assert cells[1:] == expected
+
+
 def test_the_standard_csv_is_byte_identical_with_and_without_the_stores_feed(
     load: Loader, tmp_path: Path
 ) -> None:
@@ -304,3 +322,62 @@ def test_the_sums_of_the_groups_equal_the_sums_of_their_stores(
         frame["region"], sort=True).sum()
     up = (rollup["uptime_pct_last_week"].fillna(0).to_numpy() / 100 * business.to_numpy()).sum()
     assert up == pytest.approx(frame["uptime_h_last_week"].sum(), rel=1e-9, abs=1e-9)
+
+
+# ------------------------------------------------------------------ the trend from weekly totals
+
+_TREND_BASE = datetime(2024, 10, 20, tzinfo=UTC)  # 22 days of polls: the US fall-back inside
+_TREND_SPAN_US = 22 * 24 * 3_600_000_000
+
+
+@st.composite
+def _trend_feeds(draw: st.DrawFn) -> tuple[Feeds, list[str]]:
+    stores = draw(st.lists(st.sampled_from(STORE_IDS), min_size=1, max_size=4, unique=True))
+    hours = [(s, d, a, b) for s in stores for d, (a, b) in draw(st.lists(day_rows, max_size=3))]
+    zones = {s: z for s in stores if (z := draw(st.sampled_from(engine_cases.ZONES))) is not None}
+    offsets = st.integers(0, _TREND_SPAN_US)
+    polls = [(s, active, _TREND_BASE + timedelta(microseconds=t)) for s, active, t in draw(
+        st.lists(st.tuples(st.sampled_from(stores), st.booleans(), offsets),
+                 min_size=1, max_size=30))]
+    as_of = draw(st.none() | offsets.map(lambda t: _TREND_BASE + timedelta(microseconds=t)))
+    # The filter may name stores the report lacks (an id only in the stores feed).
+    chosen = draw(st.lists(st.sampled_from([*STORE_IDS, "not polled"]), unique=True))
+    return Feeds(polls, hours, zones, as_of), chosen
+
+
+@settings(max_examples=20, deadline=None)
+@given(_trend_feeds())
+def test_the_filtered_trend_sums_the_chosen_stores_weekly_totals_of_the_weeks_reports(
+    drawn: tuple[Feeds, list[str]],
+) -> None:
+    data, chosen = drawn
+    with tempfile.TemporaryDirectory() as folder:
+        con = load_feeds(data, Path(folder))
+        try:
+            now = data.as_of or max(t for _, _, t in data.polls)
+            trend = context.weekly_trend(con, 3, data.as_of, store_ids=chosen)
+            totals = context.week_totals(con, 3, data.as_of)
+            # The Fleet page's one call (the context's two reports are the trend's newest
+            # two weeks) gives the same totals and the same context as the separate calls.
+            shared_context, shared_totals = context.context_and_week_totals(con, 3, data.as_of)
+            assert shared_totals.weeks == totals.weeks
+            pd.testing.assert_frame_equal(shared_totals.frame, totals.frame)
+            pd.testing.assert_frame_equal(shared_context, context.store_context(con, data.as_of))
+            # The weeks that end after the first poll, and each one's own report.
+            first = min(t for _, _, t in data.polls)
+            ends = [now - k * context.WEEK for k in range(3) if first < now - k * context.WEEK]
+            assert [w.to_pydatetime() for w in trend["week_end"]] == ends[::-1]
+            kept = totals.frame[totals.frame["store_id"].isin(chosen)]
+            for week in trend.itertuples():
+                rows = [r for r in report_microseconds(con, week.week_end.to_pydatetime())
+                        if r[0] in chosen]
+                up, down = sum(r[3] for r in rows), sum(r[6] for r in rows)
+                of_week = kept[kept["week_end"] == week.week_end]
+                assert (int(of_week["up_us"].sum()), int(of_week["down_us"].sum())) == (up, down)
+                assert week.business_h == (up + down) / 3_600_000_000
+                if up + down == 0:
+                    assert math.isnan(week.uptime_pct)
+                else:
+                    assert week.uptime_pct == pytest.approx(100 * up / (up + down), rel=1e-12)
+        finally:
+            con.close()

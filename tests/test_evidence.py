@@ -67,7 +67,7 @@ def test_one_poll_three_days_ago_is_used_everywhere_but_covers_three_hours_of_th
     # ... but only 10:30-13:30 on Friday lies within 90 minutes of it.
     assert row.covered_us == (0, 0, 3 * HOUR_S * 10**6)
     assert row.business_us == (HOUR_S * 10**6, 24 * HOUR_S * 10**6, 168 * HOUR_S * 10**6)
-    assert row.coverage() == (0.0, 0.0, 3 / 168)
+    assert row.coverage == (0.0, 0.0, 3 / 168)
 
 
 def test_a_store_polled_every_half_hour_inside_its_hours_has_full_coverage(
@@ -78,7 +78,7 @@ def test_a_store_polled_every_half_hour_inside_its_hours_has_full_coverage(
     assert row.observations == (2, 6, 6)
     assert row.latest_observation_at == datetime(2024, 1, 8, 11, 30, tzinfo=UTC)
     assert row.latest_observation_active is True
-    assert row.coverage() == (1.0, 1.0, 1.0)
+    assert row.coverage == (1.0, 1.0, 1.0)
 
 
 def test_a_store_without_observations_has_no_coverage_and_no_latest_observation(
@@ -89,7 +89,7 @@ def test_a_store_without_observations_has_no_coverage_and_no_latest_observation(
     assert row.latest_observation_at is None
     assert row.latest_observation_active is None
     assert row.business_us == (HOUR_S * 10**6, 3 * HOUR_S * 10**6, 3 * HOUR_S * 10**6)
-    assert row.coverage() == (0.0, 0.0, 0.0)
+    assert row.coverage == (0.0, 0.0, 0.0)
 
 
 def test_a_window_without_business_time_has_no_coverage_at_all(
@@ -97,7 +97,7 @@ def test_a_window_without_business_time_has_no_coverage_at_all(
 ) -> None:
     row = _row(fixture_db, "early")
     assert row.observations == (0, 1, 1)
-    assert row.coverage() == (None, 1.0, 1.0)
+    assert row.coverage == (None, 1.0, 1.0)
 
 
 def test_the_frame_has_one_row_per_report_store_typed_for_a_join(
@@ -158,6 +158,12 @@ def _engine(data: Feeds) -> list[reference.EvidenceRow]:
             # One store alone (the drill-down's query) gets exactly its row of the fleet.
             assert [evidence.evidence_rows(con, data.as_of, r.store_id) for r in rows] == \
                 [[r] for r in rows]
+            # The SQL's coverage (the one place the ratio is written) is the exact ratio of
+            # its microseconds, correctly rounded, and none without business time.
+            assert [r.coverage for r in rows] == [
+                tuple(None if b == 0 else c / b
+                      for c, b in zip(r.covered_us, r.business_us, strict=True))
+                for r in rows]
         finally:
             con.close()
     return [
@@ -237,4 +243,4 @@ def test_the_v1_store_with_one_poll_shows_that_one_poll_as_its_evidence(
     assert row.observations == (1, 1, 1)
     assert row.latest_observation_at == datetime(2023, 1, 22, 12, 9, 39, 388884, tzinfo=UTC)
     assert row.latest_observation_active is True
-    assert row.coverage() == (0.0, 0.0, 3 / 168)
+    assert row.coverage == (0.0, 0.0, 3 / 168)

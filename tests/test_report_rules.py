@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from loop_core import db
 from loop_core.report import REPORT_COLUMNS, compute_report, report_microseconds
 from tests.conftest import Loader
 
@@ -267,3 +271,25 @@ def test_the_csv_text_is_what_pythons_csv_module_writes_for_the_rounded_figures(
     assert result.csv == buffer.getvalue()
     assert result.row_count == 5
     assert [row[0] for row in result.table] == ["'-1", "a,b", "plain", 'say "hi"', "two\nlines"]
+
+
+@functools.cache
+def _macros() -> duckdb.DuckDBPyConnection:
+    # One in-memory database for every example: the macro is code, it holds no data.
+    return db.connect(":memory:")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", ",", '"', "\r", "\n", " ", "'", "=", "é"]),
+               max_size=8))
+def test_the_csv_field_macro_quotes_a_cell_exactly_as_pythons_csv_module_does(cell: str) -> None:
+    # Both CSVs (report_csv.sql's ids, extended_tail.sql's names) quote through this one
+    # macro. Python quotes a CR only when its line terminator holds one: the default
+    # "\r\n" (the macro always quotes a CR, so no reader can take it for a line end). A
+    # row of two fields, as in a real line (a lone empty field is written '""').
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([cell, "x"])
+    row = _macros().execute("SELECT csv_field(?)", [cell]).fetchone()
+    assert row is not None
+    assert row[0] + ",x\r\n" == buffer.getvalue()
+    assert next(csv.reader(io.StringIO(row[0] + ",x\n"))) == [cell, "x"]

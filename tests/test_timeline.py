@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loop_core.errors import InvalidParameterError, UnknownStoreError
-from loop_core.report import report_microseconds
-from loop_core.timeline import status_spans, store_timeline
+from loop_core.report import report_microseconds, resolve_as_of
+from loop_core.timeline import downtime_by_local_hour, status_spans, store_timeline
 from tests.conftest import Loader
+from tests.test_engine_matches_reference import Feeds, feeds, load_feeds
+
+HOUR_US = 3_600_000_000
 
 
 def test_spec_example_timeline_shows_hours_polls_and_the_midpoint_split(
@@ -101,3 +108,57 @@ def test_the_default_range_is_the_week_before_the_latest_poll(
     t = store_timeline(spec_db, "mon")
     assert t.end == datetime(2024, 1, 8, 11, 59, tzinfo=UTC)
     assert t.end - t.start == pd.Timedelta(days=7)
+
+
+# ---------------------------------------------------------------- Fleet's local hours
+
+
+def test_a_fall_back_hour_gets_both_of_its_halves_and_every_microsecond_counts_once(
+    load: Loader,
+) -> None:
+    # America/Chicago falls back on 2026-11-01 at 07:00 UTC (02:00 CDT -> 01:00 CST): local
+    # 01:00-02:00 happens twice. Open 24x7; up until the midpoint 06:30 UTC (01:30 CDT)
+    # between the two polls, down after it, so the down span crosses the fall-back.
+    con = load(polls=["chi,active,2026-11-01 05:30:00 UTC", "chi,inactive,2026-11-01 07:30:00 UTC"],
+               zones=["chi,America/Chicago"])
+    as_of = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    cells = downtime_by_local_hour(con, as_of)
+    day = cells[cells["local_date"] == pd.Timestamp(2026, 11, 1)].set_index("local_hour")
+    # The first 01:00 (06:00-07:00 UTC): half up, half down; the second: all down.
+    assert (day.loc[1, "up_h"], day.loc[1, "down_h"]) == (0.5, 1.5)
+    assert (day.loc[0, "up_h"], day.loc[0, "down_h"]) == (1.0, 0.0)
+    assert (day.loc[2, "up_h"], day.loc[2, "down_h"]) == (0.0, 1.0)
+    assert (day["up_h"] + day["down_h"]).sum() == 25.0  # the local day has 25 hours
+    # The week is the report's: 29.5 h down since 06:30 UTC, the rest of 168 h up.
+    assert (cells["up_h"].sum(), cells["down_h"].sum()) == (138.5, 29.5)
+    [row] = report_microseconds(con, as_of)
+    assert (row[3], row[6]) == (138.5 * HOUR_US, 29.5 * HOUR_US)  # up and down last week
+
+
+def _us(hours: pd.Series) -> int:
+    # Each cell is exact microseconds / 3.6e9: rounding gives the microseconds back.
+    return sum(round(h * HOUR_US) for h in hours)
+
+
+@settings(max_examples=25, deadline=None)
+@given(feeds(), st.data())
+def test_the_hourly_cells_add_up_to_the_reports_week_for_the_same_stores(
+    data: Feeds, pick: st.DataObject,
+) -> None:
+    # Random zones, hours and polls around a DST change (feeds() centres on one).
+    with tempfile.TemporaryDirectory() as folder:
+        con = load_feeds(data, Path(folder))
+        try:
+            as_of = resolve_as_of(con, data.as_of)
+            assert as_of is not None
+            rows = report_microseconds(con, as_of)
+            # None (every store), or some of the report's (none: an empty report).
+            ids = [r[0] for r in rows]
+            chosen = pick.draw(st.none() | st.lists(st.sampled_from(ids), unique=True)
+                               if ids else st.none())
+            cells = downtime_by_local_hour(con, as_of, store_ids=chosen)
+            kept = [r for r in rows if chosen is None or r[0] in chosen]
+            assert _us(cells["down_h"]) == sum(r[6] for r in kept)
+            assert _us(cells["up_h"]) == sum(r[3] for r in kept)
+        finally:
+            con.close()

@@ -65,6 +65,7 @@ LOGGER = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 NO_FILTER = groups_view.StoreFilter()  # every store
 WARM_THREAD = "loop-warm-caches"
+TREND_WEEKS = 8  # the Fleet page's weekly trend
 
 
 def services() -> lifecycle.Services:
@@ -376,7 +377,7 @@ def _warm(path: str, version: int, target: float) -> None:
         _status_page(path, version, "store", "", 1)
         _fleet_context(path, version, target, NO_FILTER)
         _rollup(path, version, target, NO_FILTER, "region")
-        _trend(path, version, NO_FILTER)
+        _trend(path, version, target, NO_FILTER)
     except Exception:
         LOGGER.exception("warming the caches failed")
 
@@ -648,10 +649,20 @@ def _target() -> float:
     return services().settings.targets.default_uptime_pct
 
 
+# A resource, not data: read only. The store context and the trend's per-store weekly
+# totals come from one engine call, so the context's two reports (now and the week before)
+# are the trend's two newest weeks, computed once per data version.
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=2)
+def _context_weeks(path: str, version: int,
+                   target: float) -> tuple[pd.DataFrame, context.WeekTotals]:
+    return context.context_and_week_totals(_con(path), TREND_WEEKS,
+                                           _report(path, version, None).as_of,
+                                           default_target_pct=target)
+
+
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=4)
 def _context(path: str, version: int, target: float) -> pd.DataFrame:
-    return context.store_context(_con(path), _report(path, version, None).as_of,
-                                 default_target_pct=target)
+    return _context_weeks(path, version, target)[0]
 
 
 def _chosen_context(path: str, version: int, target: float,
@@ -699,13 +710,15 @@ def group_rollup_csv(table: pd.DataFrame) -> Callable[[], str]:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=16)
-def _trend(path: str, version: int, chosen: groups_view.StoreFilter) -> pd.DataFrame:
-    trend = context.weekly_trend(_con(path), 8, _report(path, version, None).as_of,
-                                 store_ids=_chosen_ids(path, version, chosen))
+def _trend(path: str, version: int, target: float,
+           chosen: groups_view.StoreFilter) -> pd.DataFrame:
+    # Any filter sums the cached per-store weekly totals (milliseconds, not a report a week).
+    trend = context.trend_of(_con(path), _context_weeks(path, version, target)[1],
+                             store_ids=_chosen_ids(path, version, chosen))
     return context_view.weekly_trend(trend)
 
 
 def weekly_trend(chosen: groups_view.StoreFilter = NO_FILTER) -> pd.DataFrame:
     """Weekly uptime % of the last 8 weeks the stored history covers (cached)."""
     with guard("Could not compute the weekly trend"), st.spinner("Measuring 8 weeks…"):
-        return _trend(_path(), data_version(), chosen)
+        return _trend(_path(), data_version(), _target(), chosen)

@@ -3,13 +3,14 @@
 -- (context/store_context.sql) and evidence_us (evidence/evidence.part.sql, as of the same now). context.py puts each after its standard report line.
 -- Figures have 2 decimals and are empty when there is no value; text from the stores
 -- feed gets the spreadsheet guard (macro spreadsheet_safe) and is quoted like Python's
--- csv module does (QUOTE_MINIMAL). Hours as in the standard report (hours, not minutes).
+-- csv module does (macro csv_field, as the standard CSV's ids). Hours as in the standard
+-- report (hours, not minutes).
 WITH rows AS (
     SELECT * FROM context_rows
 ),
 
--- Coverage as a % of the window's business time (none without business time), the
--- latest observation as ISO 8601 UTC.
+-- Coverage (evidence.part.sql's share; none without business time) as a %, the latest
+-- observation as ISO 8601 UTC.
 evidence AS (
     SELECT
         store_id,
@@ -17,9 +18,7 @@ evidence AS (
         strftime(latest_observation_at, '%Y-%m-%dT%H:%M:%SZ') AS latest_at,
         latest_observation_active AS latest_active,
         [
-            100.0 * covered_hour_us / nullif(business_hour_us, 0),
-            100.0 * covered_day_us / nullif(business_day_us, 0),
-            100.0 * covered_week_us / nullif(business_week_us, 0)
+            100.0 * coverage_last_hour, 100.0 * coverage_last_day, 100.0 * coverage_last_week
         ] AS coverage
     FROM evidence_us
 ),
@@ -56,11 +55,7 @@ texts AS (
 cells AS (
     SELECT
         store_id,
-        list_transform(words, lambda w: CASE
-            WHEN regexp_matches(spreadsheet_safe(w), '[,"' || chr(13) || chr(10) || ']')
-                THEN '"' || replace(spreadsheet_safe(w), '"', '""') || '"'
-            ELSE spreadsheet_safe(w)
-        END) AS word_cells,
+        list_transform(words, lambda w: csv_field(spreadsheet_safe(w))) AS word_cells,
         list_transform(numbers_before,
                        lambda x: coalesce(printf('%.2f', round(x, 2) + 0.0), '')) AS before_cells,
         CASE WHEN below_target THEN 'true' ELSE 'false' END AS below_cell,

@@ -1,23 +1,13 @@
--- One week of the fleet trend (loop_core/context.py weekly_trend): last week's uptime and
--- business time summed over the stores of the temp table report_us (the report as of the
--- week's end), optionally only some stores.
--- Binds: the store ids to keep (NULL = all).
-WITH params AS (
-    SELECT ?::VARCHAR[] AS only_ids
-),
-
-chosen AS (
-    SELECT r.up_week_us, r.down_week_us
-    FROM report_us AS r, params AS p
-    WHERE p.only_ids IS NULL OR list_contains(p.only_ids, r.store_id)
+-- Each store's last-week uptime and downtime (exact microseconds) from the temp table
+-- report_us (the report as of one week's end): the per-store weekly totals the fleet trend
+-- sums for any choice of stores (loop_core/context.py week_totals, trend_of).
+WITH stores_of_week AS (
+    SELECT store_id, up_week_us, down_week_us FROM report_us
 ),
 
 final AS (
-    SELECT
-        coalesce(sum(up_week_us), 0)::BIGINT AS up_us,
-        coalesce(sum(down_week_us), 0)::BIGINT AS down_us,
-        uptime_pct(sum(up_week_us), sum(down_week_us)) AS uptime_pct
-    FROM chosen
+    SELECT store_id, up_week_us::BIGINT AS up_us, down_week_us::BIGINT AS down_us
+    FROM stores_of_week
 )
 
-SELECT * FROM final
+SELECT * FROM final ORDER BY store_id

@@ -5,7 +5,7 @@
 -- Follows report/observations.part.sql (the report's own start, with from/to NULL: its
 -- range_intervals are the week before now), so the observations, their shares (the
 -- midpoints of `sequenced`) and the business time are exactly the report's. Extra
--- parameter after those: radius_us.
+-- parameter after those: radius_us. The coverage ratio is computed here only (final).
 --
 -- Both figures use C(x) = business time in [week start, x), read with one ASOF join, and
 -- only where needed (a week holds about 100 observations per store; C is read at a few):
@@ -156,7 +156,7 @@ latest AS (
     WHERE next_t IS NULL
 ),
 
-final AS (
+figures AS (
     SELECT
         s.store_id,
         (coalesce(d.used_hour, 0) + coalesce(u.used_hour, 0))::BIGINT AS observations_last_hour,
@@ -175,6 +175,16 @@ final AS (
     LEFT JOIN measured_use_and_cover AS u USING (store_key)
     LEFT JOIN latest AS l USING (store_key)
     LEFT JOIN business AS b USING (store_key)
+),
+
+-- The poll coverage of each window (macro coverage_share): the one place it is computed.
+final AS (
+    SELECT
+        *,
+        coverage_share(covered_hour_us, business_hour_us) AS coverage_last_hour,
+        coverage_share(covered_day_us, business_day_us) AS coverage_last_day,
+        coverage_share(covered_week_us, business_week_us) AS coverage_last_week
+    FROM figures
 )
 
 SELECT * FROM final ORDER BY store_id

@@ -33,17 +33,12 @@ figures AS (
     FROM rounded
 ),
 
--- One CSV line per store, quoted as Python's csv module does (QUOTE_MINIMAL): only a field
--- holding a comma, a quote or a line break is quoted, with its quotes doubled. Only the id
--- can hold one; the figures are digits and a dot.
+-- One CSV line per store, quoted as Python's csv module does (macro csv_field). Only the
+-- id can need quotes; the figures are digits and a dot.
 final AS (
     SELECT
         sort_id,
-        CASE
-            WHEN regexp_matches(store_id, '[,"' || chr(13) || chr(10) || ']')
-                THEN '"' || replace(store_id, '"', '""') || '"'
-            ELSE store_id
-        END
+        csv_field(store_id)
         || ',' || up_hour || ',' || up_day || ',' || up_week
         || ',' || down_hour || ',' || down_day || ',' || down_week AS line
     FROM figures

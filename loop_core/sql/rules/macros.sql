@@ -365,6 +365,18 @@ CREATE OR REPLACE MACRO spreadsheet_safe(cell) AS
         ELSE cell
     END;
 
+-- A text field of a CSV line the product writes, quoted as Python's csv module does
+-- (QUOTE_MINIMAL, its default "\r\n" terminator): only a field holding a comma, a quote, a
+-- CR or an LF is quoted, with its quotes doubled. The standard report
+-- (report/report_csv.sql) and the extended CSV (context/extended_tail.sql) both write
+-- their text cells through it.
+CREATE OR REPLACE MACRO csv_field(cell) AS
+    CASE
+        WHEN regexp_matches(cell, '[,"' || chr(13) || chr(10) || ']')
+            THEN '"' || replace(cell, '"', '""') || '"'
+        ELSE cell
+    END;
+
 -- Store context (loop_core/context.py; docs/RULES.md "Store context"). A window's uptime %
 -- is its uptime over its business time (uptime + downtime): NULL without business time,
 -- never 0.
@@ -382,3 +394,9 @@ CREATE OR REPLACE MACRO budget_left_h(up_us, down_us, target_pct) AS
     CASE WHEN up_us + down_us > 0
         THEN ((up_us + down_us) * (100 - target_pct) / 100.0 - down_us) / 3600000000.0
     END;
+
+-- Poll coverage (docs/RULES.md "Evidence"): the covered share of a window's business time,
+-- 0..1; NULL without business time, never 0. evidence/evidence.part.sql outputs it, and
+-- both the evidence frame (loop_core/evidence.py) and the extended CSV read that column.
+CREATE OR REPLACE MACRO coverage_share(covered_us, business_us) AS
+    covered_us / nullif(business_us, 0);
