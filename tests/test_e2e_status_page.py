@@ -1,6 +1,7 @@
 """End to end: the served status page in headless Chromium draws its day cells on a scale
-from 0 %, shows a day's figures on hover, and a click on a day opens that day in the store's
-drill-down. Uses Debian's chromium; never downloads a browser."""
+from 0 %, shows a day's figures on hover, a click on a day opens that day in the store's
+drill-down and a click on a time zone's day lists its stores. Uses Debian's chromium; never
+downloads a browser."""
 
 from __future__ import annotations
 
@@ -61,6 +62,21 @@ def test_the_status_page_draws_its_days_and_a_click_opens_that_day_in_the_drill_
             assert text.startswith(query["store_id"][0])  # the hovered store opened
             assert page.get_by_label("Store id").input_value() == query["store_id"][0]
             page.get_by_text("Timeline").first.wait_for()
+            assert page.locator("[data-testid='stException']").count() == 0
+
+            # A time zone's day lists that zone's stores, the day outlined.
+            page.goto(f"{url}/status_page")
+            page.locator("[data-testid='stButtonGroup']").get_by_text(
+                "Time zones", exact=True).click()
+            page.get_by_text("Click a day to list that time zone's stores").wait_for()
+            area = page.locator(".main-svg .nsewdrag").first.bounding_box()
+            assert area is not None
+            page.mouse.click(area["x"] + area["width"] * (1 - 0.5 / view.DAYS),
+                             area["y"] + 5)
+            page.get_by_text("Only the stores of the time zone").wait_for()
+            page.get_by_text("Click a day to open it in the store's drill-down.",
+                             exact=False).wait_for()
+            assert page.locator(".main-svg .shapelayer path").count() >= 1  # the outline
             assert page.locator("[data-testid='stException']").count() == 0
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)  # to look at

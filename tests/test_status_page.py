@@ -71,7 +71,7 @@ def test_hover_text_gives_the_days_figures_and_escapes_data_text(
     assert "&lt;b&gt;N&lt;/b&gt;" in escaped.cells["hover"].iloc[-1]
 
 
-def test_a_click_on_a_stores_cell_opens_that_store_and_day_and_a_groups_opens_nothing(
+def test_a_click_on_a_stores_cell_opens_that_store_and_day_and_a_groups_its_stores(
     found: daily.StoreDays,
 ) -> None:
     page = view.status_page(view.status_grid(found))
@@ -79,7 +79,35 @@ def test_a_click_on_a_stores_cell_opens_that_store_and_day_and_a_groups_opens_no
     assert view.cell_target(page, row, 3) == (
         "allday", "2024-10-10T04:00:00+00:00", "2024-10-10T17:00:00+00:00")
     assert view.cell_target(page, row, 4) is None  # no such day
-    assert view.cell_target(view.status_page(view.status_grid(found, "zone")), 0, 0) is None
+    assert view.group_target(page, row, 3) is None  # a store's cell opens the store
+    zones = view.status_page(view.status_grid(found, "zone"))
+    assert view.cell_target(zones, 0, 0) is None
+    utc = list(zones.rows["key"]).index("UTC")
+    assert view.group_target(zones, utc, 1) == ("zone", "UTC", date(2024, 10, 8))
+    assert view.group_target(zones, utc, 4) is None  # no such day
+
+
+def test_a_groups_stores_are_the_stores_of_that_group_only(found: daily.StoreDays) -> None:
+    grid = view.status_grid(found, regions={"shop": "North", "quiet": "North"})
+    north = view.status_page(grid, within=("region", "North"))
+    assert (north.matches, set(north.rows["key"]), north.within) == (
+        2, {"shop", "quiet"}, ("region", "North"))
+    assert set(north.cells["key"]) == {"shop", "quiet"}
+    assert list(view.status_page(grid, within=("region", view.NO_REGION)).rows["key"]) == [
+        "allday"]
+    assert set(view.status_page(grid, within=("zone", "UTC")).rows["key"]) == {"shop", "quiet"}
+    # With the search box too: both narrow the rows.
+    assert list(view.status_page(grid, "sho", within=("zone", "UTC")).rows["key"]) == ["shop"]
+    # Groups of groups do not exist: a grid of zones ignores it.
+    zones = view.status_page(view.status_grid(found, "zone"), within=("region", "North"))
+    assert zones.matches == 2 and zones.within is None
+
+
+def test_the_day_a_groups_cell_opened_is_outlined(found: daily.StoreDays) -> None:
+    page = view.status_page(view.status_grid(found))
+    assert not charts.status_days(page).layout.shapes
+    (outline,) = charts.status_days(page, date(2024, 10, 9)).layout.shapes
+    assert (outline.x0, outline.x1, outline.yref) == (1.5, 2.5, "paper")  # the third day
 
 
 def test_search_and_paging_pick_the_rows_and_a_page_past_the_end_shows_the_last(
@@ -102,7 +130,7 @@ def test_zones_and_regions_sum_their_stores_days(found: daily.StoreDays) -> None
     assert (utc["stores"], utc["up_h"], utc["down_h"]) == (2, 20.0, 4.0)
     by_region = view.status_grid(found, "region", regions={"shop": "North", "quiet": "North"})
     assert list(by_region.rows["key"]) == ["(no region)", "North"]
-    # A group's cell names no store: a click opens nothing.
+    # A group's cell names no store: a click opens its stores (group_target), not one.
     assert by_region.cells["store_id"].isna().all()
 
 
@@ -187,6 +215,29 @@ def test_time_zones_as_rows_and_regions_without_a_stores_feed_say_what_to_do(
     at.segmented_control(key="status_rows").set_value("region").run()
     assert _chart_rows(at) == [view.NO_REGION]
     assert any("load a stores feed with a `region` column" in i.value for i in at.info)
+
+
+def test_a_time_zones_day_lists_its_stores_and_a_button_lists_every_store_again(
+    sample_db: Path,
+) -> None:
+    at = _open()
+    # What a click on a zone's day leaves (pages/status_page.py's _open_day; the click
+    # itself is tests/test_e2e_status_page.py's).
+    at.session_state["status_within"] = ("zone", "America/Chicago", "2024-10-12")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = db.connect(sample_db)
+    zones = daily.store_days(con, view.DAYS).frame  # the zone the rules give each store
+    chicago = set(zones.loc[zones["zone"] == "America/Chicago", "store_id"].astype(str))
+    rows = _chart_rows(at)
+    assert rows and {r.rsplit(" · ", 1)[-1] for r in rows} <= chicago
+    assert any("Only the stores of the time zone America/Chicago" in t.value
+               and "Sat 2024-10-12" in t.value for t in at.text)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(spec["layout"]["shapes"]) == 1  # the day outlined
+    at.button(key="status_all_stores").click().run()
+    assert len(_chart_rows(at)) == view.PAGE_SIZE and "status_within" not in at.session_state
+    assert not any("Only the stores" in t.value for t in at.text)
 
 
 def test_the_drill_down_opened_by_a_days_link_shows_that_day(sample_db: Path) -> None:
