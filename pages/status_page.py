@@ -28,10 +28,10 @@ def _all_stores() -> None:
 
 
 def _open_day() -> None:
-    points = st.session_state["status_chart"].selection.points
-    if not points or not points[0].get("customdata"):
+    points = st.session_state["status_chart"].selection.get("day")
+    if not points:
         return
-    row, column = points[0]["customdata"]
+    row, column = points[0]["row"], points[0]["col"]
     group = view.group_target(shown, int(row), int(column))
     if group is None:  # a store's day: opened in the drill-down once the page has run
         st.session_state["status_open_cell"] = (row, column)
@@ -89,8 +89,8 @@ st.caption(
 if shown.without_regions:
     st.info("No store has a region: load a stores feed with a `region` column on the Data "
             "page to group by region.", icon=":material/info:")
-st.plotly_chart(charts.status_days(shown, outlined), key="status_chart", on_select=_open_day,
-                selection_mode="points", config={"displayModeBar": False})
+st.altair_chart(charts.status_days(shown, outlined), key="status_chart", on_select=_open_day,
+                selection_mode="day")
 clicked = st.session_state.pop("status_open_cell", None)
 opened = view.cell_target(shown, int(clicked[0]), int(clicked[1])) if clicked else None
 if opened:

@@ -1,5 +1,5 @@
-"""The dashboard's figures read at a glance: checked on the figures the pages draw (Plotly
-objects, Vega-Lite specs), built from the first-start sample on real DuckDB."""
+"""The dashboard's figures read at a glance: checked on the Vega-Lite charts the pages draw,
+built from the first-start sample on real DuckDB."""
 
 from __future__ import annotations
 

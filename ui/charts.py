@@ -1,9 +1,8 @@
 """The dashboard pages' charts: tidy frames from ``loop_core`` in, figures out.
 
-Vega-Lite (Altair) wherever it reads as well: Streamlit's Vega chunk is a sixth of Plotly's
-(0.8 MB against 4.7 MB), and the first Plotly chart of a browser session costs seconds to
-load and compile (docs/PERFORMANCE.md, "Charts: Vega-Lite instead of Plotly"). Plotly is
-left where its interaction matters (the store timeline's zoom, the status page's clicks).
+Vega-Lite (Altair), not Plotly: Streamlit's Vega chunk is a sixth of Plotly's (0.8 MB
+against 4.7 MB), and the first Plotly chart of a browser session cost seconds to load and
+compile (docs/PERFORMANCE.md, "Charts in Vega-Lite instead of Plotly").
 
 No data is computed here (that is ``ui.views``); these functions only map columns
 to traces, and label every axis with its unit and whether times are store-local or UTC.
@@ -11,13 +10,12 @@ to traces, and label every axis with its unit and whether times are store-local 
 
 from __future__ import annotations
 
-import html
+import json
 from datetime import date
 from typing import cast
 
 import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 
 from ui.formatting import DAY_NAMES
 from ui.views import status_page as status_view
@@ -29,24 +27,12 @@ BUSINESS = "rgba(66, 133, 244, 0.12)"
 SPECIAL = "rgba(245, 158, 11, 0.30)"  # business time that special-hours rows give
 SPECIAL_DAY = "rgba(245, 158, 11, 0.08)"  # the whole local day of a special date
 CLOSED_DAY = "rgba(120, 120, 120, 0.16)"  # a special date closed all day
-FONT = {"size": 13}
 # The heatmap's darkest red: this share of business time down (more stays darkest), so a
 # fleet that is barely down reads pale instead of alarming.
 HEATMAP_TOP_PCT = 10.0
 # ColorBrewer's 9 reds (Plotly's "Reds"), from almost white at 0 to the darkest at the top.
 REDS = ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d",
         "#a50f15", "#67000d"]
-
-
-def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
-        font=FONT,
-        title={"text": title} if title else None,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )
-    return fig
 
 
 def _percent_axis(title: str, values: list[int] | None = None) -> alt.Axis:
@@ -316,83 +302,80 @@ STATUS_GREYS = {status_view.CLOSED: "#ececec", status_view.BEFORE_FIRST_POLL: "#
 STATUS_ROW_PX = 22
 # Down to up through amber: a straight blend of the two passes through an olive that reads
 # as neither; the amber is the special-hours colour's.
-STATUS_SCALE = [[0.0, DOWN], [0.5, "#f59e0b"], [1.0, UP]]
+STATUS_SCALE: list[tuple[float, str]] = [(0.0, DOWN), (0.5, "#f59e0b"), (1.0, UP)]
+GROUP_TITLES = {"store": "Store", "region": "Region", "zone": "Time zone"}
 
 
-def status_days(page: status_view.StatusPage, day: date | None = None) -> go.Figure:
+def status_days(page: status_view.StatusPage, day: date | None = None) -> alt.LayerChart:
     """One row per store (or group), one cell per store-local day: the day's uptime on a
     fixed 0-100 % scale from the down to the up colour; greys for closed days, days before
-    the first poll and days without a known status. Hover gives the day's figures; an
-    invisible marker on every cell carries its row and column, so a click selects it
-    (Plotly's heatmaps report no clicks). Rows and columns are numbers, their labels
-    ticks: 1,500 cells stay a small figure. ``day`` (a date of the page) is outlined: the
-    day a group's cell opened."""
+    the first poll and days without a known status. A tooltip gives the day's figures; a
+    click selects the cell (the ``day`` selection: its ``row`` and ``col``, numbers the
+    page maps to a store and day). ``day`` (a date of the page) is outlined: the day a
+    group's cell opened. Layers are named (``cells``, ``scale``, ``outline``)."""
     cells = page.cells
     column_of = {d: i for i, d in enumerate(page.dates)}
     row_of = {k: i for i, k in enumerate(page.rows["key"])}
-    x = cells["local_date"].map(column_of).astype("int64")
-    y = cells["key"].map(row_of).astype("int64")
     measured = cells["state"] == status_view.MEASURED
-
-    def grid(values: pd.Series) -> list[list[float | None]]:
-        table = pd.DataFrame({"x": x, "y": y, "v": values}).pivot(
-            index="y", columns="x", values="v").reindex(index=range(len(row_of)),
-                                                        columns=range(len(column_of)))
-        return [[None if pd.isna(v) else float(v) for v in r] for r in table.to_numpy()]
-
-    codes = {state: i for i, state in enumerate(STATUS_GREYS)}
-    greys = [[i / max(1, len(codes) - 1), colour] for i, colour in
-             enumerate(STATUS_GREYS.values())]
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
-        z=grid(cells["state"].map(codes).where(~measured)),
-        colorscale=greys, zmin=0, zmax=max(1, len(codes) - 1), showscale=False,
-        xgap=2, ygap=2, hoverinfo="skip", name="no figure",
-    ))
-    fig.add_trace(go.Heatmap(
-        z=grid(cells["uptime_pct"].where(measured)),
-        colorscale=STATUS_SCALE, zmin=0.0, zmax=100.0,
-        colorbar={"title": {"text": "Uptime"},
-                  "tickvals": [0, 25, 50, 75, 100],
-                  "ticktext": ["0%", "25%", "50%", "75%", "100%"], "thickness": 12,
-                  "lenmode": "pixels", "len": 220, "y": 1.0, "yanchor": "top"},
-        xgap=2, ygap=2, hoverinfo="skip", hoverongaps=False, name="uptime",
-    ))
-    fig.add_trace(go.Scatter(
-        x=x, y=y, mode="markers",
-        marker={"symbol": "square", "size": STATUS_ROW_PX - 2, "opacity": 0.0},
-        customdata=list(zip(y, x, strict=True)),  # the page maps them to a store and day
-        hovertext=cells["hover"], hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False, name="days",
-    ))
-    ticktext = [
-        f"{html.escape(str(label))}  " + ("—" if pd.isna(pct) else f"{pct:.1f}%")
+    tips = [(line.split("\n") + ["—"] * 5)[:5] for line in cells["hover"]]
+    data = pd.DataFrame({
+        "col": cells["local_date"].map(column_of).astype("int64"),
+        "row": cells["key"].map(row_of).astype("int64"),
+        # Each cell's colour, computed here: the greys are no point of the uptime scale.
+        "fill": [_status_colour(p) if m else STATUS_GREYS.get(str(st), STATUS_GREYS[
+                 status_view.NO_STATUS]) for p, m, st in zip(
+                 cells["uptime_pct"], measured, cells["state"], strict=True)],
+        **{f"tip{i}": [t[i] for t in tips] for i in range(5)},
+    })
+    # Two lines: the month over the first cell and each first day, the day over every cell.
+    ticks = [[f"{d:%b}" if i == 0 or d.day == 1 else "", f"{d:%d}"]
+             for i, d in enumerate(page.dates)]
+    row_labels = [
+        f"{label}  " + ("—" if pd.isna(pct) else f"{pct:.1f}%")
         for label, pct in zip(page.rows["label"], page.rows["uptime_pct"], strict=True)
     ]
-    # Fixed ranges: autorange would pad the axes for the markers' size, leaving a band
-    # above the first row where nothing can be hovered or clicked.
-    fig.update_yaxes(title=None, range=[len(row_of) - 0.5, -0.5], tickmode="array",
-                     tickvals=list(range(len(row_of))), ticktext=ticktext, automargin=True,
-                     fixedrange=True, showgrid=False, zeroline=False)
-    # The day of the month over every cell, the month at its first day and the first cell.
-    ticks = [f"{d:%b}<br>{d:%d}" if i == 0 or d.day == 1 else f"{d:%d}"
-             for i, d in enumerate(page.dates)]
-    fig.update_xaxes(title="Store-local date", range=[-0.5, len(column_of) - 0.5],
-                     tickmode="array", tickvals=list(range(len(column_of))), ticktext=ticks,
-                     tickangle=0, automargin=True, side="top", fixedrange=True,
-                     showgrid=False, zeroline=False, tickfont={"size": 11})
-    fig.update_layout(plot_bgcolor="white", clickmode="event+select", dragmode=False,
-                      hovermode="closest")
+    # Labels come from the data: an index into a JSON list, never markup (Vega draws text).
+    x = alt.X("col:O", scale=alt.Scale(domain=list(range(len(column_of))), paddingInner=0.1),
+              axis=alt.Axis(title="Store-local date", orient="top", labelAngle=0,
+                            labelOverlap=False, labelExpr=f"{json.dumps(ticks)}[datum.value]"))
+    y = alt.Y("row:O", scale=alt.Scale(domain=list(range(len(row_of))), paddingInner=0.1),
+              axis=alt.Axis(title=None, labelLimit=320, labelOverlap=False,
+                            labelExpr=f"{json.dumps(row_labels)}[datum.value]"))
+    pick = alt.selection_point(name="day", fields=["row", "col"], on="click",
+                               clear="dblclick", empty=False)
+    layers: list[alt.Chart] = [
+        alt.Chart(data, name="cells").mark_rect().encode(
+            x=x, y=y, color=alt.Color("fill:N", scale=None),
+            tooltip=[alt.Tooltip("tip0:N", title=GROUP_TITLES[page.grouping]),
+                     alt.Tooltip("tip1:N", title="Day"), alt.Tooltip("tip2:N", title="Figures"),
+                     alt.Tooltip("tip3:N", title="Hours"),
+                     alt.Tooltip("tip4:N", title="Incidents")],
+        ).add_params(pick),
+        # The uptime scale's legend only: two invisible points at 0 and 100 %.
+        alt.Chart(pd.DataFrame({"pct": [0.0, 100.0]}), name="scale").mark_point(opacity=0)
+        .encode(color=alt.Color("pct:Q", scale=alt.Scale(
+            domain=[0, 50, 100], range=[c for _, c in STATUS_SCALE], interpolate="rgb"),
+            legend=alt.Legend(title="Uptime", values=[0, 25, 50, 75, 100],
+                              labelExpr="datum.value + '%'", gradientLength=200))),
+    ]
     if day in column_of:
-        at = column_of[day]
-        fig.add_shape(type="rect", xref="x", yref="paper", x0=at - 0.5, x1=at + 0.5, y0=0,
-                      y1=1, line={"color": "#222", "width": 2}, fillcolor="rgba(0,0,0,0)",
-                      layer="above")
-    return _layout(fig, height=_status_height(page))
+        layers.append(alt.Chart(pd.DataFrame({"col": [column_of[day]]}), name="outline")
+                      .mark_rect(fill=None, stroke="#222", strokeWidth=2).encode(x=x))
+    # SVG, not canvas: Streamlit picks canvas for big data, and each cell is to be clicked.
+    # The cells' colours and the legend's scale are two colour scales (shared, Vega fails).
+    return alt.LayerChart(layer=layers, height=STATUS_ROW_PX * max(1, len(page.rows)),
+                          usermeta={"embedOptions": {"renderer": "svg"}},
+                          resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")))
 
 
-def _status_height(page: status_view.StatusPage) -> int:
-    return 140 + STATUS_ROW_PX * max(1, len(page.rows))
+def _status_colour(pct: float) -> str:
+    """The uptime scale's colour for ``pct`` (0-100), blended in RGB as its legend is."""
+    t = min(max(float(pct), 0.0), 100.0) / 100.0
+    stops = [(at, colour.lstrip("#")) for at, colour in STATUS_SCALE]
+    (lo, a), (hi, b) = (stops[0], stops[1]) if t <= stops[1][0] else (stops[1], stops[2])
+    f = (t - lo) / (hi - lo)
+    rgb = [round(int(a[i:i + 2], 16) * (1 - f) + int(b[i:i + 2], 16) * f) for i in (0, 2, 4)]
+    return "#" + "".join(f"{v:02x}" for v in rgb)
 
 
 def weekly_trend(trend: pd.DataFrame) -> alt.LayerChart:

@@ -5,7 +5,6 @@ the report's own spans cut at local midnights."""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -225,11 +224,11 @@ def _hours(value: float) -> str:
 
 
 def _hover(cell: object, grouping: str) -> str:
-    """One cell's figures for the chart's hover box, in Plotly's markup: data text
-    (ids, names, regions) is escaped, so it shows as written. Short: a page has 1,500."""
+    """One cell's figures for the chart's tooltip, a line each (the chart shows each line
+    as text: ids, names and regions show as written). Short: a page has 1,500."""
     c: Any = cell
     day: date = c.local_date
-    lines = [html.escape(str(c.key)), f"{DAY_NAMES[day.weekday()]} {day:%Y-%m-%d}"]
+    lines = [str(c.key), f"{DAY_NAMES[day.weekday()]} {day:%Y-%m-%d}"]
     if c.state == CLOSED:
         lines.append("Closed: no business hours")
     elif c.state == BEFORE_FIRST_POLL:
@@ -241,4 +240,4 @@ def _hover(cell: object, grouping: str) -> str:
         lines.append(f"Up {_hours(c.up_h)} · down {_hours(c.down_h)}")
         lines.append(f"{int(c.incidents)} incident{'' if c.incidents == 1 else 's'}"
                      + (f", longest {_hours(c.longest_h)}" if c.incidents else ""))
-    return "<br>".join(lines)
+    return "\n".join(lines)
