@@ -188,9 +188,9 @@ if can(Action.AUDIT_LOG):
         "audit_id": st.column_config.NumberColumn("#", format="%d", width=50),
         "happened_at": st.column_config.DatetimeColumn("When (UTC)", width=145,
                                                        format="YYYY-MM-DD HH:mm:ss"),
-        "actor": st.column_config.TextColumn("Who", width=110),
+        "actor": st.column_config.TextColumn("Who", width=80),
         "action": st.column_config.TextColumn("What", width=125),
-        "subject": st.column_config.TextColumn("On", width=150),
+        "subject": st.column_config.TextColumn("On", width=180),
         "details": st.column_config.TextColumn("Details", width=220),
     })
     st.download_button(

@@ -56,6 +56,8 @@ GRIDS_JS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")
     const t = g.querySelector('table[role=grid]');
     const keyed = g.closest("[class*='st-key-']");
     const key = keyed ? [...keyed.classList].find(c => c.startsWith('st-key-')).slice(7) : '';
+    // A grid that has not drawn its scroller yet counts as not drawn (no columns).
+    if (!s) return {key: key, scrollWidth: 0, clientWidth: 0, columns: 0, headers: []};
     return {key: key, scrollWidth: s.scrollWidth, clientWidth: s.clientWidth,
             columns: Number(t ? t.getAttribute('aria-colcount') : 0),
             headers: [...g.querySelectorAll("th[role='columnheader']")].map(h => h.textContent)};
@@ -106,8 +108,8 @@ CHART_JS = """(key) => {
     .find(g => (g.getAttribute('aria-label') || '').startsWith('X-axis'));
   const marks = [...svg.querySelectorAll('.mark-symbol.role-mark path, '
                                          + '.mark-rect.role-mark path')];
-  const centres = new Set(marks.map(m => {
-    const b = m.getBBox();
+  const centres = new Set(marks.map(m => {  // on the page: Vega places symbols by transform
+    const b = m.getBoundingClientRect();
     return Math.round(b.x + b.width / 2);
   }));
   return {points: centres.size,

@@ -48,6 +48,14 @@ def _day_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, labelAngle=-45, labelOverlap=False, labelPadding=4)
 
 
+def _uptime_y(values: pd.Series) -> alt.Y:
+    """Uptime % from 5 points under the lowest value (0 at most) to just over 100."""
+    low = float(values.min()) if len(values) else 0.0
+    return alt.Y("uptime_pct:Q", scale=alt.Scale(domain=[max(0.0, low - 5), 101], nice=False,
+                                                  zero=False),
+                 axis=_percent_axis("Uptime (% of business time)"))
+
+
 def _day_labels(days: pd.Series) -> list[str]:
     return [f"{pd.Timestamp(d):%a %d %b}" for d in days]
 
@@ -122,12 +130,9 @@ def daily_trend(per_day: pd.DataFrame) -> alt.LayerChart:
         "label": [f"{v:.1f}%" for v in per_day["uptime_pct"]],
         "up_h": per_day["up_h"].round(0), "down_h": per_day["down_h"].round(0),
     })
-    low = float(data["uptime_pct"].min()) if len(data) else 0.0
     base = alt.Chart(data).encode(
         x=alt.X("day:O", sort=list(data["day"]), axis=_day_axis("Date (store-local)")),
-        y=alt.Y("uptime_pct:Q", scale=alt.Scale(domain=[max(0.0, low - 5), 101], nice=False,
-                                                 zero=False),
-                axis=_percent_axis("Uptime (% of business time)")),
+        y=_uptime_y(data["uptime_pct"]),
         tooltip=[alt.Tooltip("date:N", title="Date (store-local)"),
                  alt.Tooltip("uptime_pct:Q", title="Uptime %", format=".2f"),
                  alt.Tooltip("up_h:Q", title="Up (h, the stores counted)", format=",.0f"),
@@ -389,14 +394,11 @@ def weekly_trend(trend: pd.DataFrame) -> alt.LayerChart:
         "covered": ["whole week" if f else "part of the week in the history"
                     for f in trend["full_week"]],
     })
-    low = float(data["uptime_pct"].min()) if len(data) else 0.0
     base = alt.Chart(data).encode(
         x=alt.X("week:O", sort=list(data["week"]), axis=alt.Axis(
             title="Week ending at the as-of (UTC), then 7, 14, … days before", labelAngle=0,
             labelOverlap=False)),
-        y=alt.Y("uptime_pct:Q", scale=alt.Scale(domain=[max(0.0, low - 5), 101], nice=False,
-                                                 zero=False),
-                axis=_percent_axis("Uptime (% of business time)")),
+        y=_uptime_y(data["uptime_pct"]),
         tooltip=[alt.Tooltip("week:N", title="Week (UTC)"),
                  alt.Tooltip("uptime_pct:Q", title="Uptime %", format=".2f"),
                  alt.Tooltip("business_h:Q", title="Business time (h)", format=",.0f"),
