@@ -2,7 +2,7 @@
 
 Vega-Lite (Altair), not Plotly: Streamlit's Vega chunk is a sixth of Plotly's (0.8 MB
 against 4.7 MB), and the first Plotly chart of a browser session cost seconds to load and
-compile (docs/PERFORMANCE.md, "Charts in Vega-Lite instead of Plotly").
+compile (docs/PERFORMANCE.md, "Page times in the browser": charts in Vega-Lite).
 
 No data is computed here (that is ``ui.views``); these functions only map columns
 to traces, and label every axis with its unit and whether times are store-local or UTC.
