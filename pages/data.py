@@ -182,14 +182,16 @@ if can(Action.AUDIT_LOG):
     st.subheader("Audit log")
     st.caption("Who did what, newest first: loads, confirmed snapshots, reports, syncs, test "
                "alerts, compactions and the settings at each start (never a secret).")
+    # Widths that add up to less than the box at 1280 px (820 px): a click on a cell shows
+    # the whole of a long one.
     st.dataframe(caches.audit_log(), hide_index=True, key="data_audit", column_config={
-        "audit_id": st.column_config.NumberColumn("#", format="%d"),
-        "happened_at": st.column_config.DatetimeColumn("When (UTC)",
+        "audit_id": st.column_config.NumberColumn("#", format="%d", width=50),
+        "happened_at": st.column_config.DatetimeColumn("When (UTC)", width=145,
                                                        format="YYYY-MM-DD HH:mm:ss"),
-        "actor": st.column_config.TextColumn("Who"),
-        "action": st.column_config.TextColumn("What"),
-        "subject": st.column_config.TextColumn("On"),
-        "details": st.column_config.TextColumn("Details", width="large"),
+        "actor": st.column_config.TextColumn("Who", width=80),
+        "action": st.column_config.TextColumn("What", width=125),
+        "subject": st.column_config.TextColumn("On", width=180),
+        "details": st.column_config.TextColumn("Details", width=220),
     })
     st.download_button(
         "Download the audit log (CSV)", data=caches.audit_log_csv(), file_name="audit_log.csv",

@@ -152,61 +152,62 @@ def _render_preview(csv_path: Path, as_of: datetime | None) -> None:
                      "their figures are mostly interpolated across long gaps between polls.",
                      icon=":material/troubleshoot:")
         toggle.toggle("Only these stores", key="reports_only_low")
-    table, worst = st.columns([3, 1])
-    with table:
-        st.caption(f"{len(evidence.rows):,} of {preview.total_rows:,} stores shown · click "
-                   "a column header to sort")
-        # The week's uptime and the downtime figures first: at 1280 px they show beside
-        # the list, and the uptime hours (business time minus downtime) scroll in after.
-        preview_columns = {
-            "store_id": st.column_config.TextColumn("Store id", width=150, pinned=True),
-            "name": st.column_config.TextColumn("Name", width=140),
-            "uptime_pct_week": st.column_config.ProgressColumn(
-                "Up, week", min_value=0, max_value=100, format="%.1f%%", width=90,
-                color=charts.UP, help="Uptime last week, % of business time."),
-            "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)",
-                                                                format="%.2f", width=115),
-            "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.2f",
-                                                               width=95),
-            "downtime_last_week": st.column_config.NumberColumn("Down, week (h)",
-                                                                format="%.2f", width=100),
-            "uptime_last_hour": st.column_config.NumberColumn("Up, hour (min)", format="%.2f",
-                                                              width=105),
-            "uptime_last_day": st.column_config.NumberColumn("Up, day (h)", format="%.2f",
-                                                             width=85),
-            "uptime_last_week": st.column_config.NumberColumn("Up, week (h)", format="%.2f",
-                                                              width=95),
-            "coverage_flag": st.column_config.TextColumn(
-                "Coverage", width="small", help="⚠ low: poll coverage below 50 % last week."),
-            "coverage_pct_week": st.column_config.NumberColumn(
-                "Poll coverage, week", format="%.0f%%", help=COVERAGE_HELP),
-            "observations_last_week": st.column_config.NumberColumn(
-                "Observations used, week", format="localized",
-                help="Polls inside business hours whose share of time reaches the week."),
-            "latest_observation_at": st.column_config.DatetimeColumn(
-                "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
-        }
-        st.dataframe(
-            evidence.rows, hide_index=True, height=420, key="reports_preview_table",
-            column_order=visible_columns(evidence.rows, list(preview_columns)),
-            column_config=preview_columns,
-        )
-        if evidence.rows.empty:
-            st.info("No store matches these filters: clear the id box or lower the minimum "
-                    "downtime.", icon=":material/filter_alt_off:")
-    with worst:
-        st.markdown("**Most downtime last week**")
-        st.caption(view.most_downtime_caption(preview))
-        for row in preview.most_downtime.itertuples(index=False):
-            low = " · ⚠ low coverage" if str(row.store_id) in evidence.low_ids else ""
-            # A name is the stores feed's text: a code span shows it as written. The id
-            # stays in the tooltip: both would wrap over three lines in this column.
-            st.page_link(paths.PAGE_STORE,
-                         label=f"{code_span(row.name or row.store_id)} · "
-                               f"{row.downtime_last_week:.1f} h{low}",
-                         help=f"Store {code_span(row.store_id)}",
-                         query_params={"store_id": str(row.store_id)},
-                         icon=":material/store:")
+    # The table has the page's whole width (its figures show at 1280 px) and the Most
+    # downtime list goes under it, its links side by side: beside the table, in a quarter
+    # of the width, each link wrapped its hours onto a line of their own.
+    st.caption(f"{len(evidence.rows):,} of {preview.total_rows:,} stores shown · click "
+               "a column header to sort")
+    # The week's uptime and the downtime figures first, and the uptime hours
+    # (business time minus downtime) after.
+    preview_columns = {
+        "store_id": st.column_config.TextColumn("Store id", width=150, pinned=True),
+        "name": st.column_config.TextColumn("Name", width=140),
+        "uptime_pct_week": st.column_config.ProgressColumn(
+            "Up, week", min_value=0, max_value=100, format="%.1f%%", width=90,
+            color=charts.UP, help="Uptime last week, % of business time."),
+        "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)",
+                                                            format="%.2f", width=115),
+        "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.2f",
+                                                           width=95),
+        "downtime_last_week": st.column_config.NumberColumn("Down, week (h)",
+                                                            format="%.2f", width=100),
+        "uptime_last_hour": st.column_config.NumberColumn("Up, hour (min)", format="%.2f",
+                                                          width=105),
+        "uptime_last_day": st.column_config.NumberColumn("Up, day (h)", format="%.2f",
+                                                         width=85),
+        "uptime_last_week": st.column_config.NumberColumn("Up, week (h)", format="%.2f",
+                                                          width=95),
+        "coverage_flag": st.column_config.TextColumn(
+            "Coverage", width="small", help="⚠ low: poll coverage below 50 % last week."),
+        "coverage_pct_week": st.column_config.NumberColumn(
+            "Poll coverage, week", format="%.0f%%", help=COVERAGE_HELP),
+        "observations_last_week": st.column_config.NumberColumn(
+            "Observations used, week", format="localized",
+            help="Polls inside business hours whose share of time reaches the week."),
+        "latest_observation_at": st.column_config.DatetimeColumn(
+            "Latest observation (UTC)", format="YYYY-MM-DD HH:mm"),
+    }
+    st.dataframe(
+        evidence.rows, hide_index=True, height=420, key="reports_preview_table",
+        column_order=visible_columns(evidence.rows, list(preview_columns)),
+        column_config=preview_columns,
+    )
+    if evidence.rows.empty:
+        st.info("No store matches these filters: clear the id box or lower the minimum "
+                "downtime.", icon=":material/filter_alt_off:")
+    st.markdown("**Most downtime last week**")
+    st.caption(view.most_downtime_caption(preview))
+    worst = st.container(horizontal=True, gap="small")
+    for row in preview.most_downtime.itertuples(index=False):
+        low = " · ⚠ low coverage" if str(row.store_id) in evidence.low_ids else ""
+        # A name is the stores feed's text: a code span shows it as written. The id
+        # stays in the tooltip: both would make each link long.
+        worst.page_link(paths.PAGE_STORE,
+                        label=f"{code_span(row.name or row.store_id)} · "
+                              f"{row.downtime_last_week:.1f} h{low}",
+                        help=f"Store {code_span(row.store_id)}",
+                        query_params={"store_id": str(row.store_id)},
+                        icon=":material/store:")
 
 
 def _render_selected(current: ReportStatus) -> None:

@@ -172,9 +172,8 @@ else:
 
 # ---------------------------------------------------------------- charts
 st.subheader("Timeline")
-st.plotly_chart(charts.store_timeline(store, local=local, incidents=incident_bars,
-                                      store=view.store_hover_label(store_id, names)),
-                key="store_timeline")
+st.container(key="store_timeline").altair_chart(charts.store_timeline(
+    store, local=local, incidents=incident_bars, store=view.store_hover_label(store_id, names)))
 st.caption("Shaded: business hours (amber where special hours give them; a special date's "
            "whole day is tinted, grey when closed). Bars: the status every business instant "
            "takes from the nearest poll inside business hours (boundaries at midpoints). "
@@ -193,7 +192,8 @@ with left:
     if store.daily.empty:
         st.caption("No business time with a known status in this range: pick a longer range.")
     else:
-        st.plotly_chart(charts.daily_uptime(store.daily, tl.timezone), key="store_daily")
+        st.container(key="store_daily").altair_chart(
+            charts.daily_uptime(store.daily, tl.timezone))
 with right:
     st.subheader("Business hours")
     if store.open_24x7 or store.hours_reference is None:

@@ -2,6 +2,7 @@
 and a switch to it from another page, once the server has warmed up.
 
     python scripts/page_times.py [--db PATH] [--stores 14000] [--rounds 3] [--workdir DIR]
+                                 [--pages TITLE ...] [--baseline CHECKOUT] [--floor]
 
 Without ``--db`` it builds (once, in ``--workdir``) a database of ``--stores`` stores from
 the sample (``python -m loop_core sample`` and ``ingest``). It starts the real server
@@ -14,15 +15,23 @@ once to warm it up, then, each round:
 
 "Drawn" means the script run has finished (``stApp``'s ``data-test-script-state`` is
 ``notRunning``), the page's own title is shown, no spinner or skeleton is left and every
-Plotly chart has drawn its traces. Prints the median and the worst of the rounds for each
-page, and the server's resident memory. Uses Debian's chromium (``/usr/bin/chromium``);
-never downloads a browser.
+Plotly chart has drawn its traces and every Vega-Lite chart its marks. Prints the median
+and the worst of the rounds for each page, and the server's resident memory.
+
+``--baseline CHECKOUT`` times another checkout of the project too (``git worktree add`` or
+``git archive main | tar -x``), on its own copy of the database, and prints each page's
+paired ratio (this checkout / the baseline, per round, median): both servers run, and each
+round times the two one after the other, in alternating order. ``--floor`` also times an
+empty two-page Streamlit app (a title each) the same way: what any page costs on this
+machine before the dashboard adds anything. Uses Debian's chromium
+(``/usr/bin/chromium``); never downloads a browser.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -32,6 +41,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -63,10 +73,19 @@ _DRAWN = """(title) => {
     if (document.querySelector('[data-testid="stSpinner"], [data-testid="stSkeleton"]')) {
         return false;
     }
-    // A chart is drawn once Plotly has put its traces (bars, lines, heatmap) in the SVG.
+    // A chart is drawn once Plotly has put its traces (bars, lines, heatmap) in the SVG,
+    // or Vega its marks.
     const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-    return Array.from(charts).every((c) => c.querySelector('.main-svg g.trace, .main-svg g.hm'));
+    const vega = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+    return Array.from(charts).every((c) => c.querySelector('.main-svg g.trace, .main-svg g.hm'))
+        && Array.from(vega).every((c) => c.querySelector('svg .role-mark path, canvas'));
 }"""
+# The empty app --floor times: two pages, a title each.
+FLOOR_APP = """import streamlit as st
+st.navigation([st.Page(lambda: st.title("Empty"), title="Empty", url_path="empty"),
+               st.Page(lambda: st.title("Other"), title="Other", url_path="other")]).run()
+"""
+FLOOR_PAGES = [("Empty", "empty", "Empty"), ("Other", "other", "Other")]
 
 
 def _free_port() -> int:
@@ -107,17 +126,19 @@ def _a_store(path: Path) -> str:
     return str(row[0])
 
 
-def _start(path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(root: Path, script: str, path: Path | None, port: int,
+           log: Path) -> subprocess.Popen[bytes]:
     secrets = log.with_name("no-secrets.toml")
     secrets.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
-    env.update({"LOOP_DB": str(path), "LOOP_SECRETS": str(secrets), "LOOP_DEMO_FEED": "0",
-                "LOOP_NO_SAMPLE": "1"})
+    env.update({"LOOP_SECRETS": str(secrets), "LOOP_DEMO_FEED": "0", "LOOP_NO_SAMPLE": "1"})
+    if path is not None:
+        env["LOOP_DB"] = str(path)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        cwd=root, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
@@ -169,6 +190,50 @@ def _first_visit(new_page: Callable[[], Page], url: str, title: str) -> float:
         page.context.close()
 
 
+@dataclass
+class Side:
+    """One server timed: this checkout, the baseline or the empty app."""
+
+    label: str
+    proc: subprocess.Popen[bytes]
+    base: str  # the server's address, ending in /
+    pages: list[tuple[str, str, str]]
+    times: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    peak_rss: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.times = {kind: {name: [] for name, _, _ in self.pages} for kind in TARGETS}
+
+
+def _round(side: Side, new_page: Callable[[], Page], store: str, record: bool) -> None:
+    """Every page's first visit in a new context, then a switch to each from the sidebar."""
+    for name, address, title in side.pages:
+        took = _first_visit(new_page, side.base + address.format(store=store), title)
+        if record:
+            side.times["first visit"][name].append(took)
+            side.peak_rss = max(side.peak_rss, _rss_mb(side.proc.pid))
+    if not record:
+        return
+    # Switches start from a page not measured (or the last), so every switch changes page.
+    pages = side.pages
+    start = next((p for p in reversed(PAGES) if p not in pages), pages[-1]) \
+        if len(pages) == 1 else pages[-1]
+    page = new_page()
+    page.goto(side.base + start[1].format(store=store))
+    _drawn(page, start[2])
+    for name, _, title in pages:
+        started = time.perf_counter()
+        page.locator('[data-testid="stSidebarNavLink"]', has_text=name).click()
+        _drawn(page, title)
+        side.times["page switch"][name].append(time.perf_counter() - started)
+    page.context.close()
+    side.peak_rss = max(side.peak_rss, _rss_mb(side.proc.pid))
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="an existing database (default: build one from the sample)")
@@ -177,21 +242,37 @@ def main() -> int:
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "loop-pages"))
     parser.add_argument("--pages", nargs="+", metavar="TITLE",
                         help="only these pages, by sidebar title (default: all)")
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="another checkout of the project to time against, paired")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time an empty two-page Streamlit app")
     args = parser.parse_args()
     pages = [p for p in PAGES if not args.pages or p[0] in args.pages]
     if not pages:
         parser.error(f"--pages: choose among {', '.join(p[0] for p in PAGES)}")
-    Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
     path = _database(args)
     store = _a_store(path)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    proc = _start(path, port, Path(args.workdir) / "server.log")
-    times: dict[str, dict[str, list[float]]] = {
-        kind: {name: [] for name, _, _ in pages} for kind in TARGETS
-    }
-    peak_rss = 0.0
+    sides: list[Side] = []
     try:
+        port = _free_port()
+        sides.append(Side("this checkout", _start(ROOT, "serve.py", path, port,
+                                                  work / "server.log"),
+                          f"http://127.0.0.1:{port}/", pages))
+        if args.baseline:
+            copy = work / f"baseline-{path.name}"
+            shutil.copyfile(path, copy)  # one writing process per file
+            port = _free_port()
+            sides.append(Side("baseline", _start(Path(args.baseline).resolve(), "serve.py",
+                                                 copy, port, work / "baseline.log"),
+                              f"http://127.0.0.1:{port}/", pages))
+        if args.floor:
+            (work / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
+            port = _free_port()
+            sides.append(Side("empty app", _start(work, "floor_app.py", None, port,
+                                                  work / "floor.log"),
+                              f"http://127.0.0.1:{port}/", FLOOR_PAGES))
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -200,39 +281,37 @@ def main() -> int:
 
             started = time.perf_counter()
             for _ in range(2):  # the server's caches and Chromium's: not counted
-                for _, address, title in pages:
-                    _first_visit(new_page, base + address.format(store=store), title)
-            print(f"warmed up in {time.perf_counter() - started:.1f} s "
-                  f"({path}, server RSS {_rss_mb(proc.pid):.0f} MB)")
-            for _ in range(args.rounds):
-                for name, address, title in pages:
-                    times["first visit"][name].append(
-                        _first_visit(new_page, base + address.format(store=store), title))
-                    peak_rss = max(peak_rss, _rss_mb(proc.pid))
-                # Switches start from a cheap page not measured, so every switch changes page.
-                start = next(p for p in reversed(PAGES) if p not in pages[:1]) if len(pages) == 1 \
-                    else pages[-1]
-                page = new_page()
-                page.goto(base + start[1].format(store=store))
-                _drawn(page, start[2])
-                for name, _, title in pages:
-                    started = time.perf_counter()
-                    page.locator('[data-testid="stSidebarNavLink"]', has_text=name).click()
-                    _drawn(page, title)
-                    times["page switch"][name].append(time.perf_counter() - started)
-                page.context.close()
-                peak_rss = max(peak_rss, _rss_mb(proc.pid))
+                for side in sides:
+                    _round(side, new_page, store, record=False)
+            print(f"warmed up in {time.perf_counter() - started:.1f} s ({path}, server RSS "
+                  f"{_rss_mb(sides[0].proc.pid):.0f} MB, {_load()})")
+            for n in range(args.rounds):
+                for side in (sides if n % 2 == 0 else sides[::-1]):  # alternating order
+                    _round(side, new_page, store, record=True)
+                print(f"round {n + 1} done ({_load()})", flush=True)
             browser.close()
     finally:
-        _stop(proc)
+        for side in sides:
+            _stop(side.proc)
     print(f"\n{args.rounds} rounds, seconds (median / worst); targets: first visit "
-          f"<= {TARGETS['first visit']} s, page switch <= {TARGETS['page switch']} s\n")
-    print(f"{'page':<20} {'first visit':>16} {'page switch':>16}")
-    for name, _, _ in pages:
-        cells = [f"{statistics.median(t[name]):.2f} / {max(t[name]):.2f}"
-                 for t in times.values()]
-        print(f"{name:<20} {cells[0]:>16} {cells[1]:>16}")
-    print(f"\nserver RSS while serving: up to {peak_rss:.0f} MB")
+          f"<= {TARGETS['first visit']} s, page switch <= {TARGETS['page switch']} s; {_load()}")
+    for side in sides:
+        print(f"\n{side.label}: server RSS while serving up to {side.peak_rss:.0f} MB")
+        print(f"{'page':<20} {'first visit':>16} {'page switch':>16}")
+        for name, _, _ in side.pages:
+            cells = [f"{statistics.median(t[name]):.2f} / {max(t[name]):.2f}"
+                     for t in side.times.values()]
+            print(f"{name:<20} {cells[0]:>16} {cells[1]:>16}")
+    if args.baseline:
+        new, old = sides[0], sides[1]
+        print("\nthis checkout / baseline, paired per round (median; below 1: faster)")
+        print(f"{'page':<20} {'first visit':>16} {'page switch':>16}")
+        for name, _, _ in pages:
+            ratios = [statistics.median(a / b for a, b in zip(new.times[kind][name],
+                                                              old.times[kind][name],
+                                                              strict=True))
+                      for kind in TARGETS]
+            print(f"{name:<20} {ratios[0]:>16.2f} {ratios[1]:>16.2f}")
     return 0
 
 

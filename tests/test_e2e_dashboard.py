@@ -47,8 +47,8 @@ DRAWN_JS = """() => {
       return g.querySelector('.dvn-scroller') && t && Number(t.getAttribute('aria-colcount')) > 0
              && t.querySelector("th[role='columnheader']");
     })
-  && [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-    .every(c => c.querySelector('.js-plotly-plot .main-svg'));
+  && [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+    .every(c => c.querySelector('svg .role-mark path, canvas'));
 }"""
 
 

@@ -70,14 +70,21 @@ def test_the_timeline_shades_special_days_apart_and_labels_them(load: Loader) ->
     regular = view.business[~view.business["special"]]
     assert pd.Timestamp("2024-12-24 14:00", tz="UTC") in set(regular["start_utc"])
 
-    fig = charts.store_timeline(view, local=True)
-    (labels,) = [t for t in fig.data if t.name == "Special dates"]
-    assert list(labels.text) == [CLOSED_SPECIAL, "special hours 10:00–14:00"]
-    assert "Special dates" in fig.layout.yaxis.categoryarray
-    fills = [shape.fillcolor for shape in fig.layout.shapes]
-    assert fills.count(charts.CLOSED_DAY) == 1 and fills.count(charts.SPECIAL_DAY) == 1
-    assert fills.count(charts.SPECIAL) == 1
-    assert {t.name for t in fig.data} >= {"Business hours", "Special hours", "Closed (special)"}
+    chart = charts.store_timeline(view, local=True)
+    layers = {layer.name: layer for layer in chart.layer}
+    assert list(layers["special dates"].data["label"]) == [
+        CLOSED_SPECIAL, "special hours 10:00–14:00"]
+    assert "Special dates" in layers["spans"].to_dict()["encoding"]["y"]["sort"]
+    kinds = list(layers["shading"].data["kind"])
+    assert kinds.count("Closed (special)") == 1 and kinds.count("Special day") == 1
+    assert kinds.count("Special hours") == 1
+    colour = layers["shading"].to_dict()["encoding"]["color"]
+    assert colour["legend"]["values"][:3] == ["Business hours", "Special hours",
+                                              "Closed (special)"]
+    # Each kind takes its colour: the closed day grey, special hours amber.
+    scale = dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True))
+    assert (scale["Closed (special)"], scale["Special day"], scale["Special hours"]) == (
+        charts.CLOSED_DAY, charts.SPECIAL_DAY, charts.SPECIAL)
 
 
 def test_a_store_without_special_dates_has_an_empty_table_and_plain_shading(
@@ -87,9 +94,11 @@ def test_a_store_without_special_dates_has_an_empty_table_and_plain_shading(
     view = store_view(store_timeline(con, "s"))
     assert view.special.empty and view.special_days.empty
     assert not view.business["special"].any()
-    fig = charts.store_timeline(view, local=False)
-    assert {"Special hours", "Special dates"}.isdisjoint({t.name for t in fig.data})
-    assert "Special dates" not in fig.layout.yaxis.categoryarray
+    chart = charts.store_timeline(view, local=False)
+    layers = {layer.name: layer for layer in chart.layer}
+    assert "special dates" not in layers
+    assert set(layers["shading"].data["kind"]) == {"Business hours"}
+    assert "Special dates" not in layers["spans"].to_dict()["encoding"]["y"]["sort"]
 
 
 def test_fleet_counts_the_stores_closed_or_on_special_hours_on_their_own_local_date(

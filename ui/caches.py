@@ -601,16 +601,18 @@ def _status_grid(path: str, version: int, grouping: str) -> status_view.StatusGr
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=64)
 def _status_page(path: str, version: int, grouping: str, contains: str,
-                 page: int) -> status_view.StatusPage:
-    return status_view.status_page(_status_grid(path, version, grouping), contains, page)
+                 page: int, within: tuple[str, str] | None = None) -> status_view.StatusPage:
+    return status_view.status_page(_status_grid(path, version, grouping), contains, page,
+                                   within=within)
 
 
-def status_page(grouping: str, contains: str, page: int) -> status_view.StatusPage:
+def status_page(grouping: str, contains: str, page: int,
+                within: tuple[str, str] | None = None) -> status_view.StatusPage:
     """One page of the status page's rows (stores, regions or zones; worst first) and
-    their last 30 days, cached per data version, grouping, search and page."""
+    their last 30 days, cached per data version, grouping, search, page and group."""
     with guard("Could not compute the status page"), \
             st.spinner(f"Computing the last {status_view.DAYS} days…"):
-        return _status_page(_path(), data_version(), grouping, contains, page)
+        return _status_page(_path(), data_version(), grouping, contains, page, within)
 
 
 # ---------------------------------------------------------------- store groups (filters)

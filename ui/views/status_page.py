@@ -5,7 +5,6 @@ the report's own spans cut at local midnights."""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ PAGE_SIZE = 50
 US_PER_H = 3_600_000_000
 GROUPINGS = {"store": "Stores", "region": "Regions", "zone": "Time zones"}
 NO_REGION = "(no region)"
+GROUPS_OF_STORES = ("region", "zone")  # the groupings whose rows sum stores
 # What a cell without an uptime figure means; the chart greys them.
 CLOSED = "closed"  # no business time that day
 NO_STATUS = "no status"  # business time, but no observation ever: nothing is known
@@ -45,6 +45,9 @@ class StatusGrid:
     rows: pd.DataFrame  # ROW_COLUMNS, worst first (no figure at all last)
     cells: pd.DataFrame  # CELL_COLUMNS but hover and label: one per row and local date
     search_text: pd.Series  # per row (aligned with ``rows``): what the search box matches
+    # Per store row (aligned with ``rows``; empty for group rows): the store's group for
+    # each grouping but "store", so a group's cell can open its stores (``within``).
+    groups: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class StatusPage:
     pages: int
     rows: pd.DataFrame  # ROW_COLUMNS of this page, worst first
     cells: pd.DataFrame  # CELL_COLUMNS of this page's rows
+    within: tuple[str, str] | None = None  # (grouping, group): only that group's stores
 
     @property
     def without_regions(self) -> bool:
@@ -137,9 +141,14 @@ def status_grid(found: StoreDays, grouping: str = "store",
     if grouping == "store":
         per_row["label"] = [_store_label(k, names.get(k)) for k in per_row["key"]]
         search = [f"{k} {names.get(k, '')}".lower() for k in per_row["key"]]
+        for kind in GROUPS_OF_STORES:  # a store's group is the same on every day
+            per_row[kind] = per_row["key"].map(_group_keys(found, kind, regions)
+                                               .groupby(found.frame["store_id"]).first())
     else:
         per_row["label"] = per_row["key"]
         search = list(per_row["key"].str.lower())
+        for kind in GROUPS_OF_STORES:
+            per_row[kind] = ""
     per_row["search"] = search
     per_row = per_row.sort_values(
         ["uptime_pct", "down_h", "key"], ascending=[True, False, True], na_position="last",
@@ -151,6 +160,7 @@ def status_grid(found: StoreDays, grouping: str = "store",
         cells=cells.reset_index(drop=True).loc[
             :, [c for c in CELL_COLUMNS if c not in ("hover", "label")]],
         search_text=per_row["search"],
+        groups=per_row.loc[:, list(GROUPS_OF_STORES)],
     )
 
 
@@ -159,12 +169,18 @@ def _store_label(store_id: str, name: str | None) -> str:
 
 
 def status_page(grid: StatusGrid, contains: str = "", page: int = 1,
-                page_size: int = PAGE_SIZE) -> StatusPage:
+                page_size: int = PAGE_SIZE, within: tuple[str, str] | None = None) -> StatusPage:
     """The ``page``-th ``page_size`` rows (worst first) whose id, name or group contains
-    ``contains`` (case-insensitive), with each cell's hover text."""
+    ``contains`` (case-insensitive), with each cell's hover text. ``within`` (a grouping
+    of GROUPS_OF_STORES and one of its groups) keeps only that group's stores, on a grid of
+    stores."""
     needle = contains.strip().lower()
     hit = grid.search_text.str.contains(needle, regex=False) if needle else \
         pd.Series(True, index=grid.rows.index)
+    if within is not None and grid.grouping == "store":
+        hit &= grid.groups[within[0]].eq(within[1])
+    else:
+        within = None
     matching = grid.rows[hit.to_numpy()]
     pages = max(1, math.ceil(len(matching) / page_size))
     page = min(max(1, page), pages)
@@ -176,7 +192,7 @@ def status_page(grid: StatusGrid, contains: str = "", page: int = 1,
                       for c in cells.astype({"local_date": object}).itertuples(index=False)]
     return StatusPage(as_of=grid.as_of, grouping=grid.grouping, dates=grid.dates,
                       matches=len(matching), page=page, pages=pages, rows=rows,
-                      cells=cells.loc[:, CELL_COLUMNS].reset_index(drop=True))
+                      cells=cells.loc[:, CELL_COLUMNS].reset_index(drop=True), within=within)
 
 
 def cell_target(page: StatusPage, row: int, column: int) -> tuple[str, str, str] | None:
@@ -194,16 +210,25 @@ def cell_target(page: StatusPage, row: int, column: int) -> tuple[str, str, str]
             pd.Timestamp(cell["end"]).isoformat())
 
 
+def group_target(page: StatusPage, row: int, column: int) -> tuple[str, str, date] | None:
+    """What a click on a group's cell opens: its stores on that day, as the grouping, the
+    group and the local date; None on a page of stores (``cell_target``) or off the grid."""
+    if page.grouping == "store" or not (0 <= row < len(page.rows)
+                                        and 0 <= column < len(page.dates)):
+        return None
+    return page.grouping, str(page.rows["key"].iloc[row]), page.dates[column]
+
+
 def _hours(value: float) -> str:
     return f"{value:.2f} h"
 
 
 def _hover(cell: object, grouping: str) -> str:
-    """One cell's figures for the chart's hover box, in Plotly's markup: data text
-    (ids, names, regions) is escaped, so it shows as written. Short: a page has 1,500."""
+    """One cell's figures for the chart's tooltip, a line each (the chart shows each line
+    as text: ids, names and regions show as written). Short: a page has 1,500."""
     c: Any = cell
     day: date = c.local_date
-    lines = [html.escape(str(c.key)), f"{DAY_NAMES[day.weekday()]} {day:%Y-%m-%d}"]
+    lines = [str(c.key), f"{DAY_NAMES[day.weekday()]} {day:%Y-%m-%d}"]
     if c.state == CLOSED:
         lines.append("Closed: no business hours")
     elif c.state == BEFORE_FIRST_POLL:
@@ -215,4 +240,4 @@ def _hover(cell: object, grouping: str) -> str:
         lines.append(f"Up {_hours(c.up_h)} · down {_hours(c.down_h)}")
         lines.append(f"{int(c.incidents)} incident{'' if c.incidents == 1 else 's'}"
                      + (f", longest {_hours(c.longest_h)}" if c.incidents else ""))
-    return "<br>".join(lines)
+    return "\n".join(lines)

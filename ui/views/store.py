@@ -3,7 +3,6 @@ the charts (local and UTC times, uptime per local day, the weekly hours table)."
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -114,9 +113,10 @@ def store_label(store_id: str, names: Mapping[str, str]) -> str:
 
 
 def store_hover_label(store_id: str, names: Mapping[str, str]) -> str:
-    """``Store 123 · Pizza, Austin`` with HTML escaped: plotly reads hover text as HTML."""
+    """``Store 123 · Pizza, Austin``, as written: the timeline's Vega tooltip shows its
+    values as text (vega-tooltip escapes them), never as HTML."""
     name = names.get(store_id, "")
-    return html.escape(f"Store {store_id}" + (f" · {name}" if name else ""), quote=False)
+    return f"Store {store_id}" + (f" · {name}" if name else "")
 
 
 def store_figures(result: ReportResult, store_id: str) -> dict[str, float] | None:
