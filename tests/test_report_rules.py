@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from loop_core import db
 from loop_core.report import REPORT_COLUMNS, compute_report, report_microseconds
 from tests.conftest import Loader
+from tests.depth import examples
 
 H = 3_600_000_000  # microseconds in an hour
 M = 60_000_000
@@ -279,7 +280,7 @@ def _macros() -> duckdb.DuckDBPyConnection:
     return db.connect(":memory:")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.text(alphabet=st.sampled_from(["a", ",", '"', "\r", "\n", " ", "'", "=", "é"]),
                max_size=8))
 def test_the_csv_field_macro_quotes_a_cell_exactly_as_pythons_csv_module_does(cell: str) -> None:

@@ -16,6 +16,7 @@ from loop_core.errors import InvalidParameterError, UnknownStoreError
 from loop_core.report import report_microseconds, resolve_as_of
 from loop_core.timeline import downtime_by_local_hour, status_spans, store_timeline
 from tests.conftest import Loader
+from tests.depth import examples
 from tests.test_engine_matches_reference import Feeds, feeds, load_feeds
 
 HOUR_US = 3_600_000_000
@@ -140,7 +141,7 @@ def _us(hours: pd.Series) -> int:
     return sum(round(h * HOUR_US) for h in hours)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(feeds(), st.data())
 def test_the_hourly_cells_add_up_to_the_reports_week_for_the_same_stores(
     data: Feeds, pick: st.DataObject,
