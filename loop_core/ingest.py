@@ -491,7 +491,7 @@ def _load(
         )
     cols = layout.table_columns
     if feed is Feed.STORE_STATUS:
-        _drop_repeated_rows(cur)
+        _drop_repeated_rows(cur, rows_read - rows_rejected)
         cur.execute(load_sql("ingest/insert_stores"))
         file_range = cur.execute(
             "SELECT epoch_us(min(timestamp_utc)), epoch_us(max(timestamp_utc)), "
@@ -594,17 +594,31 @@ def _drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("DROP TABLE IF EXISTS staged")
 
 
-def _drop_repeated_rows(cur: duckdb.DuckDBPyConnection) -> None:
-    """Keep one of each exact duplicate row of ``readable`` (an exact duplicate poll counts
-    once). Distinct hashes prove there is none; only otherwise (a duplicate, or a hash
-    collision) is the exact DISTINCT paid: 0.15 s instead of 0.35 s for 2.6M clean polls."""
-    row = cur.execute(
-        "SELECT count(*) = count(DISTINCT hash(store_id, is_active, timestamp_utc)) "
-        "FROM readable"
-    ).fetchone()
-    if not (row and row[0]):
-        cur.execute("CREATE OR REPLACE TEMP TABLE deduplicated AS SELECT DISTINCT * FROM readable")
-        cur.execute("CREATE OR REPLACE TEMP VIEW readable AS SELECT * FROM deduplicated")
+# Rows the duplicate check hashes at once. Its hash table holds an entry per row: for the
+# 26M polls of 140,000 stores that took the load's peak to 1.8 GB beside the staged file.
+# Duplicates share their timestamp, so slices by timestamp can be checked one by one.
+_DUPLICATE_CHECK_ROWS = 4_000_000
+
+
+def _drop_repeated_rows(cur: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """Keep one of each exact duplicate row of ``readable`` (``rows`` rows; an exact
+    duplicate poll counts once). Distinct hashes prove there is none; only otherwise (a
+    duplicate, or a hash collision) is the exact DISTINCT paid: 0.15 s instead of 0.35 s for
+    2.6M clean polls."""
+    slices = max(1, -(-rows // _DUPLICATE_CHECK_ROWS))
+    where = "" if slices == 1 else "WHERE epoch_us(timestamp_utc) % ? = ?"
+    for k in range(slices):
+        row = cur.execute(
+            "SELECT count(*) = count(DISTINCT hash(store_id, is_active, timestamp_utc)) "
+            f"FROM readable {where}",
+            [] if slices == 1 else [slices, k],
+        ).fetchone()
+        if not (row and row[0]):
+            cur.execute(
+                "CREATE OR REPLACE TEMP TABLE deduplicated AS SELECT DISTINCT * FROM readable"
+            )
+            cur.execute("CREATE OR REPLACE TEMP VIEW readable AS SELECT * FROM deduplicated")
+            return
 
 
 def ingest_files(

@@ -153,6 +153,25 @@ def test_polls_append_and_skip_exact_duplicates_across_files(
     ) == [(False, 10), (True, 10), (True, 11)]
 
 
+def test_a_large_file_checked_for_duplicates_slice_by_slice_still_counts_each_poll_once(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file above the slice size (26M polls at 140,000 stores) is checked in timestamp
+    # slices; a duplicate in any slice must still be found, and none in a clean file.
+    monkeypatch.setattr(ingest, "_DUPLICATE_CHECK_ROWS", 2)
+    rows = [f"{s},active,2024-01-01 {h:02d}:00:00.{s:06d} UTC\n" for s in (1, 2) for h in range(4)]
+    clean = tmp_path / "clean.csv"
+    clean.write_text("store_id,status,timestamp_utc\n" + "".join(rows))
+    repeated = tmp_path / "repeated.csv"
+    extra = "3,inactive,2024-01-02 05:00:00 UTC\n"
+    repeated.write_text("store_id,status,timestamp_utc\n" + extra + "".join(rows) + extra)
+    first = ingest_file(con, Feed.STORE_STATUS, clean)
+    assert (first.rows_loaded, first.rows_duplicate) == (8, 0)
+    second = ingest_file(con, Feed.STORE_STATUS, repeated)
+    assert (second.rows_read, second.rows_loaded, second.rows_duplicate) == (10, 1, 9)
+    assert table_rows(con, "SELECT count(*) FROM store_status") == [(9,)]
+
+
 def test_business_hours_and_timezones_are_snapshots_replaced_by_each_new_file(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
