@@ -153,6 +153,25 @@ def test_polls_append_and_skip_exact_duplicates_across_files(
     ) == [(False, 10), (True, 10), (True, 11)]
 
 
+def test_a_large_file_checked_for_duplicates_slice_by_slice_still_counts_each_poll_once(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file above the slice size (26M polls at 140,000 stores) is checked in timestamp
+    # slices; a duplicate in any slice must still be found, and none in a clean file.
+    monkeypatch.setattr(ingest, "_DUPLICATE_CHECK_ROWS", 2)
+    rows = [f"{s},active,2024-01-01 {h:02d}:00:00.{s:06d} UTC\n" for s in (1, 2) for h in range(4)]
+    clean = tmp_path / "clean.csv"
+    clean.write_text("store_id,status,timestamp_utc\n" + "".join(rows))
+    repeated = tmp_path / "repeated.csv"
+    extra = "3,inactive,2024-01-02 05:00:00 UTC\n"
+    repeated.write_text("store_id,status,timestamp_utc\n" + extra + "".join(rows) + extra)
+    first = ingest_file(con, Feed.STORE_STATUS, clean)
+    assert (first.rows_loaded, first.rows_duplicate) == (8, 0)
+    second = ingest_file(con, Feed.STORE_STATUS, repeated)
+    assert (second.rows_read, second.rows_loaded, second.rows_duplicate) == (10, 1, 9)
+    assert table_rows(con, "SELECT count(*) FROM store_status") == [(9,)]
+
+
 def test_business_hours_and_timezones_are_snapshots_replaced_by_each_new_file(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
@@ -291,34 +310,34 @@ def test_files_read_together_still_load_in_order_and_a_refused_one_stops_nothing
 def test_the_real_timestamp_format_reads_to_the_same_instants_as_the_zone_aware_cast(
     tmp_path: Path,
 ) -> None:
-    # The fast path first reads "YYYY-MM-DD HH:MM:SS.f UTC" as a plain TIMESTAMP (faster),
-    # and falls back to a TIMESTAMPTZ cast for any other form.
+    # The fast path parses "YYYY-MM-DD HH:MM:SS.f UTC" by format (faster) in its one read,
+    # and any other form (no fraction, Z, an offset) with a TIMESTAMPTZ cast.
     path = tmp_path / "store_status.csv"
-    path.write_text(
-        "store_id,status,timestamp_utc\n"
-        "1,active,2024-01-08 10:14:00.5 UTC\n"
-        "1,inactive,2024-03-10 07:30:00.123456 UTC\n"
-        "2,active,2024-11-03 06:00:00.000001 UTC\n"
-    )
+    texts = [
+        "2024-01-08 10:14:00.5 UTC",
+        "2024-03-10 07:30:00.123456 UTC",
+        "2024-11-03 06:00:00.000001 UTC",
+        "2024-11-03 06:00:00 UTC",  # the real feeds drop a zero fraction
+        "2024-01-08T10:14:00Z",
+        "2024-01-08 12:14:00+02:00",
+    ]
+    path.write_text("store_id,status,timestamp_utc\n" + "".join(f"1,active,{t}\n" for t in texts))
     layout = ingest._LAYOUTS[Feed.STORE_STATUS]
     positions, width = ingest._header_positions(Feed.STORE_STATUS, path, path.name)
-    reads = ingest._native_queries(layout, positions, width, path)
-    assert len(reads) == 2
     con = db.connect(":memory:")
     try:
-        formatted, cast = (
-            con.execute(query, params).fetchall() for query, params in reads
-        )
-        assert formatted == cast
-        assert [str(r[2]) for r in formatted] == [
+        read = con.execute(*ingest._native_query(layout, positions, width, path)).fetchall()
+        cast = con.execute(
+            "SELECT t::TIMESTAMPTZ FROM unnest(?::VARCHAR[]) AS u(t)", [texts]
+        ).fetchall()
+        assert [r[2] for r in read] == [c[0] for c in cast]
+        assert [str(r[2]) for r in read] == [
             "2024-01-08 10:14:00.500000+00:00",
             "2024-03-10 07:30:00.123456+00:00",
             "2024-11-03 06:00:00.000001+00:00",
+            "2024-11-03 06:00:00+00:00",
+            "2024-01-08 10:14:00+00:00",
+            "2024-01-08 10:14:00+00:00",
         ]
-        # Another form fails the formatted read, which sends the file to the cast.
-        path.write_text("store_id,status,timestamp_utc\n1,active,2024-01-08T10:14:00Z\n")
-        with pytest.raises(duckdb.ConversionException):
-            con.execute(*reads[0]).fetchall()
-        assert len(con.execute(*reads[1]).fetchall()) == 1
     finally:
         con.close()

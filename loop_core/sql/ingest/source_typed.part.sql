@@ -3,12 +3,12 @@
 -- failing the layout's native_check (ingest.py) sends the load to the careful path
 -- (loop_core/csv_records.py + ingest/stage_<feed>.part.sql), which keeps each bad record's
 -- line, raw text and reason.
--- {fields} lists f1..fN; {options} is empty or ", timestampformat = ?".
--- Parameters: path, columns (column name -> type, header order)[, timestamp format].
+-- {fields} lists f1..fN.
+-- Parameters: path, columns (column name -> type, header order).
 WITH source AS (
     SELECT {fields}
     FROM read_csv(
         ?, header = true, columns = ?, auto_detect = false, delim = ',', quote = '"',
-        escape = '"', strict_mode = true{options}
+        escape = '"', strict_mode = true
     )
 ),

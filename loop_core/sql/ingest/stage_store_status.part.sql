@@ -25,11 +25,7 @@ parsed AS (
             WHEN 'inactive' THEN false
             ELSE CASE lower(status_text) WHEN 'active' THEN true WHEN 'inactive' THEN false END
         END AS is_active,
-        -- The real feeds' format first (fast), then any ISO 8601 form (Z, +00:00, ...).
-        coalesce(
-            try_strptime(timestamp_text, ['%Y-%m-%d %H:%M:%S.%f UTC', '%Y-%m-%d %H:%M:%S UTC']),
-            try_cast(timestamp_text AS TIMESTAMPTZ)
-        ) AS timestamp_utc
+        poll_time(timestamp_text) AS timestamp_utc
     FROM fields
 ),
 

@@ -1,6 +1,8 @@
--- Polls on the typed fast path (follows ingest/source_typed.part.sql). The reader parses f3 first as
--- a TIMESTAMP in the real feeds' format (ingest.py, timestamp_format), else as a
--- TIMESTAMPTZ: any ISO 8601 form, as try_cast does on the careful path. Same columns as
+-- Polls on the typed fast path (follows ingest/source_typed.part.sql). f3 is read as text
+-- and parsed by poll_time (rules/macros.sql) as on the careful path: a typed read of the
+-- real format fails on the odd timestamp without a fraction, and reading the file a second
+-- time cost more than the parse (docs/PERFORMANCE.md). A timestamp it cannot read is NULL,
+-- which sends the file to the careful path. Same columns as
 -- ingest/stage_store_status.part.sql without raw and reason.
 final AS (
     SELECT
@@ -13,9 +15,7 @@ final AS (
             WHEN 'inactive' THEN false
             ELSE CASE lower(tidy(f2)) WHEN 'active' THEN true WHEN 'inactive' THEN false END
         END AS is_active,
-        -- Through epoch microseconds: a TIMESTAMP's wall time is UTC here, and the plain
-        -- cast to TIMESTAMPTZ goes through the zone calendar row by row (slower).
-        make_timestamptz(epoch_us(f3)) AS timestamp_utc
+        poll_time(f3) AS timestamp_utc
     FROM source
 )
 

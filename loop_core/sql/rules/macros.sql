@@ -338,6 +338,19 @@ CREATE OR REPLACE MACRO poll_time_plausible(ts) AS
 
 CREATE OR REPLACE MACRO store_id_too_long(store_id) AS length(store_id) > 128;
 
+-- A poll's timestamp text as an instant, NULL if it is none (SPEC "Feeds"): the real feeds'
+-- form "2023-01-22 12:09:39.388884 UTC" (without the fraction when it is zero) by format,
+-- which is fast, any other ISO 8601 form (Z, +00:00, ...) by the zone-aware cast. The
+-- format's TIMESTAMP is UTC wall time: through epoch microseconds, because a plain cast to
+-- TIMESTAMPTZ goes through the zone calendar row by row (docs/PERFORMANCE.md).
+CREATE OR REPLACE MACRO poll_time(ts_text) AS
+    coalesce(
+        make_timestamptz(epoch_us(
+            try_strptime(ts_text, ['%Y-%m-%d %H:%M:%S.%f UTC', '%Y-%m-%d %H:%M:%S UTC'])
+        )),
+        try_cast(ts_text AS TIMESTAMPTZ)
+    );
+
 -- A special-hours date must lie in [2000-01-01, 2100-01-01), the range an as-of may take:
 -- anything else is a bad row, not a date to compute business time for.
 CREATE OR REPLACE MACRO special_date_plausible(local_date) AS
