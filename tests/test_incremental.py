@@ -70,15 +70,21 @@ def _load_out_of_order(
         ingest.ingest_file(con, feed, path)
 
 
+def _loaded_out_of_order(final: Feeds, old: Feeds, cut: int) -> duckdb.DuckDBPyConnection:
+    """A database in memory after :func:`_load_out_of_order`."""
+    con = db.connect(":memory:")
+    with tempfile.TemporaryDirectory() as folder:
+        _load_out_of_order(con, final, old, cut, Path(folder))
+    return con
+
+
 @settings(max_examples=40, deadline=None)
 @given(final=feeds(), old=feeds(), cut=st.integers(0, 40))
 def test_snapshots_replaced_after_the_polls_give_the_reference_report(
     final: Feeds, old: Feeds, cut: int
 ) -> None:
-    con = db.connect(":memory:")
+    con = _loaded_out_of_order(final, old, cut)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            _load_out_of_order(con, final, old, cut, Path(folder))
         assert _figures(con, final) == final.reference().rows()
     finally:
         con.close()
@@ -274,10 +280,8 @@ def test_observation_points_stay_those_of_the_polls_in_place_whatever_the_loads(
     # The report windows these points instead of the observations (migration 019): a load
     # that merged its polls into a day's points, or a reclassification that missed a day,
     # would change figures only for some as-of values, so the table itself is compared.
-    con = db.connect(":memory:")
+    con = _loaded_out_of_order(final, old, cut)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            _load_out_of_order(con, final, old, cut, Path(folder))
         stored = con.execute("SELECT store_key, day, k FROM observation_points ORDER BY ALL")
         assert stored.fetchall() == _points_from_polls(con)
     finally:
