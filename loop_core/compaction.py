@@ -168,10 +168,12 @@ def _commit(
                 raise LoopCoreError(
                     f"compaction wrote {sum(w[3] for w in written)} polls but would delete "
                     f"{moved}: nothing was changed")
-            # observation_days summarises the polls still in store_status (the archived
-            # ones are in archive_summary): the archived days are whole UTC days.
-            cur.execute("DELETE FROM observation_days WHERE day < epoch_us(?::TIMESTAMPTZ) "
-                        f"// {derived.DAY_US}", [cutoff])
+            # observation_days and observation_points summarise the polls still in
+            # store_status (the archived ones are in archive_summary): the archived days
+            # are whole UTC days.
+            for table in ("observation_days", "observation_points"):
+                cur.execute(f"DELETE FROM {table} WHERE day < epoch_us(?::TIMESTAMPTZ) "
+                            f"// {derived.DAY_US}", [cutoff])
             cur.execute(
                 "DELETE FROM archive_summary AS a USING new_summary AS n "
                 "WHERE a.month = n.month AND a.store_key = n.store_key")

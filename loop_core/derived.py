@@ -20,6 +20,10 @@
   load folds its new polls in (:func:`summarise_load`); whatever reclassifies or removes
   polls notes their (store, day) pairs (:func:`touch_days`) and :func:`summarise_days`
   recomputes those rows.
+* ``observation_points``: per store and UTC day, the observations a report's window needs
+  (migration 019: the first, the last and those next to one of the other status), kept
+  with ``observation_days`` by the same calls, so the report and the fleet's hours window
+  a few rows per store and day instead of every observation.
 
 New stores get their hash and new polls their flag as they are inserted
 (``ingest/insert_stores.sql``, ``ingest/insert_store_status.sql``). A snapshot
@@ -151,6 +155,7 @@ def summarise_days(cur: duckdb.DuckDBPyConnection) -> None:
         sql = "".join(load_sql(f"derived/{name}")
                       for name in ("summarise_days", "day_rows.part", "days_final.part"))
         cur.execute(f"CREATE OR REPLACE TEMP TABLE summarised AS {sql}")
+        _replace_points(cur, "touched_days", load_sql("derived/summarise_days"), [])
         _replace_days(cur, "touched_days")
     cur.execute("DROP TABLE touched_days")
 
@@ -166,8 +171,26 @@ def summarise_load(cur: duckdb.DuckDBPyConnection, load_id: int) -> None:
     cur.execute("INSERT INTO touched_days SELECT store_key, day FROM summarised WHERE interleaved")
     cur.execute("DELETE FROM summarised WHERE interleaved")
     cur.execute("ALTER TABLE summarised DROP COLUMN interleaved")
+    _replace_points(cur, "summarised", load_sql("derived/load_points"), [load_id])
     _replace_days(cur, "summarised")
     summarise_days(cur)
+
+
+def _replace_points(
+    cur: duckdb.DuckDBPyConnection, pairs: str, head: str, params: list[object]
+) -> None:
+    """Replace the observation_points rows of the (store, day) pairs in the temp table
+    ``pairs`` with those of ``head`` (SQL ending in the CTE ``day_polls``) followed by
+    ``derived/day_points.part.sql``."""
+    cur.execute("CREATE OR REPLACE TEMP TABLE new_points AS "
+                f"{head}{load_sql('derived/day_points.part')}", params)
+    cur.execute(
+        f"DELETE FROM observation_points AS d USING {pairs} AS t "
+        "WHERE d.store_key = t.store_key AND d.day = t.day "
+        f"AND d.day >= (SELECT min(day) FROM {pairs}) AND d.day <= (SELECT max(day) FROM {pairs})"
+    )
+    cur.execute("INSERT INTO observation_points SELECT * FROM new_points ORDER BY day")
+    cur.execute("DROP TABLE new_points")
 
 
 def _replace_days(cur: duckdb.DuckDBPyConnection, pairs: str) -> None:

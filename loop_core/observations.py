@@ -25,12 +25,17 @@ def prepare(
     store_id: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    *,
+    points: bool = False,
 ) -> list[object]:
     """Fill the temp table for this range.
 
-    Return the parameters of report/observations.part.sql.
+    Return the parameters of report/observations.part.sql. With ``points``, its
+    observations may come from ``observation_points`` (only for the queries that read
+    nothing of ``sequenced`` but the status changes and each store's first and last
+    status: the report and the fleet's hours).
     """
-    params: list[object] = [as_of, store_id, start, end]
+    params: list[object] = [as_of, store_id, start, end, points]
     source = "report/intervals.part"
     if as_of is not None:
         # The same range report/params.part.sql derives: [from, to), by default the week before now.

@@ -47,7 +47,7 @@ def resolve_as_of(
 
 def _compute_us(cur: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
     # report/observations.part.sql is the start shared with the timeline's report/spans.part.sql.
-    params = observations.prepare(cur, as_of)
+    params = observations.prepare(cur, as_of, points=True)
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE report_us AS {observations.query('report')}", params
     )

@@ -60,7 +60,8 @@ def downtime_by_local_hour(
     end = parse_query_instant(as_of)
     chosen = None if store_ids is None else sorted(store_ids)
     with con.cursor() as cur, transaction(cur):  # one snapshot, as in report.py
-        params = observations.prepare(cur, end, None, end - timedelta(days=days), end)
+        params = observations.prepare(cur, end, None, end - timedelta(days=days), end,
+                                      points=True)
         return cur.execute(observations.query("runs", "downtime_by_hour"),
                            [*params, chosen]).df()
 

@@ -9,14 +9,30 @@
 -- Follows report/params.part.sql.
 -- Scalar subqueries rather than a join with `bounds`: the filter then runs inside the scan
 -- (faster; docs/PERFORMANCE.md), and on the bare timestamp it skips the row groups of
--- older history. Polls are read from the start of the range's first UTC day (cut_ts) to
--- now; what came before is summarised in observation_days.
+-- older history. Polls are read from the start of the range's first UTC day (cut_ts), or
+-- from the end of the days read as observation_points (polls_ts), to now; what came
+-- before is summarised in observation_days.
 polls AS NOT MATERIALIZED (
     SELECT store_key, is_active, in_hours, epoch_us(timestamp_utc) AS t_us
     FROM store_status
     WHERE
         timestamp_utc <= (SELECT now_ts FROM bounds)
-        AND timestamp_utc >= (SELECT cut_ts FROM bounds)
+        AND timestamp_utc >= (SELECT polls_ts FROM bounds)
+        AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
+    UNION ALL
+    -- The days [cut_day, points_day) as their observation_points (migration 019; none
+    -- unless use_points): each day's first and last observation and those next to one of
+    -- the other status. What they leave out lies inside a run of one status between two
+    -- kept observations of that status, so the status changes, their midpoints and each
+    -- store's first and last status are those of all the observations. Only the queries
+    -- that read nothing else of `sequenced` (the report, the fleet's hours) ask for them:
+    -- not the timeline (it draws the polls), the incidents (they count observations) or
+    -- the evidence (it reads each observation's neighbours).
+    SELECT store_key, k % 2 = 1, true, k // 2
+    FROM observation_points
+    WHERE
+        day >= (SELECT cut_day FROM bounds)
+        AND day < (SELECT points_day FROM bounds)
         AND store_key BETWEEN (SELECT lo_key FROM bounds) AND (SELECT hi_key FROM bounds)
     UNION ALL
     -- What this range needs of the polls archived out of store_status, already cut to now
