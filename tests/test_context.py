@@ -345,7 +345,7 @@ def _trend_feeds(draw: st.DrawFn) -> tuple[Feeds, list[str]]:
     return Feeds(polls, hours, zones, as_of), chosen
 
 
-@settings(max_examples=examples(20), deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(_trend_feeds())
 def test_the_filtered_trend_sums_the_chosen_stores_weekly_totals_of_the_weeks_reports(
     drawn: tuple[Feeds, list[str]],

@@ -136,7 +136,7 @@ def _write(folder: Path, name: str, header: str, rows: list[str]) -> Path:
     return path
 
 
-@settings(max_examples=examples(20), deadline=None,
+@settings(max_examples=examples(10), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fleet=fleets(), days=st.integers(1, 8))
 def test_a_stores_days_add_up_to_its_spans_over_the_whole_range(

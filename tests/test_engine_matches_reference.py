@@ -264,7 +264,7 @@ def test_the_engine_agrees_with_the_reference_on_edge_cases(data: Feeds) -> None
     assert_engine_matches_reference(data)
 
 
-@settings(max_examples=examples(30), deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(feeds())
 def test_the_engine_report_equals_the_reference_to_the_microsecond(data: Feeds) -> None:
     assert_engine_matches_reference(data)
@@ -297,7 +297,7 @@ _attributes = st.tuples(
 )
 
 
-@settings(max_examples=examples(20), deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(feeds(), st.lists(_attributes, min_size=4, max_size=4),
        st.integers(1, 10_000).map(lambda hundredths: hundredths / 100))
 def test_the_store_context_equals_the_reference_for_any_rates_and_targets(

@@ -186,7 +186,7 @@ def test_the_engine_evidence_agrees_with_the_reference_on_edge_cases(data: Feeds
     assert _engine(data) == _reference(data)
 
 
-@settings(max_examples=examples(20), deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(feeds())
 def test_the_engine_evidence_equals_the_reference_to_the_microsecond(data: Feeds) -> None:
     assert _engine(data) == _reference(data)

@@ -35,7 +35,7 @@ def _engine(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datet
             for i in incidents(con, since, until, as_of=as_of)]
 
 
-@settings(max_examples=examples(25), deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(feeds(), st.integers(-10 * 24, 2 * 24), st.integers(1, 9 * 24))
 def test_the_engines_incidents_equal_the_reference_to_the_microsecond(
     data: Feeds, start_h: int, length_h: int
@@ -56,7 +56,7 @@ def test_the_engines_incidents_equal_the_reference_to_the_microsecond(
                                       data.as_of, data.special)
 
 
-@settings(max_examples=examples(25), deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(feeds())
 def test_each_windows_incidents_add_up_to_its_downtime_in_the_report(data: Feeds) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -79,7 +79,7 @@ def _loaded_out_of_order(final: Feeds, old: Feeds, cut: int) -> duckdb.DuckDBPyC
     return con
 
 
-@settings(max_examples=examples(15), deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(final=feeds(), old=feeds(), cut=st.integers(0, 40))
 def test_snapshots_replaced_after_the_polls_give_the_reference_report(
     final: Feeds, old: Feeds, cut: int
@@ -273,7 +273,7 @@ def _points_from_polls(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int, i
     return sorted(kept)
 
 
-@settings(max_examples=examples(15), deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(final=feeds(), old=feeds(), cut=st.integers(0, 40))
 def test_observation_points_stay_those_of_the_polls_in_place_whatever_the_loads(
     final: Feeds, old: Feeds, cut: int

@@ -162,7 +162,7 @@ def test_compaction_moves_whole_months_before_the_limit(pair: Pair) -> None:
         "files": result.files_written}
 
 
-@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     at=st.datetimes(min_value=FIRST.replace(tzinfo=None), max_value=LAST.replace(tzinfo=None),
                     timezones=st.just(UTC)),

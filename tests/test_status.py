@@ -24,7 +24,7 @@ def _us(value: datetime | None) -> int | None:
     return None if value is None else to_us(value)
 
 
-@settings(max_examples=examples(30), deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(feeds(), st.one_of(st.none(), st.integers(-30 * 60, 3 * 24 * 60)))
 def test_the_engines_status_equals_the_reference(data: Feeds, shift_min: int | None) -> None:
     polls = [t for _, _, t in data.polls]

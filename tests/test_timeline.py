@@ -141,7 +141,7 @@ def _us(hours: pd.Series) -> int:
     return sum(round(h * HOUR_US) for h in hours)
 
 
-@settings(max_examples=examples(25), deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(feeds(), st.data())
 def test_the_hourly_cells_add_up_to_the_reports_week_for_the_same_stores(
     data: Feeds, pick: st.DataObject,
