@@ -22,6 +22,13 @@ ZONES_HEADER = "store_id,timezone_str"
 SPECIAL_HEADER = "store_id,date,start_time_local,end_time_local"
 
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests first. They are the longest (the layout test alone takes two minutes):
+    started first they run beside the short tests, instead of one worker finishing them
+    alone at the end while the others are idle."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
 @pytest.fixture(autouse=True)
 def only_the_settings_a_test_sets(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from loop_core import bootstrap, db
 from tests.store_feed_fixture import load_stores_feed
 from tests.test_e2e_dashboard import (
@@ -15,6 +17,8 @@ from tests.test_e2e_dashboard import (
     require_chromium,
 )
 from ui.views.context import ROLLUP_TABLE_COLUMNS
+
+pytestmark = pytest.mark.e2e
 
 
 def test_the_fleet_rollup_shows_one_row_per_region_and_follows_the_filter(
